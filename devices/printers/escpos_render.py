@@ -1,0 +1,220 @@
+"""Render receipts and bag labels to ESC/POS bytes with python-escpos (its ``Dummy`` printer).
+
+Two ways to print Chinese, chosen per printer in config (``chinese_font``):
+
+* ``True``: the printer has a Chinese font ROM (most Chinese-market printers). We switch it to
+  Chinese mode (``FS &``) and send text as GB18030, which is GBK-compatible for every character
+  in a GBK font.
+* ``False``: text is drawn with Pillow into 1-bit raster images (``GS v 0``), using a CJK font
+  found on this machine (see ``fonts.py``). Slower to send, prints anywhere.
+
+QR codes use the printer's native QR command (``GS ( k``) in both modes: sharp and short.
+Sizes use ``GS !``, which Chinese printers apply to both ASCII and Chinese characters.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass
+from typing import Union
+
+from escpos.constants import QR_ECLEVEL_M
+from escpos.printer import Dummy
+from PIL import Image, ImageDraw, ImageFont
+
+from devices.printers.documents import (
+    BagLabel, Receipt, format_money, format_qty, format_time,
+)
+from devices.printers.fonts import find_cjk_font
+from devices.printers.layout import columns, left_right, paper_geometry, text_width, wrap
+
+ESC_INIT = b"\x1b@"
+FS_CHINESE_ON = b"\x1c&"
+FS_CHINESE_OFF = b"\x1c."
+CELL_W, CELL_H, LINE_GAP = 12, 24, 6  # Font A cell in dots; ASCII is one cell, CJK two
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    align: str = "left"
+    bold: bool = False
+    w: int = 1  # width multiplier (1-8)
+    h: int = 1  # height multiplier (1-8)
+    invert: bool = False
+
+
+@dataclass(frozen=True)
+class Qr:
+    payload: str
+    size: int = 6
+
+
+Block = Union[Text, Qr]
+
+
+# ---------------------------------------------------------------- document -> blocks
+
+def _wrapped(text: str, cols: int, w: int = 1, **style) -> list[Text]:
+    return [Text(line, w=w, **style) for line in wrap(text, cols // w)] if text else []
+
+
+def receipt_blocks(r: Receipt, paper_mm: int) -> list[Block]:
+    _, cols = paper_geometry(paper_mm)
+    c = r.captions
+    out: list[Block] = []
+    if r.copy:
+        out.append(Text(c.copy, "center", bold=True, invert=True))
+    out += _wrapped(r.store_name, cols, w=2, h=2, align="center", bold=True)
+    out += _wrapped(r.store_address, cols, align="center")
+    out += _wrapped(r.title, cols, align="center", bold=True)
+    rule = Text("-" * cols)
+    out.append(rule)
+    out.append(Text(f"{c.order_no}: {r.order_no}", bold=True))
+    out.append(Text(f"{c.time}: {format_time(r.time)}"))
+    out.append(Text(f"{c.clerk}: {r.clerk}"))
+    if r.customer_masked:
+        out.append(Text(f"{c.customer}: {r.customer_masked}"))
+    out.append(rule)
+    if cols >= 48:
+        widths, aligns = [22, 10, 6, 10], ["left", "right", "right", "right"]
+        out.append(Text(columns([c.item, "", c.qty, c.amount], widths, aligns)))
+    else:
+        widths, aligns = [16, 6, 10], ["left", "right", "right"]
+        out.append(Text(columns([c.item, c.qty, c.amount], widths, aligns)))
+    for it in r.items():
+        name_lines = wrap(it.name, widths[0] - 1)
+        nums = [format_qty(it.qty), format_money(it.amount_cents)]
+        if cols >= 48:
+            nums.insert(0, format_money(it.unit_price_cents))
+        out.append(Text(columns([name_lines[0], *nums], widths, aligns)))
+        out += [Text(line) for line in name_lines[1:]]
+    out.append(rule)
+    out.append(Text(left_right(c.total, format_money(r.total_cents), cols), bold=True, h=2))
+    if r.qr_payload:
+        out.append(Qr(r.qr_payload, size=6 if cols >= 48 else 5))
+        out += _wrapped(c.qr_hint, cols, align="center")
+    out += _wrapped(r.footer, cols, align="center")
+    return out
+
+
+def bag_label_blocks(b: BagLabel, paper_mm: int) -> list[Block]:
+    _, cols = paper_geometry(paper_mm)
+    big = 3 if cols >= 48 else 2
+    c = b.captions
+    out: list[Block] = []
+    if b.copy:
+        out.append(Text(c.copy, "center", bold=True, invert=True))
+    out += _wrapped(b.order_no, cols, w=big, h=big, align="center", bold=True)
+    out.append(Text(f"{c.bag} {b.bag_no}/{b.bag_count}", "center", bold=True, w=2, h=2))
+    out += _wrapped(b.zone_label, cols, w=big, h=big, align="center", bold=True, invert=True)
+    out += _wrapped(f"{c.slot}: {b.slot}", cols, w=2, h=2, align="center", bold=True)
+    out += _wrapped(f"{c.pickup}: {b.pickup_window}", cols)
+    out += _wrapped(f"{c.customer}: {b.customer_masked} ****{b.phone_last4}", cols)
+    if b.qr_payload:
+        out.append(Qr(b.qr_payload, size=6 if cols >= 48 else 5))
+    return out
+
+
+# ---------------------------------------------------------------- blocks -> bytes
+
+def _printer(dots: int) -> Dummy:
+    p = Dummy()
+    # per-instance profile copy: python-escpos shares profile data between instances
+    p.profile.profile_data = copy.deepcopy(p.profile.profile_data)
+    p.profile.profile_data["media"]["width"]["pixels"] = dots
+    return p
+
+
+def _emit_text_mode(p: Dummy, blocks: list[Block]) -> None:
+    p._raw(ESC_INIT + FS_CHINESE_ON)
+    for b in blocks:
+        if isinstance(b, Qr):
+            _emit_qr(p, b)
+            continue
+        p.set(align=b.align, bold=b.bold, invert=b.invert, custom_size=True, width=b.w, height=b.h)
+        p._raw(b.text.encode("gb18030", errors="replace") + b"\n")
+    p.set(align="left", bold=False, invert=False, custom_size=True, width=1, height=1)
+
+
+def _emit_qr(p: Dummy, q: Qr) -> None:
+    p.set(align="center", bold=False, invert=False, custom_size=True, width=1, height=1)
+    p.qr(q.payload, native=True, size=q.size, ec=QR_ECLEVEL_M)
+    p._raw(b"\n")
+
+
+@functools.lru_cache(maxsize=8)
+def _font(path: str | None, px: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    if path:
+        return ImageFont.truetype(path, px)
+    return ImageFont.load_default(px)
+
+
+def text_image(blocks: list[Text], dots: int, font_path: str | None) -> Image.Image:
+    """Draw text blocks into a 1-bit image ``dots`` wide, one character per column cell, so the
+    layout matches what a font-ROM printer would print."""
+    heights = [CELL_H * b.h + LINE_GAP for b in blocks]
+    img = Image.new("1", (dots, sum(heights)), 1)
+    draw = ImageDraw.Draw(img)
+    y = 0
+    for b, lh in zip(blocks, heights):
+        cw = CELL_W * b.w
+        cols = dots // cw
+        tw = text_width(b.text)
+        x0 = {"center": (cols - tw) // 2, "right": cols - tw}.get(b.align, 0) * cw
+        x0 = max(0, x0)
+        fg = 1 if b.invert else 0
+        if b.invert:
+            draw.rectangle([0, y, dots - 1, y + lh - 1], fill=0)
+        font = _font(font_path, CELL_H * b.h)
+        x = x0
+        for ch in b.text:
+            wcols = 2 if text_width(ch) == 2 else 1
+            draw.text((x, y + LINE_GAP // 2), ch, font=font, fill=fg,
+                      stroke_width=1 if b.bold else 0, stroke_fill=fg)
+            x += wcols * cw
+        y += lh
+    return img
+
+
+def _emit_image_mode(p: Dummy, blocks: list[Block], dots: int, font_path: str | None) -> None:
+    p._raw(ESC_INIT)
+    run: list[Text] = []
+
+    def flush() -> None:
+        if run:
+            p.image(text_image(run, dots, font_path), impl="bitImageRaster")
+            run.clear()
+
+    for b in blocks:
+        if isinstance(b, Qr):
+            flush()
+            _emit_qr(p, b)
+        else:
+            run.append(b)
+    flush()
+
+
+def render_blocks(blocks: list[Block], paper_mm: int, chinese_font: bool = True,
+                  font_path: str | None = None, cut: bool = True) -> bytes:
+    dots, _ = paper_geometry(paper_mm)
+    p = _printer(dots)
+    if chinese_font:
+        _emit_text_mode(p, blocks)
+    else:
+        _emit_image_mode(p, blocks, dots, font_path or find_cjk_font())
+    if cut:
+        p.cut()
+    return p.output
+
+
+def render_receipt(receipt: Receipt, paper_mm: int = 58, chinese_font: bool = True,
+                   font_path: str | None = None) -> bytes:
+    """ESC/POS bytes for ``receipt`` on 58 or 80 mm paper, ending with a cut."""
+    return render_blocks(receipt_blocks(receipt, paper_mm), paper_mm, chinese_font, font_path)
+
+
+def render_bag_label(label: BagLabel, paper_mm: int = 80, chinese_font: bool = True,
+                     font_path: str | None = None) -> bytes:
+    """ESC/POS bytes for one bag label (label or short ticket paper), ending with a cut."""
+    return render_blocks(bag_label_blocks(label, paper_mm), paper_mm, chinese_font, font_path)

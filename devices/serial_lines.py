@@ -1,0 +1,151 @@
+"""Line-oriented serial reading with reconnect, shared by the serial scanner and ASCII probes.
+
+Uses ``serial.serial_for_url`` so a device path, a pseudo-terminal (simulators, tests) or
+``loop://`` all work. An unplugged device is reported as status and retried; it never raises
+into the app.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+import serial
+
+from devices.status import DeviceStatus, StatusCallback, safe_call
+from devices.worker import BackgroundWorker
+
+log = logging.getLogger(__name__)
+
+
+class LineSplitter:
+    """Split a byte stream into lines on ``terminator``; over-long garbage becomes an overflow.
+
+    A trailing ``\\n`` after ``\\r`` (or the reverse) is tolerated, since devices differ.
+    """
+
+    def __init__(self, terminator: bytes = b"\r", max_len: int = 512) -> None:
+        if not terminator:
+            raise ValueError("terminator must not be empty")
+        self.terminator = terminator
+        self.max_len = max_len
+        self._buf = bytearray()
+
+    def feed(self, data: bytes) -> tuple[list[bytes], list[bytes]]:
+        """Return (complete lines, overflowed chunks). Lines exclude the terminator."""
+        self._buf += data
+        lines: list[bytes] = []
+        overflow: list[bytes] = []
+        while True:
+            i = self._buf.find(self.terminator)
+            if i < 0:
+                break
+            line = bytes(self._buf[:i]).strip(b"\r\n")
+            del self._buf[: i + len(self.terminator)]
+            if line:
+                lines.append(line)
+        if len(self._buf) > self.max_len:
+            overflow.append(bytes(self._buf))
+            self._buf.clear()
+        return lines, overflow
+
+    def pending(self) -> bytes:
+        return bytes(self._buf)
+
+    def reset(self) -> None:
+        self._buf.clear()
+
+
+class SerialLineWorker(BackgroundWorker):
+    """Open a serial url, read lines, call :meth:`handle_line`; reconnect when it drops."""
+
+    thread_name = "serial-lines"
+    read_timeout_s = 0.2
+
+    def __init__(
+        self,
+        url: str,
+        baud: int = 9600,
+        terminator: bytes = b"\r",
+        on_status: StatusCallback | None = None,
+        reconnect_s: float = 1.0,
+        max_line: int = 512,
+    ) -> None:
+        super().__init__()
+        self.url = url
+        self.baud = baud
+        self.on_status = on_status
+        self.reconnect_s = reconnect_s
+        self.splitter = LineSplitter(terminator, max_line)
+        self._port: serial.SerialBase | None = None
+        self.status = DeviceStatus(url, "connecting")
+
+    # -- hooks for subclasses
+    def handle_line(self, line: bytes) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def handle_overflow(self, chunk: bytes) -> None:
+        log.warning("%s: dropped %d bytes without terminator", self.url, len(chunk))
+
+    def tick(self) -> None:
+        """Called after every read timeout; for watchdogs (silent probes)."""
+
+    # -- status
+    def _set_status(self, state: str, reason: str = "", detail: str = "") -> None:
+        if self.status.state == state and self.status.reason == reason:
+            return
+        self.status = DeviceStatus(self.url, state, reason, detail)  # type: ignore[arg-type]
+        safe_call(self.on_status, self.status)
+
+    def _open(self) -> serial.SerialBase | None:
+        try:
+            port = serial.serial_for_url(self.url, baudrate=self.baud, timeout=self.read_timeout_s)
+        except (serial.SerialException, OSError, ValueError) as e:
+            reason = "permission_denied" if "ermission" in str(e) else "port_unavailable"
+            self._set_status("offline", reason, str(e))
+            return None
+        self._set_status("online")
+        return port
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            port = self._open()
+            if port is None:
+                self.tick()
+                self._stop.wait(self.reconnect_s)
+                continue
+            self._port = port
+            self.splitter.reset()
+            try:
+                self._read_loop(port)
+            except (serial.SerialException, OSError, TypeError, AttributeError) as e:
+                # TypeError/AttributeError: pyserial internals after close() from another thread
+                if not self._stop.is_set():
+                    self._set_status("offline", "disconnected", str(e))
+            finally:
+                self._port = None
+                try:
+                    port.close()
+                except Exception:
+                    pass
+            if not self._stop.is_set():
+                self._stop.wait(self.reconnect_s)
+        self._set_status("stopped")
+
+    def _read_loop(self, port: serial.SerialBase) -> None:
+        while not self._stop.is_set():
+            data = port.read(max(1, port.in_waiting))
+            if data:
+                lines, overflow = self.splitter.feed(data)
+                for line in lines:
+                    self.handle_line(line)
+                for chunk in overflow:
+                    self.handle_overflow(chunk)
+            self.tick()
+
+    def _on_stop(self) -> None:
+        port = self._port
+        if port is not None:
+            try:
+                port.cancel_read()
+            except Exception:
+                pass

@@ -1,0 +1,201 @@
+"""The ``store-edge`` command: the UI, the demo, and scriptable counter operations.
+
+Every command takes ``--data-dir`` (or ``$STORE_EDGE_DATA_DIR``, or the config's data_dir)
+and ``--lang``. Exit codes: 0 success / "can hand over", 1 refused by the domain,
+2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from edge import config as config_mod
+from edge.clock import utcnow
+from edge.domain import clerks, pickup
+from edge.domain.errors import DomainError
+from edge.i18n import LANGUAGES, t
+from edge.present import verdict_dict, verdict_message
+from edge.store import Store, StoreNotInitialised
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="store data directory")
+    common.add_argument("--config", help="config file (TOML)")
+    common.add_argument("--lang", choices=LANGUAGES, help="language of messages")
+    parser = argparse.ArgumentParser(prog="store-edge", parents=[common],
+                                     description="Offline-first point of sale for food stores")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", parents=[common], help="open the store terminal UI")
+
+    demo = sub.add_parser("demo", parents=[common], help="run or seed the demo store")
+    demo.add_argument("action", nargs="?", choices=["codes"], help="codes: list demo pickup codes")
+    demo.add_argument("--seed-only", action="store_true", help="create the demo store, no UI")
+    demo.add_argument("--orders", type=int, default=300, help="number of demo orders")
+    demo.add_argument("--fresh", action="store_true", help="delete an existing demo store first")
+    demo.add_argument("--json", action="store_true")
+
+    pk = sub.add_parser("pickup", parents=[common], help="check or hand over a pickup code")
+    pk_sub = pk.add_subparsers(dest="pickup_command", required=True)
+    chk = pk_sub.add_parser("check", parents=[common], help="verdict for a code (exit 0 = can hand over)")
+    chk.add_argument("code")
+    chk.add_argument("--json", action="store_true")
+    ho = pk_sub.add_parser("handover", parents=[common], help="hand an order over")
+    ho.add_argument("code", help="pickup code, QR payload, or --order-no")
+    ho.add_argument("--clerk", required=True, help="clerk id doing the hand-over")
+    ho.add_argument("--not-taken", action="append", default=[], metavar="LINE:QTY:REASON",
+                    help="a line not taken (reason missing|refused); repeatable")
+    ho.add_argument("--manager", help="manager id, for an overdue or early hand-over")
+    ho.add_argument("--manager-pin", help="manager PIN")
+    ho.add_argument("--reason", default="", help="reason for the manager override")
+    ho.add_argument("--json", action="store_true")
+
+    for module in ("devices.cli", "sync.hq.cli", "sync.cli"):
+        _add_plugin(sub, module, common)
+    return parser
+
+
+def _add_plugin(sub, module: str, common: argparse.ArgumentParser) -> None:
+    """Command groups that live beside edge (devices, HQ, sync) register themselves."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return
+        raise
+    mod.add_subparsers(sub, parents=[common])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        cfg = config_mod.load(args.data_dir, args.config)
+    except config_mod.ConfigError as exc:
+        lang = args.lang or "zh-CN"
+        print(t("cli.config_error", lang, message=exc.message(lang)), file=sys.stderr)
+        return EXIT_USAGE
+    args.lang = args.lang or cfg.language
+    args.cfg = cfg
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return handler(args)
+    try:
+        return _dispatch(args)
+    except StoreNotInitialised as exc:
+        print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        return _demo(args)
+    if args.command == "run":
+        from edge.ui.app import run_app
+
+        return run_app(args.cfg, lang=args.lang)
+    if args.command == "pickup":
+        store = Store.open(args.cfg.data_dir)
+        return _pickup_check(store, args) if args.pickup_command == "check" else _handover(store, args)
+    raise SystemExit(f"unknown command {args.command}")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from edge import demo
+
+    data_dir: Path = args.cfg.data_dir
+    if args.action == "codes":
+        store = Store.open(data_dir)
+        return _print_codes(store, demo.demo_codes(store), args)
+    if args.fresh and data_dir.exists():
+        import shutil
+
+        shutil.rmtree(data_dir)
+    if not (data_dir / "store.db").exists():
+        print(f"… {data_dir}", file=sys.stderr)
+        store = demo.seed(data_dir, n_orders=args.orders,
+                          progress=lambda done, total: print(f"  {done}/{total}", file=sys.stderr))
+        print(t("cli.seeded", args.lang, path=data_dir, orders=args.orders))
+    if args.seed_only:
+        return EXIT_OK
+    from edge.ui.app import run_app
+
+    return run_app(args.cfg, lang=args.lang, demo=True)
+
+
+def _print_codes(store: Store, codes: list[dict], args: argparse.Namespace) -> int:
+    from edge.demo_data import PEOPLE
+
+    people = [{"clerk_id": c, "name": n, "role": r, "pin": p} for c, n, r, p in PEOPLE]
+    if args.json:
+        print(json.dumps({"store_id": store.store_id, "codes": codes, "clerks": people},
+                         ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for person in people:
+        print(f"{person['role']:8} {person['clerk_id']:5} {person['name']:12} PIN {person['pin']}")
+    for c in codes:
+        print(f"{c['code']}  {c['order_no']}  {t('status.' + c['status'], args.lang)}")
+    return EXIT_OK
+
+
+def _pickup_check(store: Store, args: argparse.Namespace) -> int:
+    verdict = pickup.check(store, args.code)
+    if args.json:
+        print(json.dumps(verdict_dict(verdict, args.lang), ensure_ascii=False, indent=1))
+    else:
+        print(verdict_message(verdict, args.lang))
+        if verdict.order:
+            o = verdict.order
+            print(f"{o.order_no}  {o.customer_masked}  ****{o.phone_last4}  {t('status.' + o.status, args.lang)}")
+    return EXIT_OK if verdict.can_hand_over else EXIT_REFUSED
+
+
+def _parse_not_taken(items: list[str]) -> list[pickup.NotTaken]:
+    result = []
+    for item in items:
+        parts = item.split(":")
+        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+            raise DomainError("handover.bad_line", line_no=item)
+        result.append(pickup.NotTaken(int(parts[0]), int(parts[1]), parts[2]))
+    return result
+
+
+def _handover(store: Store, args: argparse.Namespace) -> int:
+    started = utcnow()
+    try:
+        verdict = pickup.check(store, args.code, now=started)
+        if verdict.order is None:
+            raise DomainError(f"verdict.{verdict.kind}", **verdict.params)
+        if clerks.get_clerk(store.db, args.clerk) is None:
+            raise DomainError("auth.unknown_clerk", clerk_id=args.clerk)
+        override = None
+        if args.manager:
+            override = pickup.Override(args.manager, args.manager_pin or "", args.reason)
+        order = pickup.hand_over(store, verdict.order.order_no, args.clerk, scanned_at=started,
+                                 not_taken=_parse_not_taken(args.not_taken), override=override)
+    except DomainError as exc:
+        message = (verdict_message(verdict, args.lang)
+                   if exc.code.startswith("verdict.") else t(exc.code, args.lang, **exc.params))
+        if args.json:
+            print(json.dumps({"ok": False, "error": exc.code, "message": message}, ensure_ascii=False))
+        else:
+            print(message, file=sys.stderr)
+        return EXIT_REFUSED
+    if args.json:
+        print(json.dumps({"ok": True, "order_no": order.order_no, "status": order.status}))
+    else:
+        print(t("cli.handed_over", args.lang, order_no=order.order_no,
+                status=t("status." + order.status, args.lang)))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The store's configuration file (TOML), read with clear messages for typos.
+
+Looked up in this order: ``--config PATH``, ``$STORE_EDGE_CONFIG``, ``<data-dir>/store-edge.toml``.
+The data directory is ``--data-dir``, else ``$STORE_EDGE_DATA_DIR``, else the config's
+``data_dir``, else ``~/.local/share/store-edge``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edge.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+CONFIG_FILENAME = "store-edge.toml"
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "store-edge"
+
+_TOP_KEYS = {"data_dir": str, "language": str, "store_name": str, "store_address": str,
+             "hq": dict, "devices": dict, "sync": dict}
+_HQ_KEYS = {"url": str, "token": str, "interval_s": (int, float), "timeout_s": (int, float)}
+
+
+class ConfigError(Exception):
+    """A config problem, with the message in both languages."""
+
+    def __init__(self, message_en: str, message_zh: str) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_zh = message_zh
+
+    def message(self, lang: str) -> str:
+        return self.message_zh if lang == "zh-CN" else self.message_en
+
+
+@dataclass
+class Config:
+    data_dir: Path | None = None
+    language: str = DEFAULT_LANGUAGE
+    store_name: str | None = None
+    store_address: str = ""
+    hq_url: str | None = None
+    hq_token: str | None = None
+    sync_interval_s: float = 5.0
+    hq_timeout_s: float = 5.0
+    devices: dict = field(default_factory=dict)
+    path: Path | None = None
+
+
+def _check_keys(section: dict, allowed: dict, where: str) -> None:
+    for key, value in section.items():
+        if key not in allowed:
+            close = difflib.get_close_matches(key, list(allowed), n=1)
+            hint_en = f" Did you mean '{close[0]}'?" if close else ""
+            hint_zh = f" 是不是想写「{close[0]}」？" if close else ""
+            raise ConfigError(f"unknown key '{where}{key}'.{hint_en}",
+                              f"未知的配置项「{where}{key}」。{hint_zh}")
+        if not isinstance(value, allowed[key]):
+            raise ConfigError(f"'{where}{key}' has the wrong type ({type(value).__name__})",
+                              f"配置项「{where}{key}」的类型不对（{type(value).__name__}）")
+
+
+def parse(text: str, path: Path | None = None) -> Config:
+    """Parse config text; raises ConfigError naming the line or key at fault."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path or 'config'}: not valid TOML: {exc}",
+                          f"{path or '配置文件'}：TOML 格式错误：{exc}") from None
+    _check_keys(raw, _TOP_KEYS, "")
+    hq = raw.get("hq", {})
+    _check_keys(hq, _HQ_KEYS, "hq.")
+    language = raw.get("language", DEFAULT_LANGUAGE)
+    if language not in LANGUAGES:
+        raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not '{language}'",
+                          f"language 只能是 {'、'.join(LANGUAGES)}，不能是「{language}」")
+    cfg = Config(language=language, store_name=raw.get("store_name"),
+                 store_address=raw.get("store_address", ""), hq_url=hq.get("url"),
+                 hq_token=hq.get("token"), sync_interval_s=float(hq.get("interval_s", 5.0)),
+                 hq_timeout_s=float(hq.get("timeout_s", 5.0)),
+                 devices=raw.get("devices", {}), path=path)
+    if "data_dir" in raw:
+        cfg.data_dir = Path(raw["data_dir"]).expanduser()
+    return cfg
+
+
+def load(data_dir: str | Path | None = None, config_path: str | Path | None = None) -> Config:
+    """Resolve the data directory and read the config that applies to it."""
+    chosen_dir = data_dir or os.environ.get("STORE_EDGE_DATA_DIR")
+    explicit = config_path or os.environ.get("STORE_EDGE_CONFIG")
+    base_dir = Path(chosen_dir or DEFAULT_DATA_DIR).expanduser()
+    path = Path(explicit).expanduser() if explicit else base_dir / CONFIG_FILENAME
+    if path.exists():
+        cfg = parse(path.read_text(encoding="utf-8"), path)
+    elif explicit:
+        raise ConfigError(f"config file not found: {path}", f"找不到配置文件：{path}")
+    else:
+        cfg = Config()
+    if chosen_dir or cfg.data_dir is None:
+        cfg.data_dir = base_dir
+    return cfg

@@ -1,0 +1,86 @@
+"""The store's local SQLite replica: opening it, migrating it, and the write transaction.
+
+One connection per thread (sqlite3 connections must not be shared across threads). WAL mode
+lets the UI read while a background worker writes; ``synchronous=FULL`` makes a commit
+durable before a hand-over is shown as done, so a power cut never loses an acknowledged action.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from edge.migrations import MIGRATIONS
+
+DB_FILENAME = "store.db"
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path: str | Path) -> Database:
+    """Open (creating if needed) and migrate the store database at ``path``."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True)
+    # Autocommit at the driver level: transactions are explicit (write_tx), never implicit.
+    conn.isolation_level = None
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    db = Database(conn)
+    migrate(db)
+    return db
+
+
+def schema_version(db: Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: Database) -> int:
+    """Apply pending migrations, each atomically with its user_version bump."""
+    while (version := schema_version(db)) < len(MIGRATIONS):
+        with write_tx(db):
+            # re-read under the write lock: another process may have migrated meanwhile
+            if schema_version(db) != version:
+                continue
+            for statement in _split_sql(MIGRATIONS[version]):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version={version + 1}")
+    return schema_version(db)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+@contextmanager
+def write_tx(db: Database) -> Iterator[Database]:
+    """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error.
+
+    IMMEDIATE takes the write lock up front, so two terminals racing for the same order
+    serialize instead of both reading "ready" and one failing late with SQLITE_BUSY.
+    Nested calls join the outer transaction, so domain functions compose.
+    """
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

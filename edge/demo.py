@@ -1,0 +1,211 @@
+"""Build a demo store: a few hundred orders in every status, stock, clerks, all via the domain.
+
+Orders go through the same domain functions a real day uses (receive, pack, hand over,
+cancel…), so the demo's audit trail, outbox and stock ledger are real. The pickup codes are
+written to ``demo-codes.json`` beside the database, for newcomers to try: a real store never
+has its codes in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from edge.clock import iso, utcnow
+from edge.db import write_tx
+from edge.demo_data import NAMES_EN, OTHER_STORES, PEOPLE, PRODUCTS, SLOTS, STORE, SURNAMES_ZH
+from edge.domain import clerks, orders, pickup, stock
+from edge.store import Store, init_store
+from sync.pickup_code import make_pickup_code, qr_payload
+
+CODES_FILENAME = "demo-codes.json"
+
+# share of orders per scenario; the rest are ready and inside their window
+SCENARIOS: list[tuple[str, float]] = [
+    ("before_window", 0.08), ("preparing", 0.12), ("allocated", 0.08), ("picked_up", 0.20),
+    ("partial", 0.02), ("overdue", 0.08), ("cancelled", 0.05), ("returned", 0.02),
+    ("other_store", 0.02), ("ready", 0.33),
+]
+
+
+@dataclass
+class DemoCode:
+    order_no: str
+    code: str
+    qr: str
+    scenario: str
+
+
+def seed(data_dir: str | Path, *, n_orders: int = 300, seed: int = 7, now: datetime | None = None,
+         progress: Callable[[int, int], None] | None = None) -> Store:
+    """Create (or extend) the demo store in ``data_dir`` and return it open."""
+    now = now or utcnow()
+    rng = random.Random(seed)
+    store_id, name_zh, name_en = STORE
+    store = init_store(data_dir, store_id, name_zh, name_en)
+    db = store.db
+    with write_tx(db):
+        for sid, zh, en in OTHER_STORES:
+            db.execute("INSERT OR REPLACE INTO stores VALUES (?,?,?)", [sid, zh, en])
+        for sku, zh, en, zone, price, life in PRODUCTS:
+            db.execute("INSERT OR REPLACE INTO products (sku, name_zh, name_en, zone, price_cents,"
+                       " barcode, shelf_life_days) VALUES (?,?,?,?,?,?,?)",
+                       [sku, zh, en, zone, price, _ean13(sku), life])
+    for clerk_id, name, role, pin in PEOPLE:
+        if clerks.get_clerk(db, clerk_id) is None:
+            clerks.add_clerk(db, clerk_id, name, pin, role=role, now=now)
+    _stock_up(store, n_orders, rng, now)
+    codes = _load_codes(store.data_dir)
+    start = len(codes)
+    batch = 500
+    for first in range(0, n_orders, batch):
+        with write_tx(db):
+            for i in range(first, min(first + batch, n_orders)):
+                codes.append(_make_order(store, rng, start + i, now))
+        if progress:
+            progress(min(first + batch, n_orders), n_orders)
+    (store.data_dir / CODES_FILENAME).write_text(
+        json.dumps([vars(c) for c in codes], ensure_ascii=False, indent=0))
+    return store
+
+
+def _ean13(sku: str) -> str:
+    """A stable, valid EAN-13 for a demo SKU (China's 69 prefix)."""
+    body = "69" + "".join(f"{ord(c) % 100:02d}" for c in sku)[:10].ljust(10, "0")
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+def _stock_up(store: Store, n_orders: int, rng: random.Random, now: datetime) -> None:
+    per_sku = max(200, n_orders // 3)
+    for sku, *_rest, life in PRODUCTS:
+        for k, days in enumerate((max(1, life // 3), life)):
+            stock.receive(store.db, sku=sku, lot=f"{now:%y%m%d}-{k}", qty=per_sku,
+                          expiry=(now + timedelta(days=days)).date().isoformat(),
+                          actor="demo", ref="TR-DEMO", now=now - timedelta(days=1))
+        stock.grant_allotment(store.db, sku=sku, qty=int(per_sku * 1.5), actor="m01", now=now)
+
+
+def _customer(rng: random.Random) -> str:
+    if rng.random() < 0.1:
+        return rng.choice(NAMES_EN)[0] + "****"
+    return rng.choice(SURNAMES_ZH) + "**"
+
+
+def _pick_scenario(rng: random.Random) -> str:
+    x, acc = rng.random(), 0.0
+    for name, share in SCENARIOS:
+        acc += share
+        if x < acc:
+            return name
+    return "ready"
+
+
+def _make_order(store: Store, rng: random.Random, index: int, now: datetime) -> DemoCode:
+    """One order in a random scenario, driven through the domain as a real day would."""
+    scenario = _pick_scenario(rng)
+    order_no = f"L{now:%y%m%d}{index:06d}"
+    code = make_pickup_code()
+    n_lines = rng.choice((1, 1, 2, 2, 3, 4))
+    picks = rng.sample(PRODUCTS, n_lines)
+    lines = [{"line_no": i + 1, "sku": p[0], "name_zh": p[1], "name_en": p[2],
+              "qty": rng.choice((1, 1, 1, 2, 3)), "zone": p[3], "unit_price_cents": p[4]}
+             for i, p in enumerate(picks)]
+    window_start, window_end = _window(rng, scenario, now)
+    created = min(now, window_start) - timedelta(hours=rng.randint(2, 30))
+    data = {"order_no": order_no, "store_id": store.store_id,
+            "channel": rng.choice(("live", "live", "live", "mini", "mini", "counter")),
+            "fulfilment": "delivery" if rng.random() < 0.1 else "pickup",
+            "customer_masked": _customer(rng),
+            "phone_last4": f"{rng.randint(0, max(99, index // 3)) % 10000:04d}",
+            "window_start": iso(window_start), "window_end": iso(window_end),
+            "pickup_code": code, "made_to_order": any(p[0] == "B003" for p in picks),
+            "lines": lines}
+    db = store.db
+    orders.receive_order(db, store.pickup_key, data, now=created)
+    packer = rng.choice(("c01", "c02", "c03"))
+    if scenario in ("allocated", "other_store"):
+        pass
+    elif scenario == "preparing":
+        orders.start_preparing(db, order_no, actor=packer, now=created)
+        bags = orders.get_order(db, order_no).bags
+        for bag in bags[: max(0, len(bags) - 1)]:
+            orders.pack_bag(db, order_no, bag.zone, _slot(rng, bag.zone), actor=packer, now=created)
+    else:
+        _pack_all(store, order_no, rng, packer, created)
+    if scenario == "other_store":
+        orders.reallocate(db, order_no, rng.choice(OTHER_STORES)[0], actor="hq", now=created)
+    elif scenario == "picked_up":
+        _hand_over(store, order_no, rng, window_start, ())
+    elif scenario == "partial":
+        first = orders.get_order(db, order_no).lines[0]
+        if len(orders.get_order(db, order_no).lines) > 1:
+            _hand_over(store, order_no, rng, window_start,
+                       (pickup.NotTaken(first.line_no, first.qty, rng.choice(("missing", "refused"))),))
+        else:
+            _hand_over(store, order_no, rng, window_start, ())
+    elif scenario == "overdue":
+        orders.mark_overdue(db, now=window_end + timedelta(minutes=1))
+    elif scenario == "cancelled":
+        orders.cancel_order(db, order_no, rng.choice(("顾客取消 customer cancelled", "超时未付 unpaid")),
+                            actor="hq", now=created + timedelta(minutes=30))
+    elif scenario == "returned":
+        orders.mark_overdue(db, now=window_end + timedelta(minutes=1))
+        orders.return_to_stock(db, order_no, actor="m01", now=window_end + timedelta(hours=2))
+    return DemoCode(order_no, code, qr_payload(store.store_id, code), scenario)
+
+
+def _window(rng: random.Random, scenario: str, now: datetime) -> tuple[datetime, datetime]:
+    if scenario == "before_window":
+        start = now + timedelta(hours=rng.randint(2, 30))
+    elif scenario in ("overdue", "returned"):
+        start = now - timedelta(hours=rng.randint(8, 72))
+    elif scenario in ("picked_up", "partial"):
+        start = now - timedelta(hours=rng.randint(1, 10))
+    else:
+        start = now - timedelta(hours=rng.randint(0, 5))
+    length = timedelta(hours=rng.choice((2, 6, 6, 8)))
+    if scenario not in ("overdue", "returned") and start + length <= now:
+        length = now - start + timedelta(hours=rng.randint(1, 6))
+    if scenario in ("overdue", "returned") and start + length >= now:
+        length = now - start - timedelta(hours=1)
+    return start, start + length
+
+
+def _slot(rng: random.Random, zone: str) -> str:
+    return f"{SLOTS[zone]}-{rng.randint(1, 6)}{rng.randint(1, 9):02d}"
+
+
+def _pack_all(store: Store, order_no: str, rng: random.Random, packer: str, at: datetime) -> None:
+    orders.start_preparing(store.db, order_no, actor=packer, now=at)
+    for bag in orders.get_order(store.db, order_no).bags:
+        orders.pack_bag(store.db, order_no, bag.zone, _slot(rng, bag.zone), actor=packer, now=at)
+
+
+def _hand_over(store: Store, order_no: str, rng: random.Random, window_start: datetime,
+               not_taken: tuple) -> None:
+    at = window_start + timedelta(minutes=rng.randint(5, 50))
+    pickup.hand_over(store, order_no, rng.choice(("c01", "c02", "c03")), not_taken=list(not_taken),
+                     scanned_at=at - timedelta(milliseconds=rng.randint(1500, 9000)), now=at)
+
+
+def _load_codes(data_dir: Path) -> list[DemoCode]:
+    path = data_dir / CODES_FILENAME
+    if not path.exists():
+        return []
+    return [DemoCode(**c) for c in json.loads(path.read_text())]
+
+
+def demo_codes(store: Store) -> list[dict]:
+    """The demo's pickup codes with each order's current status (for `demo codes`)."""
+    result = []
+    for c in _load_codes(store.data_dir):
+        order = orders.get_order(store.db, c.order_no)
+        result.append({"order_no": c.order_no, "code": c.code, "qr": c.qr,
+                       "status": order.status if order else "unknown",
+                       "store_id": order.store_id if order else None, "scenario": c.scenario})
+    return result

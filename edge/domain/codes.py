@@ -1,0 +1,34 @@
+"""Pickup codes as the store keeps them: never in clear.
+
+The database holds HMAC-SHA256(store key, code). The key lives in a file beside the database
+(``pickup.key``, mode 0600), so a copied database alone does not let anyone brute-force the
+10^10 codes. Lookups go through the hash index; the final comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from sync.pickup_code import CODE_LENGTH, is_valid_check
+
+
+def code_hash(key: bytes, code: str) -> bytes:
+    """The stored form of a pickup code."""
+    return hmac.new(key, code.encode("ascii"), hashlib.sha256).digest()
+
+
+def matches(key: bytes, code: str, stored: bytes) -> bool:
+    """Constant-time check of a typed code against its stored hash."""
+    return hmac.compare_digest(code_hash(key, code), stored)
+
+
+def classify(code: str) -> str:
+    """``ok`` when the digits could be a code, else why not: too_short, too_long, mistyped."""
+    if len(code) < CODE_LENGTH:
+        return "too_short"
+    if len(code) > CODE_LENGTH:
+        return "too_long"
+    if not is_valid_check(code):
+        return "mistyped"
+    return "ok"

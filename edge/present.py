@@ -1,0 +1,82 @@
+"""Turning domain results into words and plain data, shared by the CLI and the UI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from edge.clock import parse_iso
+from edge.domain.orders import Order
+from edge.domain.pickup import Verdict
+from edge.i18n import t
+
+
+def local_time(value: str | datetime | None, *, with_date: bool = True) -> str:
+    """A stored UTC time as the store's local wall-clock time."""
+    if value is None:
+        return ""
+    dt = parse_iso(value) if isinstance(value, str) else value
+    return dt.astimezone().strftime("%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def window_text(order: Order) -> str:
+    start, end = order.window_start.astimezone(), order.window_end.astimezone()
+    if start.date() == end.date():
+        return f"{start:%m-%d %H:%M}–{end:%H:%M}"
+    return f"{start:%m-%d %H:%M}–{end:%m-%d %H:%M}"
+
+
+def line_name(line, lang: str) -> str:
+    return line.name_zh if lang == "zh-CN" else line.name_en
+
+
+def verdict_message(verdict: Verdict, lang: str) -> str:
+    """The big one-line verdict shown to the clerk."""
+    p = dict(verdict.params)
+    kind = verdict.kind
+    if kind == "malformed":
+        p["why_text"] = t(f"why.{p.get('why', 'garbage')}", lang)
+    elif kind == "other_store":
+        p["store_name"] = p["name_zh"] if lang == "zh-CN" else p["name_en"]
+    elif kind == "picked_up":
+        p["at"] = local_time(p.get("at"))
+    elif kind == "cancelled":
+        p["reason"] = f"（{p['reason']}）" if p.get("reason") else ""
+    elif kind == "not_ready" and verdict.order is not None:
+        missing = [line for line in verdict.order.lines if line.line_no in p.get("missing", [])]
+        p["missing_text"] = "、".join(
+            f"{line_name(line, lang)} ×{line.qty}（{t('zone.' + line.zone, lang)}）" for line in missing
+        ) or t(f"status.{verdict.order.status}", lang)
+    elif kind == "before_window":
+        p["start"] = local_time(p["start"])
+    elif kind == "overdue":
+        p["end"] = local_time(p["end"])
+    return t(f"verdict.{kind}", lang, **p)
+
+
+def order_dict(order: Order) -> dict:
+    """An order as plain JSON-ready data (what `pickup check --json` prints)."""
+    return {
+        "order_no": order.order_no, "store_id": order.store_id, "channel": order.channel,
+        "fulfilment": order.fulfilment, "customer": order.customer_masked,
+        "phone_last4": order.phone_last4, "status": order.status,
+        "payment_status": order.payment_status,
+        "window_start": order.window_start.isoformat(), "window_end": order.window_end.isoformat(),
+        "made_to_order": order.made_to_order, "total_cents": order.total_cents,
+        "picked_up_at": order.picked_up_at, "picked_up_by": order.picked_up_by,
+        "lines": [{"line_no": line.line_no, "sku": line.sku, "name_zh": line.name_zh,
+                   "name_en": line.name_en, "qty": line.qty, "zone": line.zone,
+                   "qty_not_taken": line.qty_not_taken, "not_taken_reason": line.not_taken_reason}
+                  for line in order.lines],
+        "bags": [{"bag_no": bag.bag_no, "zone": bag.zone, "slot": bag.slot,
+                  "packed": bag.packed} for bag in order.bags],
+    }
+
+
+def verdict_dict(verdict: Verdict, lang: str) -> dict:
+    return {
+        "verdict": verdict.kind, "message": verdict_message(verdict, lang),
+        "can_hand_over": verdict.can_hand_over, "needs_override": verdict.needs_override,
+        "params": verdict.params,
+        "order": order_dict(verdict.order) if verdict.order else None,
+        "matches": [order_dict(o) for o in verdict.matches],
+    }

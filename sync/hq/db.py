@@ -1,0 +1,240 @@
+"""One storage interface over two engines: SQLite (embedded default) and PostgreSQL.
+
+HQ code writes portable SQL with ``?`` placeholders against :class:`Tx`; the backend class
+only knows how to connect, begin and commit. Keeping the SQL itself shared is what makes
+the two backends behave the same (the contract tests run against both).
+"""
+
+from __future__ import annotations
+
+import functools
+import queue
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+class TransientDBError(RuntimeError):
+    """The database is unavailable or busy: the caller should retry (HTTP 503)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _to_pyformat(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class Tx:
+    """A transaction in progress: thin, dialect-neutral helpers over a DB-API cursor."""
+
+    def __init__(self, conn: Any, dialect: str) -> None:
+        self._conn = conn
+        self.dialect = dialect
+        self._cur = conn.cursor()
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.dialect == "sqlite" else _to_pyformat(sql)
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Execute; return the number of rows changed."""
+        self._cur.execute(self._sql(sql), params)
+        return self._cur.rowcount
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        self._cur.execute(self._sql(sql), params)
+        return self._cur.fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        self._cur.execute(self._sql(sql), params)
+        return list(self._cur.fetchall())
+
+    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self._cur.executemany(self._sql(sql), rows)
+
+    def scalar(self, sql: str, params: Sequence[Any] = (), default: Any = None) -> Any:
+        row = self.one(sql, params)
+        return default if row is None else row[0]
+
+
+class Database:
+    """A small connection pool plus ``tx()``; subclasses know one engine each."""
+
+    dialect = "?"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # engine specifics -------------------------------------------------------------
+    def _connect(self) -> Any:
+        raise NotImplementedError
+
+    def _begin(self, conn: Any, snapshot: bool) -> None:
+        raise NotImplementedError
+
+    def _transient(self, exc: BaseException) -> bool:
+        raise NotImplementedError
+
+    def _retryable(self, exc: BaseException) -> bool:
+        return False
+
+    # shared -------------------------------------------------------------------------
+    def _take(self) -> Any:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            conn = self._connect()
+            with self._lock:
+                self._all.append(conn)
+            return conn
+
+    def _discard(self, conn: Any) -> None:
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        try:
+            conn.close()
+        except Exception:
+            pass
+
+    @contextmanager
+    def tx(self, *, snapshot: bool = False) -> Iterator[Tx]:
+        """One transaction: committed on success, rolled back on any exception.
+
+        ``snapshot=True`` asks for one consistent view across statements (PostgreSQL
+        REPEATABLE READ; SQLite transactions already are)."""
+        if self._closed:
+            raise TransientDBError("database closed")
+        try:
+            conn = self._take()
+            self._begin(conn, snapshot)
+        except Exception as exc:
+            if self._transient(exc):
+                raise TransientDBError(str(exc)) from exc
+            raise
+        healthy = True
+        try:
+            yield Tx(conn, self.dialect)
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except Exception:
+                healthy = False
+            if self._transient(exc) and not self._retryable(exc):
+                healthy = False
+                raise TransientDBError(str(exc)) from exc
+            raise
+        finally:
+            if healthy and not self._closed:
+                self._idle.put(conn)
+            else:
+                self._discard(conn)
+
+    def run_tx(self, fn: Callable[[Tx], T], *, snapshot: bool = False, attempts: int = 5) -> T:
+        """Run ``fn`` in a transaction, retrying deadlocks / serialization failures."""
+        for attempt in range(attempts):
+            try:
+                with self.tx(snapshot=snapshot) as tx:
+                    return fn(tx)
+            except Exception as exc:
+                if not self._retryable(exc) or attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def executescript(self, statements: Iterable[str]) -> None:
+        with self.tx() as tx:
+            for stmt in statements:
+                tx.run(stmt)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            try:
+                conn.close()
+            except Exception:
+                pass
+
+
+class SQLiteDatabase(Database):
+    """A SQLite file in WAL mode; BEGIN IMMEDIATE makes writers queue instead of failing."""
+
+    dialect = "sqlite"
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.path = sqlite_path(url)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False,
+            timeout=30.0, cached_statements=512,
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def _begin(self, conn: sqlite3.Connection, snapshot: bool) -> None:
+        conn.execute("BEGIN DEFERRED" if snapshot else "BEGIN IMMEDIATE")
+
+    def _transient(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.OperationalError) and (
+            "locked" in str(exc) or "busy" in str(exc) or "disk" in str(exc)
+            or "unable to open" in str(exc)
+        )
+
+
+class PostgresDatabase(Database):
+    """PostgreSQL via psycopg 3 (autocommit connections; explicit BEGIN/COMMIT)."""
+
+    dialect = "postgresql"
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        try:
+            return psycopg.connect(self.url, autocommit=True, prepare_threshold=2)
+        except psycopg.OperationalError as exc:
+            raise TransientDBError(str(exc)) from exc
+
+    def _begin(self, conn: Any, snapshot: bool) -> None:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" if snapshot else "BEGIN")
+
+    def _transient(self, exc: BaseException) -> bool:
+        import psycopg
+
+        return isinstance(exc, (psycopg.OperationalError, psycopg.errors.SerializationFailure))
+
+    def _retryable(self, exc: BaseException) -> bool:
+        import psycopg
+
+        return isinstance(exc, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure))
+
+
+def sqlite_path(url: str) -> str:
+    """``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or ``sqlite:///:memory:``."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a sqlite URL: {url}")
+    return url[len("sqlite:///"):] or ":memory:"
+
+
+def open_database(url: str) -> Database:
+    """Pick the backend from the URL scheme."""
+    if url.startswith("sqlite:"):
+        return SQLiteDatabase(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(url)
+    raise ValueError(f"unsupported database URL (use sqlite:///path or postgresql://...): {url}")

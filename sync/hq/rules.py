@@ -1,0 +1,149 @@
+"""The conflict rules, all in one place. Each is a small named function with a named test
+(tests/sync/test_hq_rules.py); the handlers in ``apply.py`` and ``service.py`` only call them.
+
+1. ``stock_delta`` / ``count_difference`` -- stock is a ledger: stores send movements, never
+   totals; a count books the difference against the quantity it was based on.
+2. ``negative_stock_raises_exception`` -- negative stock is recorded as is (never clipped)
+   and raises an exception task when a level crosses below zero.
+3. ``can_lock_allotment`` -- HQ sells online only from the store's allotment (the atomic
+   version of this check is the conditional UPDATE in ``service.lock_allotment``).
+4. ``allotment_pool`` -- pre-sale units are a pool apart from stock on hand.
+5. ``payment_deducts`` / ``unpaid_lock_expired`` -- placed: locked; paid: deducted (locked ->
+   sold); unpaid after 30 minutes: released.
+6. ``revocable_units`` -- a store can take back only units HQ has not locked or sold.
+7. ``handover_beats_cancellation`` -- a physical hand-over stands against an HQ cancellation
+   made meanwhile; HQ records a conflict for a refund decision.
+8. ``device_clock_never_decides`` -- order of receipt at HQ decides, never a device clock.
+9. ``merge_task`` -- task fields: last write wins in HQ-receipt order; status only forward.
+10. ``order_status_may_advance`` -- store-reported order status only moves forward.
+11. Temperature readings: insert-only, de-duplicated by id (``INSERT ... ON CONFLICT DO
+    NOTHING`` in ``apply.temperature_reading``; see ``reading_is_new``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..protocol import (
+    ORDER_STATUS_FLOW,
+    TASK_STATUS_FLOW,
+    UNPAID_RELEASE_AFTER,
+    StockMoved,
+    TaskUpdate,
+)
+
+PICKED_UP = ("picked_up", "partially_picked_up")
+
+
+# 1 ------------------------------------------------------------------ stock ledger
+def count_difference(counted: int, counted_base: int) -> int:
+    """A count says "I see ``counted`` where I thought ``counted_base``": book the gap only,
+    so movements HQ got meanwhile from elsewhere are not overwritten."""
+    return counted - counted_base
+
+
+def stock_delta(move: StockMoved) -> int:
+    """The signed ledger entry for one movement."""
+    if move.kind == "count":
+        if move.counted_base is None:
+            raise ValueError("count_without_counted_base")
+        return count_difference(move.qty, move.counted_base)
+    return move.qty
+
+
+# 2 ------------------------------------------------------------------ negative stock
+def negative_stock_raises_exception(before: int, after: int) -> bool:
+    """Raise an exception task when the level crosses below zero (not on every further
+    movement while it stays negative: one task per incident)."""
+    return after < 0 <= before
+
+
+# 3, 4, 5 ------------------------------------------------------------ allotment
+def can_lock_allotment(granted: int, locked: int, sold: int, qty: int) -> bool:
+    """Online orders may only take units the store granted and HQ has not yet promised."""
+    return qty > 0 and granted - locked - sold >= qty
+
+
+def allotment_pool(presale: bool) -> str:
+    """Pre-sale (future batches) and on-hand units never mix."""
+    return "presale" if presale else "on_hand"
+
+
+def payment_deducts(locked: int, sold: int, qty: int) -> tuple[int, int]:
+    """Paid: the locked units become sold (still not available to anyone else)."""
+    return locked - qty, sold + qty
+
+
+def unpaid_lock_expired(placed_at: datetime, now: datetime) -> bool:
+    """Unpaid 30 minutes after placing (HQ's clock): release the units."""
+    return now - placed_at >= UNPAID_RELEASE_AFTER
+
+
+def release_cutoff(now: datetime) -> datetime:
+    return now - UNPAID_RELEASE_AFTER
+
+
+# 6 ------------------------------------------------------------------ revocation
+def revocable_units(granted: int, locked: int, sold: int, asked: int) -> int:
+    """A store can only take back what HQ has not promised; the rest stays granted and
+    HQ tells the store (``allotment.updated``) so it never sells those units twice."""
+    return max(0, min(asked, granted - locked - sold))
+
+
+# 7, 8 ---------------------------------------------------------------- order state
+@dataclass(frozen=True)
+class HandoverDecision:
+    apply: bool
+    conflict: str | None = None
+    reject_reason: str | None = None
+
+
+def handover_beats_cancellation(hq_status: str) -> HandoverDecision:
+    """The goods are gone: a hand-over always stands. If HQ cancelled meanwhile, record a
+    ``handover_after_cancel`` conflict for a refund decision; a second hand-over of an
+    already picked-up order is rejected (the first one stands)."""
+    if hq_status in PICKED_UP:
+        return HandoverDecision(apply=False, reject_reason="already_picked_up")
+    if hq_status == "cancelled":
+        return HandoverDecision(apply=True, conflict="handover_after_cancel")
+    return HandoverDecision(apply=True)
+
+
+def device_clock_never_decides(device_at: str | None, hq_received_at: datetime) -> datetime:
+    """Which moment HQ acts on: its own receipt time, whatever the device said."""
+    return hq_received_at
+
+
+def order_status_may_advance(current: str, new: str) -> bool:
+    """Store-reported order status only moves forward along the flow; terminal states
+    (picked up, cancelled, returned) are never left by a status report."""
+    if current not in ORDER_STATUS_FLOW or new not in ORDER_STATUS_FLOW:
+        return False
+    if current == "returned":
+        return False
+    return ORDER_STATUS_FLOW.index(new) > ORDER_STATUS_FLOW.index(current)
+
+
+# 9 ------------------------------------------------------------------ tasks
+def _task_rank(status: str) -> int:
+    if status == "cancelled":
+        return len(TASK_STATUS_FLOW) - 1
+    return TASK_STATUS_FLOW.index(status) if status in TASK_STATUS_FLOW else -1
+
+
+def merge_task(current: dict[str, Any], update: TaskUpdate) -> dict[str, Any]:
+    """Fields: the later-received write wins field by field. Status: only forward (a late
+    "in_progress" never reopens a "done" task)."""
+    merged = dict(current)
+    merged["fields"] = {**current.get("fields", {}), **update.fields}
+    if update.status is not None and _task_rank(update.status) > _task_rank(current.get("status", "open")):
+        merged["status"] = update.status
+    return merged
+
+
+# 11 ------------------------------------------------------------------ temperatures
+def reading_is_new(inserted_rows: int) -> bool:
+    """Readings are facts: the first copy of an id stands, later copies change nothing."""
+    return inserted_rows == 1

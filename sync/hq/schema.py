@@ -1,0 +1,118 @@
+"""HQ tables, in SQL both SQLite and PostgreSQL accept (BIGINT, TEXT, DOUBLE PRECISION).
+
+Quantities are ledgers (``stock_moves``) with a derived per-SKU level kept beside them;
+``stores.change_seq`` is the per-store change cursor, bumped under the store's row lock in
+the transaction that writes the change (that is what keeps pulls gapless on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from .db import Database
+
+STATEMENTS: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS meta (
+        key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS stores (
+        store_id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '',
+        token_hash TEXT NOT NULL UNIQUE,
+        last_seq BIGINT NOT NULL DEFAULT 0,
+        change_seq BIGINT NOT NULL DEFAULT 0,
+        pruned_through BIGINT NOT NULL DEFAULT 0,
+        order_seq BIGINT NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS channels (
+        name TEXT PRIMARY KEY, kind TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS events (
+        store_id TEXT NOT NULL, seq BIGINT NOT NULL, event_id TEXT NOT NULL,
+        type TEXT NOT NULL, entity TEXT NOT NULL, base_version BIGINT,
+        payload TEXT NOT NULL, schema_version BIGINT NOT NULL, store_clock TEXT,
+        digest TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT,
+        received_at TEXT NOT NULL, PRIMARY KEY (store_id, seq))""",
+    "CREATE INDEX IF NOT EXISTS events_event_id ON events (event_id)",
+    """CREATE TABLE IF NOT EXISTS changes (
+        store_id TEXT NOT NULL, cursor BIGINT NOT NULL, change_id TEXT NOT NULL,
+        type TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL,
+        PRIMARY KEY (store_id, cursor))""",
+    """CREATE TABLE IF NOT EXISTS catalog (
+        sku TEXT PRIMARY KEY, name_zh TEXT NOT NULL, name_en TEXT NOT NULL,
+        zone TEXT NOT NULL, price_cents BIGINT NOT NULL, barcode TEXT,
+        shelf_life_days BIGINT, version BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS orders (
+        order_no TEXT PRIMARY KEY, store_id TEXT NOT NULL, request_key TEXT UNIQUE,
+        channel TEXT NOT NULL, channel_name TEXT NOT NULL,
+        customer_name TEXT NOT NULL, phone TEXT NOT NULL,
+        status TEXT NOT NULL, payment_status TEXT NOT NULL, fulfilment TEXT NOT NULL,
+        window_start TEXT NOT NULL, window_end TEXT NOT NULL, pickup_code TEXT NOT NULL,
+        made_to_order BIGINT NOT NULL, presale BIGINT NOT NULL, version BIGINT NOT NULL,
+        placed_at TEXT NOT NULL, paid_at TEXT, handed_over_at TEXT, cancel_reason TEXT,
+        reminded BIGINT NOT NULL DEFAULT 0)""",
+    "CREATE INDEX IF NOT EXISTS orders_payment ON orders (payment_status, placed_at)",
+    "CREATE INDEX IF NOT EXISTS orders_store ON orders (store_id, status)",
+    """CREATE TABLE IF NOT EXISTS order_lines (
+        order_no TEXT NOT NULL, line_no BIGINT NOT NULL, sku TEXT NOT NULL,
+        name_zh TEXT NOT NULL, name_en TEXT NOT NULL, qty BIGINT NOT NULL,
+        zone TEXT NOT NULL, unit_price_cents BIGINT NOT NULL,
+        PRIMARY KEY (order_no, line_no))""",
+    """CREATE TABLE IF NOT EXISTS allotments (
+        store_id TEXT NOT NULL, sku TEXT NOT NULL, pool TEXT NOT NULL,
+        granted BIGINT NOT NULL DEFAULT 0, locked BIGINT NOT NULL DEFAULT 0,
+        sold BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (store_id, sku, pool))""",
+    """CREATE TABLE IF NOT EXISTS stock_moves (
+        store_id TEXT NOT NULL, move_id TEXT NOT NULL, sku TEXT NOT NULL, lot TEXT,
+        qty BIGINT NOT NULL, kind TEXT NOT NULL, ref TEXT, event_seq BIGINT NOT NULL,
+        PRIMARY KEY (store_id, move_id))""",
+    """CREATE TABLE IF NOT EXISTS stock_levels (
+        store_id TEXT NOT NULL, sku TEXT NOT NULL, qty BIGINT NOT NULL,
+        PRIMARY KEY (store_id, sku))""",
+    """CREATE TABLE IF NOT EXISTS tasks (
+        task_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, kind TEXT NOT NULL,
+        order_no TEXT, status TEXT NOT NULL, title TEXT NOT NULL, due_at TEXT,
+        fields TEXT NOT NULL, version BIGINT NOT NULL, updated_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS conflicts (
+        conflict_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, kind TEXT NOT NULL,
+        order_no TEXT, sku TEXT, detail TEXT NOT NULL, status TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS temperature_readings (
+        store_id TEXT NOT NULL, reading_id TEXT NOT NULL, probe_id TEXT NOT NULL,
+        celsius DOUBLE PRECISION NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (store_id, reading_id))""",
+    """CREATE TABLE IF NOT EXISTS alarms (
+        store_id TEXT NOT NULL, alarm_id TEXT NOT NULL, probe_id TEXT NOT NULL,
+        raised_at TEXT NOT NULL, celsius DOUBLE PRECISION, limit_celsius DOUBLE PRECISION,
+        acknowledged_by TEXT, acknowledged_at TEXT, PRIMARY KEY (store_id, alarm_id))""",
+    """CREATE TABLE IF NOT EXISTS sales (
+        store_id TEXT NOT NULL, sale_id TEXT NOT NULL, total_cents BIGINT NOT NULL,
+        clerk_id TEXT NOT NULL, with_pickup_order_no TEXT, lines TEXT NOT NULL,
+        PRIMARY KEY (store_id, sale_id))""",
+    """CREATE TABLE IF NOT EXISTS transfers (
+        transfer_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, lines TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS audit (
+        store_id TEXT NOT NULL, event_seq BIGINT NOT NULL, action TEXT NOT NULL,
+        manager_id TEXT NOT NULL, reason TEXT NOT NULL, ref TEXT, at TEXT,
+        PRIMARY KEY (store_id, event_seq))""",
+    """CREATE TABLE IF NOT EXISTS notifications (
+        notification_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, order_no TEXT,
+        kind TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0, next_attempt_at DOUBLE PRECISION NOT NULL,
+        last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, next_attempt_at)",
+)
+
+
+def migrate(db: Database) -> None:
+    """Create missing tables and the epoch (idempotent; safe on every start)."""
+    db.executescript(STATEMENTS)
+    with db.tx() as tx:
+        tx.run(
+            "INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO NOTHING",
+            (new_epoch(),),
+        )
+
+
+def new_epoch() -> str:
+    """Epochs are random so a restored-then-bumped HQ never reuses an epoch stores saw."""
+    return secrets.token_hex(6)

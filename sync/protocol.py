@@ -1,0 +1,563 @@
+"""The store <-> HQ wire protocol, version 1: the single definition both sides import.
+
+Imports nothing of ``edge`` (and nothing of ``sync.hq``): the store client and HQ share it.
+
+Authentication
+--------------
+* Store requests carry ``Authorization: Bearer <store token>``. HQ keeps only the sha256 of
+  the token; the token names the store, so no store id appears in sync URLs. A store can
+  only ever read or write its own rows; another store's order is answered like an unknown
+  one (rejected outcome / 404).
+* Shops and live-stream rooms place orders with ``Authorization: Bearer <channel key>``
+  (``store-edge hq add-channel NAME`` prints it once; HQ keeps the sha256). A channel key
+  cannot use the sync endpoints and a store token cannot place orders (401).
+
+Push  ``POST /v1/sync/push``  body :class:`PushRequest` -> :class:`PushResponse`
+-----------------------------------------------------------------------------------
+* Events carry a per-store gapless ``seq`` (1, 2, 3 ... assigned in the store's writing
+  transaction) and a globally unique ``event_id`` (uuid). HQ applies each seq at most once,
+  in seq order, the whole batch in ONE database transaction.
+* seq <= HQ's last seq for the store -> ``duplicate`` (the stored outcome is repeated in
+  ``original_outcome``/``reason``). Nothing changes.
+* first new seq > last + 1, or a hole inside the batch -> HTTP 409 :class:`SeqGap` with
+  ``expected_seq``; nothing applied. This is also how a store learns HQ was restored from an
+  older backup: it re-pushes from ``expected_seq`` (the store keeps acknowledged events).
+* A business rejection (unknown order, bad payload, unknown event type, schema too new,
+  event_id reused with different content, ...) is recorded as ``rejected`` with a reason and
+  the seq still advances: a rejected event is parked at HQ, never retried by the store.
+  Unknown event types are rejected outcomes (not 422) so an older HQ never blocks a newer
+  store's queue.
+* An envelope that does not parse (malformed JSON, wrong types, missing fields, more than
+  :data:`MAX_PUSH_EVENTS` events -> 422; more than :data:`MAX_PUSH_BYTES` -> 413) changes
+  nothing. Only transient trouble (database unavailable) is a 5xx: retry the same batch.
+* The reply acknowledges through ``acked_through``: the store may mark every event with
+  seq <= acked_through as acknowledged. An empty batch just asks HQ for its position.
+
+Pull  ``GET /v1/sync/pull?cursor=N&limit=500&epoch=E`` -> :class:`PullResponse`
+-------------------------------------------------------------------------------
+* Changes for this store with cursor > N, ascending, at most ``limit``. HQ assigns the
+  per-store change cursor inside the writing transaction under the store's row lock, so
+  cursors are gapless and become visible in order: a pull never skips a change that
+  commits late. The store applies a page and stores ``next_cursor`` in ONE transaction;
+  ``has_more`` says to pull again at once.
+* Always HTTP 200. When ``resync`` is true there are no changes; the store must fetch
+  ``GET /v1/sync/snapshot`` and replace its HQ-owned state. HQ answers resync when the
+  ``epoch`` sent differs from HQ's (HQ restored from a backup and ``hq bump-epoch`` run), when
+  the cursor is ahead of HQ's last change for the store (HQ lost changes), or when the cursor
+  is older than what HQ still keeps (pruned). Omit ``epoch`` only on the very first pull.
+
+Snapshot  ``GET /v1/sync/snapshot`` -> :class:`Snapshot`
+--------------------------------------------------------
+The store's full HQ-owned state as ``items`` with the same ``type``/``payload`` shapes as pull
+changes (apply them with the same code; every item is an idempotent upsert), plus the
+``cursor`` and ``epoch`` it corresponds to and ``acked_seq`` (HQ's last applied seq for the
+store: re-push everything after it).
+
+Versions
+--------
+Every order / task / catalog payload carries ``version``; a receiver applies an upsert only
+if it is newer than what it holds. Device clocks (``store_clock``, ``at`` fields) are kept as
+information only and never decide a conflict: HQ decides by the order it receives things.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+PROTOCOL_VERSION = 1
+EVENT_SCHEMA_VERSION = 1  # highest event payload schema this HQ understands
+MAX_PUSH_EVENTS = 1000
+MAX_PUSH_BYTES = 4 * 1024 * 1024
+DEFAULT_PULL_LIMIT = 500
+MAX_PULL_LIMIT = 1000
+UNPAID_RELEASE_AFTER = timedelta(minutes=30)
+
+PUSH_PATH = "/v1/sync/push"
+PULL_PATH = "/v1/sync/pull"
+SNAPSHOT_PATH = "/v1/sync/snapshot"
+ORDERS_PATH = "/v1/orders"
+HEALTH_PATH = "/v1/health"
+
+Zone = Literal["ambient", "chilled", "frozen"]
+ZONES: tuple[str, ...] = ("ambient", "chilled", "frozen")
+Outcome = Literal["applied", "duplicate", "rejected"]
+Fulfilment = Literal["pickup", "delivery"]
+PaymentStatus = Literal["pending", "paid", "refunded"]
+AllotmentPool = Literal["on_hand", "presale"]
+
+# HQ's order status; store-reported statuses only move forward along ORDER_STATUS_FLOW.
+ORDER_STATUS_FLOW: tuple[str, ...] = (
+    "allocated", "preparing", "ready", "overdue", "returned",
+)
+ORDER_TERMINAL: tuple[str, ...] = ("picked_up", "partially_picked_up", "cancelled", "returned")
+TASK_STATUS_FLOW: tuple[str, ...] = ("open", "in_progress", "done")  # "cancelled" ranks as done
+
+# Store -> HQ event types.
+EV_ORDER_HANDED_OVER = "order.handed_over"
+EV_ORDER_STATUS_CHANGED = "order.status_changed"
+EV_STOCK_MOVED = "stock.moved"
+EV_ALLOTMENT_GRANTED = "allotment.granted"
+EV_ALLOTMENT_REVOKED = "allotment.revoked"
+EV_SALE_COMPLETED = "sale.completed"
+EV_TEMPERATURE_READING = "temperature.reading"
+EV_ALARM_RAISED = "alarm.raised"
+EV_ALARM_ACKNOWLEDGED = "alarm.acknowledged"
+EV_TASK_UPDATED = "task.updated"
+EV_AUDIT_OVERRIDE = "audit.override"
+
+# HQ -> store change types.
+CH_ORDER_ALLOCATED = "order.allocated"
+CH_ORDER_CANCELLED = "order.cancelled"
+CH_ORDER_WINDOW_EXTENDED = "order.window_extended"
+CH_CATALOG_ITEM = "catalog.item"
+CH_STOCK_TRANSFER = "stock.transfer"
+CH_ALLOTMENT_REQUESTED = "allotment.requested"
+CH_ALLOTMENT_UPDATED = "allotment.updated"
+CH_TASK_UPDATED = "task.updated"
+CH_CONFLICT_NOTED = "conflict.noted"
+
+
+class _Payload(BaseModel):
+    """Payloads ignore unknown fields: a newer sender may add optional ones."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+# ---------------------------------------------------------------- HQ -> store payloads
+class OrderLine(_Payload):
+    line_no: int = Field(ge=1)
+    sku: str
+    name_zh: str
+    name_en: str
+    qty: int = Field(ge=1)
+    zone: Zone
+    unit_price_cents: int = Field(ge=0)
+
+
+class OrderAllocated(_Payload):
+    """Full order (an upsert by order_no; apply if ``version`` is newer). Bags: one per zone
+    present in ``lines``. ``pickup_code`` is in clear: the store hashes it on arrival."""
+
+    order_no: str
+    store_id: str
+    channel: str
+    customer_masked: str  # e.g. "王**"
+    phone_last4: str
+    lines: list[OrderLine]
+    window_start: str  # ISO 8601 UTC
+    window_end: str
+    payment_status: PaymentStatus
+    fulfilment: Fulfilment
+    pickup_code: str  # 11 digits, last one a Damm check digit
+    made_to_order: bool = False
+    presale: bool = False
+    status: str = "allocated"
+    version: int = Field(ge=1)
+
+
+class OrderCancelled(_Payload):
+    order_no: str
+    reason: str  # customer | hq | payment_timeout | ...
+    version: int
+
+
+class OrderWindowExtended(_Payload):
+    order_no: str
+    window_end: str
+    version: int
+
+
+class CatalogItem(_Payload):
+    sku: str
+    name_zh: str
+    name_en: str
+    zone: Zone
+    price_cents: int = Field(ge=0)
+    barcode: str | None = None
+    shelf_life_days: int | None = None
+    version: int = 1
+
+
+class TransferLine(_Payload):
+    sku: str
+    lot: str
+    expiry: str | None = None  # ISO date
+    qty: int = Field(ge=1)
+
+
+class StockTransfer(_Payload):
+    """Goods on their way from the warehouse. HQ does not add them to the store's ledger: the
+    store records a ``stock.moved`` kind ``transfer_in`` (ref = transfer_id) on receipt."""
+
+    transfer_id: str
+    lines: list[TransferLine]
+
+
+class AllotmentRequested(_Payload):
+    """HQ asks the store to grant more units online; the store decides."""
+
+    sku: str
+    qty: int = Field(ge=1)
+    pool: AllotmentPool = "on_hand"
+
+
+class AllotmentUpdated(_Payload):
+    """HQ's view of an allotment after the store granted or revoked (revokes can only take
+    back units not locked or sold: ``granted`` tells the store what HQ really holds)."""
+
+    sku: str
+    pool: AllotmentPool = "on_hand"
+    granted: int
+    locked: int
+    sold: int
+
+
+class TaskChange(_Payload):
+    """Task fields (last write wins in HQ-receipt order; status only moves forward)."""
+
+    task_id: str
+    kind: str  # prepare | exception | reminder
+    status: str
+    order_no: str | None = None
+    title: str = ""
+    due_at: str | None = None
+    fields: dict[str, Any] = Field(default_factory=dict)
+    version: int = 1
+
+
+class ConflictNoted(_Payload):
+    conflict_id: str
+    kind: str  # handover_after_cancel | negative_stock | revoke_short | ...
+    order_no: str | None = None
+    sku: str | None = None
+    detail: str = ""
+
+
+CHANGE_PAYLOADS: dict[str, type[BaseModel]] = {
+    CH_ORDER_ALLOCATED: OrderAllocated,
+    CH_ORDER_CANCELLED: OrderCancelled,
+    CH_ORDER_WINDOW_EXTENDED: OrderWindowExtended,
+    CH_CATALOG_ITEM: CatalogItem,
+    CH_STOCK_TRANSFER: StockTransfer,
+    CH_ALLOTMENT_REQUESTED: AllotmentRequested,
+    CH_ALLOTMENT_UPDATED: AllotmentUpdated,
+    CH_TASK_UPDATED: TaskChange,
+    CH_CONFLICT_NOTED: ConflictNoted,
+}
+
+
+# ---------------------------------------------------------------- store -> HQ payloads
+class LineNotTaken(_Payload):
+    line_no: int
+    qty: int = Field(ge=1)
+    reason: Literal["missing", "refused"]
+
+
+class Override(_Payload):
+    manager_id: str
+    reason: str
+
+
+class OrderHandedOver(_Payload):
+    order_no: str
+    clerk_id: str
+    at: str
+    verify_ms: int | None = None
+    lines_not_taken: list[LineNotTaken] = Field(default_factory=list)
+    override: Override | None = None
+
+
+class OrderStatusChanged(_Payload):
+    order_no: str
+    to: Literal["preparing", "ready", "overdue", "returned"]
+    from_: str | None = Field(default=None, alias="from")
+    at: str | None = None
+
+
+class StockMoved(_Payload):
+    """One ledger entry. ``qty`` is signed. For ``kind == "count"`` the store sends the counted
+    quantity in ``qty`` and the quantity it believed it had in ``counted_base``; HQ books the
+    difference (qty - counted_base), so concurrent movements are never overwritten."""
+
+    move_id: str
+    sku: str
+    lot: str | None = None
+    qty: int
+    kind: Literal["sale", "pick", "receipt", "adjustment", "count", "waste", "transfer_in"]
+    ref: str | None = None
+    counted_base: int | None = None
+
+
+class AllotmentChange(_Payload):
+    sku: str
+    qty: int = Field(ge=1)
+    pool: AllotmentPool = "on_hand"
+
+
+class SaleLine(_Payload):
+    sku: str
+    qty: int
+    unit_price_cents: int = 0
+
+
+class SaleCompleted(_Payload):
+    """A counter sale (stock moves are sent separately as ``stock.moved`` kind sale)."""
+
+    sale_id: str
+    lines: list[SaleLine]
+    total_cents: int
+    clerk_id: str
+    with_pickup_order_no: str | None = None
+
+
+class TemperatureReading(_Payload):
+    reading_id: str
+    probe_id: str
+    celsius: float
+    at: str
+
+
+class AlarmRaised(_Payload):
+    alarm_id: str
+    probe_id: str
+    at: str
+    celsius: float | None = None
+    limit_celsius: float | None = None
+
+
+class AlarmAcknowledged(_Payload):
+    alarm_id: str
+    by: str
+    at: str
+    note: str = ""
+
+
+class TaskUpdate(_Payload):
+    """Store-side task edit: only the fields present are written (LWW); ``status`` may only
+    move forward along :data:`TASK_STATUS_FLOW`."""
+
+    task_id: str
+    status: str | None = None
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class AuditOverride(_Payload):
+    manager_id: str
+    reason: str
+    action: str
+    ref: str | None = None
+    at: str | None = None
+
+
+EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
+    EV_ORDER_HANDED_OVER: OrderHandedOver,
+    EV_ORDER_STATUS_CHANGED: OrderStatusChanged,
+    EV_STOCK_MOVED: StockMoved,
+    EV_ALLOTMENT_GRANTED: AllotmentChange,
+    EV_ALLOTMENT_REVOKED: AllotmentChange,
+    EV_SALE_COMPLETED: SaleCompleted,
+    EV_TEMPERATURE_READING: TemperatureReading,
+    EV_ALARM_RAISED: AlarmRaised,
+    EV_ALARM_ACKNOWLEDGED: AlarmAcknowledged,
+    EV_TASK_UPDATED: TaskUpdate,
+    EV_AUDIT_OVERRIDE: AuditOverride,
+}
+
+
+def parse_payload(kind: str, payload: dict[str, Any], table: dict[str, type[BaseModel]]) -> BaseModel:
+    """Validate a payload of a known type; raises ``ValueError`` with a short reason."""
+    model = table.get(kind)
+    if model is None:
+        raise ValueError(f"unknown_type:{kind}")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"invalid_payload:{where}:{first['msg']}") from None
+
+
+# ---------------------------------------------------------------- envelopes
+_STRICT = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+
+
+class Event(BaseModel):
+    """One outbox event as pushed by a store."""
+
+    model_config = _STRICT
+
+    event_id: str = Field(pattern=UUID_PATTERN)
+    seq: int = Field(ge=1, le=2**62)
+    type: str = Field(min_length=1, max_length=64)
+    entity: str = Field(default="", max_length=200)
+    base_version: int | None = None
+    payload: dict[str, Any]
+    schema_version: int = Field(default=1, alias="schema", ge=1, le=1000)
+    store_clock: str | None = Field(default=None, max_length=64)
+
+
+class PushRequest(BaseModel):
+    model_config = _STRICT
+
+    events: list[Event] = Field(max_length=MAX_PUSH_EVENTS)
+
+
+class EventResult(BaseModel):
+    seq: int
+    event_id: str
+    outcome: Outcome
+    reason: str | None = None
+    original_outcome: Literal["applied", "rejected"] | None = None  # set on duplicates
+
+
+class PushResponse(BaseModel):
+    acked_through: int
+    epoch: str
+    results: list[EventResult]
+
+
+class SeqGap(BaseModel):
+    """HTTP 409 body: re-push starting at ``expected_seq``."""
+
+    error: Literal["seq_gap"] = "seq_gap"
+    expected_seq: int
+    epoch: str
+
+
+class Change(BaseModel):
+    cursor: int
+    change_id: str
+    type: str
+    payload: dict[str, Any]
+
+
+class PullResponse(BaseModel):
+    epoch: str
+    resync: bool = False
+    reason: str | None = None  # epoch_changed | cursor_ahead | cursor_pruned (when resync)
+    changes: list[Change] = Field(default_factory=list)
+    next_cursor: int = 0
+    has_more: bool = False
+
+
+class SnapshotItem(BaseModel):
+    type: str
+    payload: dict[str, Any]
+
+
+class Snapshot(BaseModel):
+    epoch: str
+    cursor: int
+    acked_seq: int
+    items: list[SnapshotItem]
+
+
+class ErrorBody(BaseModel):
+    error: str
+    message: str = ""
+
+
+# ---------------------------------------------------------------- channel order intake
+class OrderLineRequest(BaseModel):
+    model_config = _STRICT
+
+    sku: str = Field(min_length=1, max_length=64)
+    qty: int = Field(ge=1, le=10_000)
+
+
+class PlaceOrderRequest(BaseModel):
+    """``POST /v1/orders`` (channel key). ``request_id`` makes a retried request idempotent."""
+
+    model_config = _STRICT
+
+    request_id: str = Field(min_length=1, max_length=100)
+    store_id: str = Field(min_length=1, max_length=64)
+    customer_name: str = Field(min_length=1, max_length=100)
+    customer_phone: str = Field(min_length=4, max_length=32)
+    lines: list[OrderLineRequest] = Field(min_length=1, max_length=100)
+    fulfilment: Fulfilment = "pickup"
+    window_start: str | None = Field(default=None, max_length=40)
+    window_end: str | None = Field(default=None, max_length=40)
+    paid: bool = False
+    made_to_order: bool = False
+    presale: bool = False
+
+
+class OrderView(BaseModel):
+    order_no: str
+    store_id: str
+    status: str
+    payment_status: str
+    pickup_code: str
+    version: int
+    lines: list[OrderLine]
+    window_start: str
+    window_end: str
+
+
+class CancelRequest(BaseModel):
+    model_config = _STRICT
+
+    reason: str = Field(default="customer", min_length=1, max_length=200)
+
+
+# ---------------------------------------------------------------- pickup codes
+_DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+PICKUP_CODE_RANDOM_DIGITS = 10
+PICKUP_CODE_LENGTH = PICKUP_CODE_RANDOM_DIGITS + 1
+
+
+def damm_check_digit(digits: str) -> str:
+    """Damm check digit: catches every single-digit error and adjacent transposition."""
+    interim = 0
+    for ch in digits:
+        if not ch.isdigit() or not ch.isascii():
+            raise ValueError(f"not a digit: {ch!r}")
+        interim = _DAMM[interim][int(ch)]
+    return str(interim)
+
+
+def make_pickup_code() -> str:
+    """10 random digits (cryptographic) + 1 Damm check digit = 11 digits."""
+    body = "".join(str(secrets.randbelow(10)) for _ in range(PICKUP_CODE_RANDOM_DIGITS))
+    return body + damm_check_digit(body)
+
+
+def is_valid_pickup_code(code: str) -> bool:
+    """Shape and check digit only (a typo is caught before any lookup)."""
+    if len(code) != PICKUP_CODE_LENGTH or not code.isascii() or not code.isdigit():
+        return False
+    return damm_check_digit(code) == "0"
+
+
+def pickup_code_hash(code: str) -> str:
+    """How a store keeps a pickup code (sha256 hex of the 11 digits)."""
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def mask_name(name: str) -> str:
+    """王小明 -> 王** (only the first character is ever shown)."""
+    name = name.strip()
+    return (name[:1] + "**") if name else "**"
+
+
+def phone_last4(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits[-4:]
