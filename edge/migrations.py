@@ -7,9 +7,7 @@ new schema.
 
 from __future__ import annotations
 
-MIGRATIONS: list[str] = [
-    # 1: the counter: orders, lines, bags, clerks, stock ledger, audit, outbox
-    """
+_V1_COUNTER = """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
     CREATE TABLE stores (
@@ -134,5 +132,18 @@ MIGRATIONS: list[str] = [
         store_clock TEXT NOT NULL,
         acked_at TEXT
     );
-    """,
-]
+    """
+
+# 2: sync with HQ (sync client state, products/transfers/tasks/conflicts from HQ).
+# Owned by the sync work; edit only this string until it ships.
+_V2_SYNC = """
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """
+
+# 3: devices (print queue, temperature readings, probe alarms).
+# Owned by the devices work; edit only this string until it ships.
+_V3_DEVICES = """
+    CREATE TABLE print_jobs (id INTEGER PRIMARY KEY);
+    """
+
+MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES]

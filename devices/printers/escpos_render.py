@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 from devices.printers.documents import (
     BagLabel, Receipt, format_money, format_qty, format_time,
 )
-from devices.printers.fonts import find_cjk_font
+from devices.printers.fonts import find_cjk_font, find_latin_mono_font
 from devices.printers.layout import columns, left_right, paper_geometry, text_width, wrap
 
 ESC_INIT = b"\x1b@"
@@ -143,38 +143,52 @@ def _emit_qr(p: Dummy, q: Qr) -> None:
     p._raw(b"\n")
 
 
-@functools.lru_cache(maxsize=8)
-def _font(path: str | None, px: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    if path:
-        return ImageFont.truetype(path, px)
-    return ImageFont.load_default(px)
+@functools.lru_cache(maxsize=16)
+def _font(path: str | None, px: int, cell_w: int = 0) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """Font at ``px`` height; with ``cell_w``, shrunk until a glyph fits the half-width cell."""
+    if not path:
+        return ImageFont.load_default(px)
+    f = ImageFont.truetype(path, px)
+    while cell_w and px > 8 and f.getlength("M") > cell_w:
+        px -= 1
+        f = ImageFont.truetype(path, px)
+    return f
 
 
-def text_image(blocks: list[Text], dots: int, font_path: str | None) -> Image.Image:
+def text_image(blocks: list[Text], dots: int, font_path: str | None,
+               latin_path: str | None = None) -> Image.Image:
     """Draw text blocks into a 1-bit image ``dots`` wide, one character per column cell, so the
-    layout matches what a font-ROM printer would print."""
-    heights = [CELL_H * b.h + LINE_GAP for b in blocks]
-    img = Image.new("1", (dots, sum(heights)), 1)
-    draw = ImageDraw.Draw(img)
+    layout matches what a font-ROM printer would print. Each line is drawn at a square scale and
+    stretched to its (w, h) multipliers, like a printer scales its font."""
+    strips = [_line_image(b, dots, font_path, latin_path) for b in blocks]
+    img = Image.new("1", (dots, sum(s.height for s in strips)), 1)
     y = 0
-    for b, lh in zip(blocks, heights):
-        cw = CELL_W * b.w
-        cols = dots // cw
-        tw = text_width(b.text)
-        x0 = {"center": (cols - tw) // 2, "right": cols - tw}.get(b.align, 0) * cw
-        x0 = max(0, x0)
-        fg = 1 if b.invert else 0
-        if b.invert:
-            draw.rectangle([0, y, dots - 1, y + lh - 1], fill=0)
-        font = _font(font_path, CELL_H * b.h)
-        x = x0
-        for ch in b.text:
-            wcols = 2 if text_width(ch) == 2 else 1
-            draw.text((x, y + LINE_GAP // 2), ch, font=font, fill=fg,
-                      stroke_width=1 if b.bold else 0, stroke_fill=fg)
-            x += wcols * cw
-        y += lh
+    for s in strips:
+        img.paste(s, (0, y))
+        y += s.height
     return img
+
+
+def _line_image(b: Text, dots: int, font_path: str | None, latin_path: str | None) -> Image.Image:
+    s = min(b.w, b.h)
+    cols = dots // (CELL_W * b.w)
+    cw, lh = CELL_W * s, CELL_H * s + LINE_GAP
+    strip = Image.new("L", (cols * cw, lh), 0 if b.invert else 255)
+    draw = ImageDraw.Draw(strip)
+    fg = 255 if b.invert else 0
+    tw = text_width(b.text)
+    x = max(0, {"center": (cols - tw) // 2, "right": cols - tw}.get(b.align, 0)) * cw
+    wide = _font(font_path, CELL_H * s)
+    narrow = _font(latin_path or font_path, CELL_H * s, cw)
+    for ch in b.text:
+        double = text_width(ch) == 2
+        draw.text((x, lh // 2), ch, font=wide if double else narrow, fill=fg, anchor="lm",
+                  stroke_width=1 if b.bold else 0, stroke_fill=fg)
+        x += (2 if double else 1) * cw
+    target = (dots, CELL_H * b.h + LINE_GAP)
+    if strip.size != target:
+        strip = strip.resize(target, Image.Resampling.NEAREST)
+    return strip.convert("1")
 
 
 def _emit_image_mode(p: Dummy, blocks: list[Block], dots: int, font_path: str | None) -> None:
@@ -183,7 +197,7 @@ def _emit_image_mode(p: Dummy, blocks: list[Block], dots: int, font_path: str | 
 
     def flush() -> None:
         if run:
-            p.image(text_image(run, dots, font_path), impl="bitImageRaster")
+            p.image(text_image(run, dots, font_path, find_latin_mono_font()), impl="bitImageRaster")
             run.clear()
 
     for b in blocks:

@@ -28,6 +28,25 @@ GLOBS = ("/usr/share/fonts/**/*CJK*.tt[cf]", "/usr/share/fonts/**/wqy*.tt[cf]",
          "/usr/share/fonts/**/*Fallback*.ttf")
 
 
+LATIN_MONO = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+    "/usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf",
+    "C:/Windows/Fonts/consola.ttf",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def find_latin_mono_font() -> str | None:
+    """A monospaced Latin font for half-width characters (some CJK fonts lack Latin glyphs)."""
+    for p in LATIN_MONO:
+        if os.path.exists(p):
+            return p
+    hits = sorted(glob.glob("/usr/share/fonts/**/*Mono*.ttf", recursive=True))
+    return hits[0] if hits else None
+
+
 @functools.lru_cache(maxsize=1)
 def find_cjk_font() -> str | None:
     """Path of a font with Chinese glyphs, or None. ``STORE_EDGE_CJK_FONT`` overrides."""

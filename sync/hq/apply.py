@@ -1,0 +1,118 @@
+"""One handler per store event type: validate the payload, apply it through the rules.
+
+A handler returns ``None`` (applied) or a short rejection reason (recorded, seq advances).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from pydantic import BaseModel
+
+from .. import protocol as p
+from . import orders, rules, stock, tasks
+from .codec import dumps
+from .db import Tx
+
+Handler = Callable[[Tx, str, Any, int, datetime], "str | None"]
+
+
+def _handover(tx: Tx, store_id: str, h: p.OrderHandedOver, seq: int, now: datetime) -> str | None:
+    reason = orders.record_handover(tx, store_id, h, now)
+    if reason is None and h.override is not None:
+        _audit(tx, store_id, seq, "handover_override", h.override.manager_id, h.override.reason, h.order_no, h.at)
+    return reason
+
+
+def _status(tx: Tx, store_id: str, s: p.OrderStatusChanged, seq: int, now: datetime) -> str | None:
+    return orders.record_status(tx, store_id, s, now)
+
+
+def _moved(tx: Tx, store_id: str, m: p.StockMoved, seq: int, now: datetime) -> str | None:
+    return stock.record_move(tx, store_id, m, seq, now)
+
+
+def _granted(tx: Tx, store_id: str, a: p.AllotmentChange, seq: int, now: datetime) -> str | None:
+    return stock.grant_allotment(tx, store_id, a, now)
+
+
+def _revoked(tx: Tx, store_id: str, a: p.AllotmentChange, seq: int, now: datetime) -> str | None:
+    return stock.revoke_allotment(tx, store_id, a, now)
+
+
+def _sale(tx: Tx, store_id: str, s: p.SaleCompleted, seq: int, now: datetime) -> str | None:
+    inserted = tx.run(
+        "INSERT INTO sales (store_id, sale_id, total_cents, clerk_id, with_pickup_order_no, lines) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (store_id, sale_id) DO NOTHING",
+        (store_id, s.sale_id, s.total_cents, s.clerk_id, s.with_pickup_order_no,
+         dumps([line.model_dump() for line in s.lines])))
+    return None if inserted == 1 else "duplicate_sale_id"
+
+
+def temperature_reading(tx: Tx, store_id: str, r: p.TemperatureReading, seq: int, now: datetime) -> str | None:
+    """Insert-only, de-duplicated by reading id (a repeat is applied as a no-op)."""
+    inserted = tx.run(
+        "INSERT INTO temperature_readings (store_id, reading_id, probe_id, celsius, at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (store_id, reading_id) DO NOTHING",
+        (store_id, r.reading_id, r.probe_id, r.celsius, r.at))
+    rules.reading_is_new(inserted)
+    return None
+
+
+def _alarm_raised(tx: Tx, store_id: str, a: p.AlarmRaised, seq: int, now: datetime) -> str | None:
+    tx.run("INSERT INTO alarms (store_id, alarm_id, probe_id, raised_at, celsius, limit_celsius) "
+           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (store_id, alarm_id) DO NOTHING",
+           (store_id, a.alarm_id, a.probe_id, a.at, a.celsius, a.limit_celsius))
+    return None
+
+
+def _alarm_acked(tx: Tx, store_id: str, a: p.AlarmAcknowledged, seq: int, now: datetime) -> str | None:
+    if tx.one("SELECT 1 FROM alarms WHERE store_id = ? AND alarm_id = ?", (store_id, a.alarm_id)) is None:
+        return "unknown_alarm"
+    tx.run("UPDATE alarms SET acknowledged_by = ?, acknowledged_at = ? WHERE store_id = ? AND alarm_id = ? "
+           "AND acknowledged_by IS NULL", (a.by, a.at, store_id, a.alarm_id))
+    return None
+
+
+def _task(tx: Tx, store_id: str, t: p.TaskUpdate, seq: int, now: datetime) -> str | None:
+    return tasks.apply_store_update(tx, store_id, t, now)
+
+
+def _audit(tx: Tx, store_id: str, seq: int, action: str, manager_id: str, reason: str,
+           ref: str | None, at: str | None) -> None:
+    tx.run("INSERT INTO audit (store_id, event_seq, action, manager_id, reason, ref, at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (store_id, event_seq) DO NOTHING",
+           (store_id, seq, action, manager_id, reason, ref, at))
+
+
+def _override(tx: Tx, store_id: str, o: p.AuditOverride, seq: int, now: datetime) -> str | None:
+    _audit(tx, store_id, seq, o.action, o.manager_id, o.reason, o.ref, o.at)
+    return None
+
+
+HANDLERS: dict[str, Handler] = {
+    p.EV_ORDER_HANDED_OVER: _handover,
+    p.EV_ORDER_STATUS_CHANGED: _status,
+    p.EV_STOCK_MOVED: _moved,
+    p.EV_ALLOTMENT_GRANTED: _granted,
+    p.EV_ALLOTMENT_REVOKED: _revoked,
+    p.EV_SALE_COMPLETED: _sale,
+    p.EV_TEMPERATURE_READING: temperature_reading,
+    p.EV_ALARM_RAISED: _alarm_raised,
+    p.EV_ALARM_ACKNOWLEDGED: _alarm_acked,
+    p.EV_TASK_UPDATED: _task,
+    p.EV_AUDIT_OVERRIDE: _override,
+}
+assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
+
+
+def apply_event(tx: Tx, store_id: str, event: p.Event, now: datetime) -> str | None:
+    """Validate and apply one new event; returns the rejection reason or None."""
+    if event.schema_version > p.EVENT_SCHEMA_VERSION:
+        return f"unsupported_schema:{event.schema_version}"
+    try:
+        payload: BaseModel = p.parse_payload(event.type, event.payload, p.EVENT_PAYLOADS)
+    except ValueError as exc:
+        return str(exc)[:300]
+    return HANDLERS[event.type](tx, store_id, payload, event.seq, now)

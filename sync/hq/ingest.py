@@ -1,0 +1,138 @@
+"""Push: apply a store's batch of outbox events at most once, in seq order, in one transaction.
+
+See the protocol docstring for the rules; this module is their implementation:
+duplicate seqs repeat the stored outcome, a gap answers ``SeqGap`` with nothing applied,
+rejections are recorded and still advance ``stores.last_seq``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..protocol import Event, EventResult, PushResponse, SeqGap
+from .apply import apply_event
+from .changes import get_epoch
+from .clock import iso
+from .codec import dumps
+from .db import Database, Tx
+from .errors import HQError, not_found
+
+_CHUNK = 500  # ids per IN (...) lookup
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    event: Event
+    payload_text: str
+    digest: str
+
+
+def _prepare(event: Event) -> _Prepared:
+    """Canonical text and content digest (same event content -> same digest)."""
+    payload_text = dumps(event.payload)
+    head = f"{event.type}\x1f{event.entity}\x1f{event.base_version}\x1f{event.schema_version}\x1f"
+    digest = hashlib.sha256((head + payload_text).encode()).hexdigest()
+    return _Prepared(event, payload_text, digest)
+
+
+def _dedupe_batch(events: list[Event]) -> list[_Prepared]:
+    """Sort by seq; the same seq twice must be the same event (else 422)."""
+    by_seq: dict[int, _Prepared] = {}
+    for event in events:
+        prepared = _prepare(event)
+        seen = by_seq.get(event.seq)
+        if seen is None:
+            by_seq[event.seq] = prepared
+        elif seen.digest != prepared.digest or seen.event.event_id != event.event_id:
+            raise HQError("conflicting_seq", f"seq {event.seq} appears twice with different content", 422)
+    return [by_seq[s] for s in sorted(by_seq)]
+
+
+def _first_gap(new: list[_Prepared], last_seq: int) -> bool:
+    return any(item.event.seq != last_seq + 1 + i for i, item in enumerate(new))
+
+
+def _known_ids(tx: Tx, ids: list[str]) -> dict[str, tuple[str, str, str | None]]:
+    """event_id -> (digest, outcome, reason) for ids HQ already holds."""
+    found: dict[str, tuple[str, str, str | None]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        for event_id, digest, outcome, reason in tx.all(
+                f"SELECT event_id, digest, outcome, reason FROM events WHERE event_id IN ({marks})", chunk):
+            found.setdefault(event_id, (digest, outcome, reason))
+    return found
+
+
+def _replayed(tx: Tx, store_id: str, old: list[_Prepared]) -> list[EventResult]:
+    """Results for seqs HQ already applied: the stored outcome again, nothing changed."""
+    if not old:
+        return []
+    stored = {
+        row[0]: row[1:] for row in tx.all(
+            "SELECT seq, event_id, digest, outcome, reason FROM events "
+            "WHERE store_id = ? AND seq >= ? AND seq <= ?",
+            (store_id, old[0].event.seq, old[-1].event.seq))
+    }
+    results = []
+    for item in old:
+        ev = item.event
+        row = stored.get(ev.seq)
+        if row is not None and (row[0] != ev.event_id or row[1] != item.digest):
+            results.append(EventResult(seq=ev.seq, event_id=ev.event_id, outcome="rejected",
+                                       reason=f"seq_reused_by_other_event:{row[0]}"))
+        else:
+            results.append(EventResult(seq=ev.seq, event_id=ev.event_id, outcome="duplicate",
+                                       original_outcome=row[2] if row else None,
+                                       reason=row[3] if row else None))
+    return results
+
+
+def _apply_new(tx: Tx, store_id: str, new: list[_Prepared], now: datetime) -> list[EventResult]:
+    known = _known_ids(tx, [item.event.event_id for item in new])
+    rows, results = [], []
+    received = iso(now)
+    for item in new:
+        ev = item.event
+        prior = known.get(ev.event_id)
+        if prior is not None and prior[0] != item.digest:
+            outcome, reason = "rejected", "event_id_reused_with_different_content"
+        elif prior is not None:
+            outcome, reason = "duplicate", f"same_event_id_already:{prior[1]}"
+        else:
+            reason = apply_event(tx, store_id, ev, now)
+            outcome = "applied" if reason is None else "rejected"
+            known[ev.event_id] = (item.digest, outcome, reason)
+        rows.append((store_id, ev.seq, ev.event_id, ev.type, ev.entity, ev.base_version, item.payload_text,
+                     ev.schema_version, ev.store_clock, item.digest, outcome, reason, received))
+        results.append(EventResult(seq=ev.seq, event_id=ev.event_id, outcome=outcome, reason=reason,
+                                   original_outcome=prior[1] if outcome == "duplicate" and prior else None))
+    tx.many("INSERT INTO events (store_id, seq, event_id, type, entity, base_version, payload, "
+            "schema_version, store_clock, digest, outcome, reason, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return results
+
+
+def push(db: Database, store_id: str, events: list[Event], now: datetime) -> PushResponse | SeqGap:
+    """Apply one pushed batch (one transaction) and acknowledge through the last seq."""
+    batch = _dedupe_batch(events)
+
+    def work(tx: Tx) -> PushResponse | SeqGap:
+        last_seq = tx.scalar("UPDATE stores SET last_seq = last_seq WHERE store_id = ? RETURNING last_seq",
+                             (store_id,))
+        if last_seq is None:
+            raise not_found("store", store_id)
+        epoch = get_epoch(tx)
+        old = [item for item in batch if item.event.seq <= last_seq]
+        new = [item for item in batch if item.event.seq > last_seq]
+        if _first_gap(new, last_seq):
+            return SeqGap(expected_seq=last_seq + 1, epoch=epoch)
+        results = _replayed(tx, store_id, old) + _apply_new(tx, store_id, new, now)
+        acked = new[-1].event.seq if new else last_seq
+        if new:
+            tx.run("UPDATE stores SET last_seq = ? WHERE store_id = ?", (acked, store_id))
+        return PushResponse(acked_through=acked, epoch=epoch, results=results)
+
+    return db.run_tx(work)

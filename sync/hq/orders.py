@@ -1,0 +1,376 @@
+"""Online orders at HQ: place (lock allotment), pay (deduct), cancel / release (give units
+back), extend the window, and take in the store's hand-over and status reports.
+
+Every function that changes an order first takes the store's row lock (``lock_store``), so
+on PostgreSQL all writes for one store queue in one order and never deadlock on each other.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..protocol import (
+    CH_CONFLICT_NOTED,
+    CH_ORDER_ALLOCATED,
+    CH_ORDER_CANCELLED,
+    CH_ORDER_WINDOW_EXTENDED,
+    OrderHandedOver,
+    OrderStatusChanged,
+    PlaceOrderRequest,
+    make_pickup_code,
+    mask_name,
+    phone_last4,
+)
+from . import notify, rules, tasks
+from .changes import emit
+from .clock import iso, parse_iso
+from .db import Database, Tx
+from .errors import HQError, not_found
+
+DEFAULT_WINDOW_DELAY = timedelta(hours=2)
+DEFAULT_WINDOW_LENGTH = timedelta(hours=8)
+_ORDER_COLUMNS = (
+    "order_no, store_id, channel, customer_name, phone, status, payment_status, fulfilment, "
+    "window_start, window_end, pickup_code, made_to_order, presale, version, placed_at"
+)
+
+
+# ---------------------------------------------------------------- reading
+def load_order(tx: Tx, order_no: str) -> dict[str, Any] | None:
+    row = tx.one(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE order_no = ?", (order_no,))
+    return None if row is None else dict(zip(_ORDER_COLUMNS.split(", "), row))
+
+
+def order_lines(tx: Tx, order_no: str) -> list[dict[str, Any]]:
+    keys = ("line_no", "sku", "name_zh", "name_en", "qty", "zone", "unit_price_cents")
+    rows = tx.all(f"SELECT {', '.join(keys)} FROM order_lines WHERE order_no = ? ORDER BY line_no",
+                  (order_no,))
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def order_payload(tx: Tx, order_no: str) -> dict[str, Any]:
+    """The full ``order.allocated`` payload (protocol.OrderAllocated)."""
+    o = load_order(tx, order_no)
+    if o is None:
+        raise not_found("order", order_no)
+    return {
+        "order_no": o["order_no"], "store_id": o["store_id"], "channel": o["channel"],
+        "customer_masked": mask_name(o["customer_name"]), "phone_last4": phone_last4(o["phone"]),
+        "lines": order_lines(tx, order_no), "window_start": o["window_start"],
+        "window_end": o["window_end"], "payment_status": o["payment_status"],
+        "fulfilment": o["fulfilment"], "pickup_code": o["pickup_code"],
+        "made_to_order": bool(o["made_to_order"]), "presale": bool(o["presale"]),
+        "status": o["status"], "version": o["version"],
+    }
+
+
+def order_view(tx: Tx, order_no: str) -> dict[str, Any]:
+    """What a channel sees (protocol.OrderView)."""
+    p = order_payload(tx, order_no)
+    keys = ("order_no", "store_id", "status", "payment_status", "pickup_code", "version",
+            "lines", "window_start", "window_end")
+    return {k: p[k] for k in keys}
+
+
+def get_order(db: Database, order_no: str, *, channel_name: str | None = None) -> dict[str, Any]:
+    def read(tx: Tx) -> dict[str, Any]:
+        _check_channel(tx, order_no, channel_name)
+        return order_view(tx, order_no)
+
+    return db.run_tx(read, snapshot=True)
+
+
+# ---------------------------------------------------------------- locks and allotment
+def lock_store(tx: Tx, store_id: str) -> None:
+    """Take the store's row lock first (a no-op write; SQLite already holds the DB lock)."""
+    if tx.run("UPDATE stores SET order_seq = order_seq WHERE store_id = ?", (store_id,)) != 1:
+        raise not_found("store", store_id)
+
+
+def _sku_totals(lines: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    totals: Counter[str] = Counter()
+    for line in lines:
+        totals[line["sku"]] += line["qty"]
+    return sorted(totals.items())
+
+
+def lock_allotment(tx: Tx, store_id: str, sku: str, pool: str, qty: int) -> None:
+    """rules.can_lock_allotment, done atomically: the WHERE re-checks under the row lock."""
+    changed = tx.run(
+        "UPDATE allotments SET locked = locked + ? WHERE store_id = ? AND sku = ? AND pool = ? "
+        "AND granted - locked - sold >= ?", (qty, store_id, sku, pool, qty))
+    if changed != 1:
+        raise HQError("insufficient_allotment", f"store {store_id} has not enough {sku} online", 409)
+
+
+def _deduct(tx: Tx, store_id: str, pool: str, totals: list[tuple[str, int]]) -> None:
+    """rules.payment_deducts: locked -> sold."""
+    for sku, qty in totals:
+        tx.run("UPDATE allotments SET locked = locked - ?, sold = sold + ? "
+               "WHERE store_id = ? AND sku = ? AND pool = ?", (qty, qty, store_id, sku, pool))
+
+
+def _give_back(tx: Tx, store_id: str, pool: str, totals: list[tuple[str, int]], paid: bool) -> None:
+    column = "sold" if paid else "locked"
+    for sku, qty in totals:
+        tx.run(f"UPDATE allotments SET {column} = {column} - ? WHERE store_id = ? AND sku = ? AND pool = ?",
+               (qty, store_id, sku, pool))
+
+
+# ---------------------------------------------------------------- placing
+def _resolve_lines(tx: Tx, req: PlaceOrderRequest) -> list[dict[str, Any]]:
+    lines = []
+    for no, wanted in enumerate(req.lines, start=1):
+        row = tx.one("SELECT name_zh, name_en, zone, price_cents FROM catalog WHERE sku = ?", (wanted.sku,))
+        if row is None:
+            raise HQError("unknown_sku", f"sku {wanted.sku!r} is not in the catalog", 422)
+        lines.append({"line_no": no, "sku": wanted.sku, "name_zh": row[0], "name_en": row[1],
+                      "qty": wanted.qty, "zone": row[2], "unit_price_cents": row[3]})
+    return lines
+
+
+def _window(req: PlaceOrderRequest, now: datetime) -> tuple[str, str]:
+    try:
+        start = parse_iso(req.window_start) if req.window_start else now + DEFAULT_WINDOW_DELAY
+        end = parse_iso(req.window_end) if req.window_end else start + DEFAULT_WINDOW_LENGTH
+    except ValueError:
+        raise HQError("bad_window", "window_start/window_end must be ISO 8601", 422) from None
+    if end <= start:
+        raise HQError("bad_window", "window_end must be after window_start", 422)
+    return iso(start), iso(end)
+
+
+def _unique_pickup_code(tx: Tx, store_id: str) -> str:
+    while True:
+        code = make_pickup_code()
+        if tx.one("SELECT 1 FROM orders WHERE store_id = ? AND pickup_code = ?", (store_id, code)) is None:
+            return code
+
+
+def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, channel_kind: str,
+                now: datetime) -> dict[str, Any]:
+    """Check and lock the store's allotment, allocate, create the preparation task, issue the
+    pickup code, tell the store and the customer. Idempotent per (channel, request_id)."""
+
+    def work(tx: Tx) -> dict[str, Any]:
+        seq = tx.scalar("UPDATE stores SET order_seq = order_seq + 1 WHERE store_id = ? RETURNING order_seq",
+                        (req.store_id,))
+        if seq is None:
+            raise not_found("store", req.store_id)
+        request_key = f"{channel_name}:{req.request_id}"
+        existing = tx.scalar("SELECT order_no FROM orders WHERE request_key = ?", (request_key,))
+        if existing:
+            return order_view(tx, existing)
+        lines = _resolve_lines(tx, req)
+        window_start, window_end = _window(req, now)
+        pool = rules.allotment_pool(req.presale)
+        totals = _sku_totals(lines)
+        for sku, qty in totals:
+            lock_allotment(tx, req.store_id, sku, pool, qty)
+        if req.paid:
+            _deduct(tx, req.store_id, pool, totals)
+        order_no = f"{req.store_id}-{seq:06d}"
+        tx.run(
+            f"INSERT INTO orders ({_ORDER_COLUMNS}, request_key, channel_name, paid_at) "
+            "VALUES (?, ?, ?, ?, ?, 'allocated', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            (order_no, req.store_id, channel_kind, req.customer_name, req.customer_phone,
+             "paid" if req.paid else "pending", req.fulfilment, window_start, window_end,
+             _unique_pickup_code(tx, req.store_id), int(req.made_to_order), int(req.presale),
+             iso(now), request_key, channel_name, iso(now) if req.paid else None))
+        tx.many("INSERT INTO order_lines (order_no, line_no, sku, name_zh, name_en, qty, zone, "
+                "unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(order_no, l["line_no"], l["sku"], l["name_zh"], l["name_en"], l["qty"], l["zone"],
+                  l["unit_price_cents"]) for l in lines])
+        emit(tx, req.store_id, CH_ORDER_ALLOCATED, order_payload(tx, order_no), now)
+        tasks.create_task(tx, req.store_id, f"prep-{order_no}", "prepare", f"Prepare {order_no}", now,
+                          order_no=order_no, due_at=window_start,
+                          fields={"made_to_order": req.made_to_order})
+        notify.enqueue(tx, req.store_id, order_no, "allocated", _notice(tx, order_no), now)
+        return order_view(tx, order_no)
+
+    return db.run_tx(work)
+
+
+def _notice(tx: Tx, order_no: str) -> dict[str, Any]:
+    """What a customer notification carries (the customer's own app shows the rest)."""
+    p = order_payload(tx, order_no)
+    return {"order_no": order_no, "store_id": p["store_id"], "status": p["status"],
+            "window_start": p["window_start"], "window_end": p["window_end"],
+            "pickup_code": p["pickup_code"]}
+
+
+# ---------------------------------------------------------------- paying, cancelling
+def _check_channel(tx: Tx, order_no: str, channel_name: str | None) -> str:
+    """The order's store id; channels only see their own orders."""
+    row = tx.one("SELECT store_id, channel_name FROM orders WHERE order_no = ?", (order_no,))
+    if row is None or (channel_name is not None and row[1] != channel_name):
+        raise not_found("order", order_no)
+    return row[0]
+
+
+def pay_order(db: Database, order_no: str, now: datetime, *, channel_name: str | None = None) -> dict[str, Any]:
+    """Payment arrived: locked units become sold. Too late (released) -> 409 order_cancelled."""
+
+    def work(tx: Tx) -> dict[str, Any]:
+        store_id = _check_channel(tx, order_no, channel_name)
+        lock_store(tx, store_id)
+        o = load_order(tx, order_no)
+        if o["status"] == "cancelled":
+            raise HQError("order_cancelled", f"order {order_no} was cancelled; refund the payment", 409)
+        if o["payment_status"] != "pending":
+            return order_view(tx, order_no)
+        _deduct(tx, store_id, rules.allotment_pool(bool(o["presale"])), _sku_totals(order_lines(tx, order_no)))
+        tx.run("UPDATE orders SET payment_status = 'paid', paid_at = ?, version = version + 1 "
+               "WHERE order_no = ?", (iso(now), order_no))
+        emit(tx, store_id, CH_ORDER_ALLOCATED, order_payload(tx, order_no), now)
+        return order_view(tx, order_no)
+
+    return db.run_tx(work)
+
+
+def cancel_in_tx(tx: Tx, order_no: str, reason: str, now: datetime) -> dict[str, Any]:
+    """Cancel (HQ, customer or payment timeout): give the units back, tell store and customer."""
+    o = load_order(tx, order_no)
+    if o["status"] == "cancelled":
+        return order_view(tx, order_no)
+    if o["status"] in rules.PICKED_UP or o["status"] == "returned":
+        raise HQError("not_cancellable", f"order {order_no} is already {o['status']}", 409)
+    paid = o["payment_status"] == "paid"
+    _give_back(tx, o["store_id"], rules.allotment_pool(bool(o["presale"])),
+               _sku_totals(order_lines(tx, order_no)), paid)
+    tx.run("UPDATE orders SET status = 'cancelled', cancel_reason = ?, payment_status = ?, "
+           "version = version + 1 WHERE order_no = ?",
+           (reason, "refunded" if paid else o["payment_status"], order_no))
+    emit(tx, o["store_id"], CH_ORDER_CANCELLED,
+         {"order_no": order_no, "reason": reason, "version": o["version"] + 1}, now)
+    tasks.set_status_from_hq(tx, f"prep-{order_no}", "cancelled", now)
+    notify.enqueue(tx, o["store_id"], order_no, "cancelled", _notice(tx, order_no), now)
+    return order_view(tx, order_no)
+
+
+def cancel_order(db: Database, order_no: str, reason: str, now: datetime, *,
+                 channel_name: str | None = None) -> dict[str, Any]:
+    def work(tx: Tx) -> dict[str, Any]:
+        lock_store(tx, _check_channel(tx, order_no, channel_name))
+        return cancel_in_tx(tx, order_no, reason, now)
+
+    return db.run_tx(work)
+
+
+def release_unpaid_orders(db: Database, now: datetime) -> list[str]:
+    """The sweeper: cancel orders unpaid 30 minutes after placing (rules.unpaid_lock_expired)."""
+    with db.tx(snapshot=True) as tx:
+        candidates = tx.all(
+            "SELECT order_no, placed_at FROM orders WHERE payment_status = 'pending' AND status NOT IN "
+            "('cancelled', 'picked_up', 'partially_picked_up', 'returned') AND placed_at <= ? "
+            "ORDER BY placed_at", (iso(rules.release_cutoff(now)),))
+    released = []
+    for order_no, placed_at in candidates:
+        if not rules.unpaid_lock_expired(parse_iso(placed_at), now):
+            continue
+
+        def work(tx: Tx, order_no: str = order_no) -> bool:
+            lock_store(tx, _check_channel(tx, order_no, None))
+            o = load_order(tx, order_no)
+            if o["payment_status"] != "pending" or o["status"] == "cancelled" or o["status"] in rules.PICKED_UP:
+                return False  # paid or handed over meanwhile
+            cancel_in_tx(tx, order_no, "payment_timeout", now)
+            return True
+
+        if db.run_tx(work):
+            released.append(order_no)
+    return released
+
+
+def extend_window(db: Database, order_no: str, window_end: datetime, now: datetime) -> dict[str, Any]:
+    def work(tx: Tx) -> dict[str, Any]:
+        store_id = _check_channel(tx, order_no, None)
+        lock_store(tx, store_id)
+        tx.run("UPDATE orders SET window_end = ?, version = version + 1, reminded = 0 WHERE order_no = ?",
+               (iso(window_end), order_no))
+        o = load_order(tx, order_no)
+        emit(tx, store_id, CH_ORDER_WINDOW_EXTENDED,
+             {"order_no": order_no, "window_end": o["window_end"], "version": o["version"]}, now)
+        return order_view(tx, order_no)
+
+    return db.run_tx(work)
+
+
+def send_reminders(db: Database, now: datetime, ahead: timedelta = timedelta(hours=24)) -> int:
+    """Remind customers whose ready order's window closes within ``ahead``."""
+    with db.tx() as tx:
+        rows = tx.all("SELECT order_no, store_id FROM orders WHERE status = 'ready' AND reminded = 0 "
+                      "AND window_end <= ?", (iso(now + ahead),))
+        for order_no, store_id in rows:
+            tx.run("UPDATE orders SET reminded = 1 WHERE order_no = ?", (order_no,))
+            notify.enqueue(tx, store_id, order_no, "reminder", _notice(tx, order_no), now)
+        return len(rows)
+
+
+# ---------------------------------------------------------------- from the store
+def _store_order(tx: Tx, store_id: str, order_no: str) -> dict[str, Any] | None:
+    o = load_order(tx, order_no)
+    return o if o is not None and o["store_id"] == store_id else None
+
+
+def _record_conflict(tx: Tx, store_id: str, kind: str, now: datetime, *, order_no: str | None = None,
+                     sku: str | None = None, detail: str = "", key: str) -> None:
+    conflict_id = f"{kind}:{key}"
+    tx.run("INSERT INTO conflicts (conflict_id, store_id, kind, order_no, sku, detail, status, created_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, 'open', ?)", (conflict_id, store_id, kind, order_no, sku, detail, iso(now)))
+    emit(tx, store_id, CH_CONFLICT_NOTED, {"conflict_id": conflict_id, "kind": kind, "order_no": order_no,
+                                           "sku": sku, "detail": detail}, now)
+
+
+record_conflict = _record_conflict
+
+
+def record_handover(tx: Tx, store_id: str, h: OrderHandedOver, now: datetime) -> str | None:
+    """A hand-over at the counter. Returns a rejection reason, or None when applied."""
+    o = _store_order(tx, store_id, h.order_no)
+    if o is None:
+        return "unknown_order"
+    decision = rules.handover_beats_cancellation(o["status"])
+    if not decision.apply:
+        return decision.reject_reason
+    lines = order_lines(tx, h.order_no)
+    pool = rules.allotment_pool(bool(o["presale"]))
+    totals = _sku_totals(lines)
+    if decision.conflict:
+        # the cancel gave the units back to the allotment, but they left the store: take them again
+        for sku, qty in totals:
+            tx.run("UPDATE allotments SET sold = sold + ? WHERE store_id = ? AND sku = ? AND pool = ?",
+                   (qty, store_id, sku, pool))
+        _record_conflict(tx, store_id, decision.conflict, now, order_no=h.order_no, key=h.order_no,
+                         detail=f"handed over by {h.clerk_id} after HQ cancelled ({o['status']}); "
+                                "decide refund")
+    elif o["payment_status"] == "pending":
+        _deduct(tx, store_id, pool, totals)
+        _record_conflict(tx, store_id, "handover_unpaid", now, order_no=h.order_no, key=h.order_no,
+                         detail="handed over before HQ saw a payment")
+    status = "partially_picked_up" if h.lines_not_taken else "picked_up"
+    if h.lines_not_taken:
+        missing = ", ".join(f"line {l.line_no} x{l.qty} {l.reason}" for l in h.lines_not_taken)
+        _record_conflict(tx, store_id, "refund_due", now, order_no=h.order_no, key=h.order_no,
+                         detail=f"not taken: {missing}")
+    handed_at = rules.device_clock_never_decides(h.at, now)
+    tx.run("UPDATE orders SET status = ?, handed_over_at = ?, version = version + 1 WHERE order_no = ?",
+           (status, iso(handed_at), h.order_no))
+    tasks.set_status_from_hq(tx, f"prep-{h.order_no}", "done", now)
+    notify.enqueue(tx, store_id, h.order_no, "picked_up", _notice(tx, h.order_no), now)
+    return None
+
+
+def record_status(tx: Tx, store_id: str, s: OrderStatusChanged, now: datetime) -> str | None:
+    """preparing / ready / overdue / returned reported by the store (forward only)."""
+    o = _store_order(tx, store_id, s.order_no)
+    if o is None:
+        return "unknown_order"
+    if not rules.order_status_may_advance(o["status"], s.to):
+        return f"status_not_forward:{o['status']}->{s.to}"
+    tx.run("UPDATE orders SET status = ?, version = version + 1 WHERE order_no = ?", (s.to, s.order_no))
+    if s.to in ("ready", "overdue"):
+        notify.enqueue(tx, store_id, s.order_no, s.to, _notice(tx, s.order_no), now)
+    return None

@@ -1,0 +1,81 @@
+"""HQ's copy of store tasks (preparation, exceptions): created by HQ, edited by both sides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..protocol import CH_TASK_UPDATED, TaskUpdate
+from . import rules
+from .changes import emit
+from .clock import iso
+from .codec import dumps, loads
+from .db import Tx
+
+_COLUMNS = "task_id, store_id, kind, order_no, status, title, due_at, fields, version"
+
+
+def _row_to_task(row: tuple) -> dict[str, Any]:
+    task = dict(zip(_COLUMNS.split(", "), row))
+    task["fields"] = loads(task["fields"])
+    return task
+
+
+def load_task(tx: Tx, task_id: str) -> dict[str, Any] | None:
+    row = tx.one(f"SELECT {_COLUMNS} FROM tasks WHERE task_id = ?", (task_id,))
+    return None if row is None else _row_to_task(row)
+
+
+def task_payload(tx: Tx, task_id: str) -> dict[str, Any]:
+    """The ``task.updated`` change payload (protocol.TaskChange)."""
+    task = load_task(tx, task_id)
+    assert task is not None
+    task.pop("store_id")
+    return task
+
+
+def create_task(tx: Tx, store_id: str, task_id: str, kind: str, title: str, now: datetime, *,
+                order_no: str | None = None, due_at: str | None = None,
+                fields: dict[str, Any] | None = None) -> None:
+    """Create a task at HQ and send it to the store."""
+    tx.run(
+        f"INSERT INTO tasks ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, 1, ?)",
+        (task_id, store_id, kind, order_no, title, due_at, dumps(fields or {}), iso(now)),
+    )
+    emit(tx, store_id, CH_TASK_UPDATED, task_payload(tx, task_id), now)
+
+
+def _save(tx: Tx, task: dict[str, Any], now: datetime) -> None:
+    tx.run("UPDATE tasks SET status = ?, fields = ?, version = version + 1, updated_at = ? "
+           "WHERE task_id = ?", (task["status"], dumps(task["fields"]), iso(now), task["task_id"]))
+
+
+def set_status_from_hq(tx: Tx, task_id: str, status: str, now: datetime) -> None:
+    """HQ moves a task (e.g. prep task cancelled with its order); forward only."""
+    task = load_task(tx, task_id)
+    if task is None:
+        return
+    merged = rules.merge_task(task, TaskUpdate(task_id=task_id, status=status))
+    if merged != task:
+        _save(tx, merged, now)
+        emit(tx, task["store_id"], CH_TASK_UPDATED, task_payload(tx, task_id), now)
+
+
+def apply_store_update(tx: Tx, store_id: str, update: TaskUpdate, now: datetime) -> str | None:
+    """Merge a store's edit (LWW fields, forward status). Returns a rejection reason or None.
+
+    An unknown task id creates a store-originated task. If the merge refuses the store's
+    status (it would move backwards), HQ sends the task back so the store converges."""
+    task = load_task(tx, update.task_id)
+    if task is None:
+        tx.run(f"INSERT INTO tasks ({_COLUMNS}, updated_at) VALUES (?, ?, 'store', NULL, ?, '', NULL, ?, 1, ?)",
+               (update.task_id, store_id, update.status or "open", dumps(update.fields), iso(now)))
+        return None
+    if task["store_id"] != store_id:
+        return "unknown_task"
+    merged = rules.merge_task(task, update)
+    if merged != task:
+        _save(tx, merged, now)
+    if update.status is not None and merged["status"] != update.status:
+        emit(tx, store_id, CH_TASK_UPDATED, task_payload(tx, update.task_id), now)
+    return None
