@@ -16,6 +16,7 @@ after queueing a job).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -44,8 +45,6 @@ class PrintWorker(BackgroundWorker):
         mark_started: Callable[[Any], None] | None = None,
     ) -> None:
         super().__init__()
-        import threading
-
         self.fetch_next = fetch_next
         self.mark_done = mark_done
         self.mark_failed = mark_failed

@@ -1,0 +1,190 @@
+"""The HQ HTTP endpoint: sync for stores, order intake for channels (FastAPI, OpenAPI at
+/openapi.json). Thin: authenticate, validate, call the domain modules, map errors.
+
+Errors are JSON ``{"error": code, "message": ...}``: 401 no/unknown credentials, 404 not
+yours or not there, 409 business conflict (``seq_gap`` carries ``expected_seq``), 413 body
+over 4 MB, 422 malformed request (nothing changed), 503 database unavailable (retry).
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from .. import protocol as p
+from . import changes, ingest, orders, registry
+from .clock import Clock, utcnow
+from .db import Database, TransientDBError, open_database
+from .errors import HQError
+from .notify import Deliverer
+from .schema import migrate
+from .sweeper import Sweeper
+
+_bearer = HTTPBearer(auto_error=False, description="store token or channel key")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": p.ErrorBody} for code in (401, 404, 413, 503)
+}
+
+
+def _json(model: Any, status: int = 200) -> Response:
+    return Response(content=model.model_dump_json(by_alias=True), status_code=status,
+                    media_type="application/json")
+
+
+def _error(status: int, code: str, message: str = "", **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
+
+
+class _BodyLimit:
+    """ASGI middleware: refuse bodies over MAX_PUSH_BYTES before reading them (413)."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            length = dict(scope.get("headers") or []).get(b"content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.limit):
+                response = _error(413, "too_large", f"request body over {self.limit} bytes")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | None = None,
+               sweep_interval: float | None = 30.0, notify_retry_base: float = 1.0,
+               notify_poll: float = 0.2) -> FastAPI:
+    """Build the HQ app on a database URL (``sqlite:///path`` or ``postgresql://...``).
+
+    ``clock`` is business time (order placing, 30-minute release); ``sweep_interval`` None
+    turns the background sweeper off; with ``webhook_url`` customer notifications are
+    delivered by a background thread."""
+    clock = clock or utcnow
+    db = open_database(db_url)
+    migrate(db)
+    workers: list[Any] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if webhook_url:
+            workers.append(Deliverer(db, webhook_url, retry_base=notify_retry_base, poll_interval=notify_poll))
+        if sweep_interval:
+            workers.append(Sweeper(db, clock, sweep_interval))
+        for worker in workers:
+            worker.start()
+        try:
+            yield
+        finally:
+            for worker in workers:
+                worker.stop()
+            db.close()
+
+    app = FastAPI(title="store-edge HQ", version=f"{p.PROTOCOL_VERSION}", lifespan=lifespan,
+                  description=(p.__doc__ or "").strip())
+    app.state.db = db
+    app.state.clock = clock
+    app.add_middleware(_BodyLimit, limit=p.MAX_PUSH_BYTES)
+    _install_error_handlers(app)
+    _add_sync_routes(app, db, clock)
+    _add_order_routes(app, db, clock)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HQError)
+    async def hq_error(request: Request, exc: HQError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(TransientDBError)
+    async def db_down(request: Request, exc: TransientDBError) -> JSONResponse:
+        return _error(503, "unavailable", "database unavailable, retry later")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = jsonable_encoder(exc.errors(), custom_encoder={BaseException: str})
+        first = errors[0] if errors else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return _error(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}", detail=errors)
+
+
+def _store_auth(db: Database):
+    def store_id(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
+        found = registry.store_for_token(db, creds.credentials) if creds else None
+        if found is None:
+            raise HQError("unauthorized", "a valid store token is required", 401)
+        return found
+
+    return store_id
+
+
+def _channel_auth(db: Database):
+    def channel(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> tuple[str, str]:
+        found = registry.channel_for_key(db, creds.credentials) if creds else None
+        if found is None:
+            raise HQError("unauthorized", "a valid channel key is required", 401)
+        return found
+
+    return channel
+
+
+def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
+    store_auth = _store_auth(db)
+
+    @app.get(p.HEALTH_PATH, tags=["ops"])
+    def health() -> dict[str, Any]:
+        with db.tx(snapshot=True) as tx:
+            return {"status": "ok", "protocol": p.PROTOCOL_VERSION, "epoch": changes.get_epoch(tx)}
+
+    @app.post(p.PUSH_PATH, response_model=p.PushResponse, tags=["sync"],
+              responses={**_ERRORS, 409: {"model": p.SeqGap}, 422: {"model": p.ErrorBody}})
+    def push(body: p.PushRequest, store_id: str = Depends(store_auth)) -> Response:
+        """Apply a batch of outbox events (see protocol docstring for the seq rules)."""
+        result = ingest.push(db, store_id, body.events, clock())
+        return _json(result, 409 if isinstance(result, p.SeqGap) else 200)
+
+    @app.get(p.PULL_PATH, response_model=p.PullResponse, tags=["sync"],
+             responses={**_ERRORS, 422: {"model": p.ErrorBody}})
+    def pull(cursor: int = Query(0, ge=0, le=2**62), limit: int = Query(p.DEFAULT_PULL_LIMIT, ge=1, le=p.MAX_PULL_LIMIT),
+             epoch: str | None = Query(None, min_length=1, max_length=64),
+             store_id: str = Depends(store_auth)) -> Response:
+        """Changes for this store after ``cursor``, or ``resync: true``."""
+        return _json(changes.pull(db, store_id, cursor, limit, epoch))
+
+    @app.get(p.SNAPSHOT_PATH, response_model=p.Snapshot, tags=["sync"], responses=_ERRORS)
+    def snapshot(store_id: str = Depends(store_auth)) -> Response:
+        """The store's full HQ-owned state with the cursor and epoch it corresponds to."""
+        return _json(changes.snapshot(db, store_id, clock()))
+
+
+def _add_order_routes(app: FastAPI, db: Database, clock: Clock) -> None:
+    channel_auth = _channel_auth(db)
+    business = {**_ERRORS, 409: {"model": p.ErrorBody}, 422: {"model": p.ErrorBody}}
+
+    @app.post(p.ORDERS_PATH, response_model=p.OrderView, status_code=201, tags=["orders"], responses=business)
+    def place_order(body: p.PlaceOrderRequest, channel: tuple[str, str] = Depends(channel_auth)) -> Response:
+        """Place an order for pickup/delivery at the customer's chosen store (locks allotment)."""
+        view = orders.place_order(db, body, channel_name=channel[0], channel_kind=channel[1], now=clock())
+        return _json(p.OrderView.model_validate(view), 201)
+
+    @app.get(p.ORDERS_PATH + "/{order_no}", response_model=p.OrderView, tags=["orders"], responses=business)
+    def get_order(order_no: str, channel: tuple[str, str] = Depends(channel_auth)) -> Response:
+        return _json(p.OrderView.model_validate(orders.get_order(db, order_no, channel_name=channel[0])))
+
+    @app.post(p.ORDERS_PATH + "/{order_no}/pay", response_model=p.OrderView, tags=["orders"], responses=business)
+    def pay(order_no: str, channel: tuple[str, str] = Depends(channel_auth)) -> Response:
+        """Payment arrived: locked units are deducted from the allotment."""
+        return _json(p.OrderView.model_validate(orders.pay_order(db, order_no, clock(), channel_name=channel[0])))
+
+    @app.post(p.ORDERS_PATH + "/{order_no}/cancel", response_model=p.OrderView, tags=["orders"],
+              responses=business)
+    def cancel(order_no: str, body: p.CancelRequest, channel: tuple[str, str] = Depends(channel_auth)) -> Response:
+        """Cancel; units go back to the allotment. A hand-over already made still stands."""
+        view = orders.cancel_order(db, order_no, body.reason, clock(), channel_name=channel[0])
+        return _json(p.OrderView.model_validate(view))

@@ -1,0 +1,80 @@
+"""Who may talk to HQ: stores (token) and sales channels (API key). Only hashes are kept."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from .clock import iso
+from .db import Database
+from .errors import HQError
+from .schema import new_epoch
+
+CHANNEL_KINDS = ("live_stream", "mini_program", "counter", "ops")
+
+
+def hash_secret(secret: str) -> str:
+    """sha256 hex: enough for high-entropy random tokens (no password stretching needed)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _new_secret(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def add_store(db: Database, store_id: str, now: datetime, *, name: str = "") -> str:
+    """Register a store; returns its token (shown once, never stored)."""
+    token = _new_secret("st")
+    with db.tx() as tx:
+        if tx.one("SELECT 1 FROM stores WHERE store_id = ?", (store_id,)):
+            raise HQError("store_exists", f"store {store_id!r} is already registered", 409)
+        tx.run("INSERT INTO stores (store_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+               (store_id, name, hash_secret(token), iso(now)))
+    return token
+
+
+def rotate_store_token(db: Database, store_id: str) -> str:
+    token = _new_secret("st")
+    with db.tx() as tx:
+        if tx.run("UPDATE stores SET token_hash = ? WHERE store_id = ?", (hash_secret(token), store_id)) != 1:
+            raise HQError("unknown_store", f"store {store_id!r} not found", 404)
+    return token
+
+
+def add_channel(db: Database, name: str, now: datetime, *, kind: str = "live_stream") -> str:
+    """Register an order-intake channel; returns its API key (shown once)."""
+    if kind not in CHANNEL_KINDS:
+        raise HQError("bad_channel_kind", f"kind must be one of {', '.join(CHANNEL_KINDS)}", 422)
+    key = _new_secret("ch")
+    with db.tx() as tx:
+        if tx.one("SELECT 1 FROM channels WHERE name = ?", (name,)):
+            raise HQError("channel_exists", f"channel {name!r} is already registered", 409)
+        tx.run("INSERT INTO channels (name, kind, key_hash, created_at) VALUES (?, ?, ?, ?)",
+               (name, kind, hash_secret(key), iso(now)))
+    return key
+
+
+def store_for_token(db: Database, token: str) -> str | None:
+    with db.tx(snapshot=True) as tx:
+        return tx.scalar("SELECT store_id FROM stores WHERE token_hash = ?", (hash_secret(token),))
+
+
+def channel_for_key(db: Database, key: str) -> tuple[str, str] | None:
+    """(name, kind) of the channel owning ``key``."""
+    with db.tx(snapshot=True) as tx:
+        row = tx.one("SELECT name, kind FROM channels WHERE key_hash = ?", (hash_secret(key),))
+    return None if row is None else (row[0], row[1])
+
+
+def bump_epoch(db: Database) -> str:
+    """After restoring HQ from a backup: every store resyncs from a snapshot."""
+    epoch = new_epoch()
+    with db.tx() as tx:
+        tx.run("UPDATE meta SET value = ? WHERE key = 'epoch'", (epoch,))
+    return epoch
+
+
+def list_stores(db: Database) -> list[tuple[str, str, int, int]]:
+    with db.tx(snapshot=True) as tx:
+        return tx.all("SELECT store_id, name, last_seq, change_seq FROM stores ORDER BY store_id")
