@@ -7,8 +7,6 @@ into the app.
 from __future__ import annotations
 
 import logging
-from typing import Callable
-
 import serial
 
 from devices.status import DeviceStatus, StatusCallback, safe_call
@@ -23,36 +21,53 @@ class LineSplitter:
     A trailing ``\\n`` after ``\\r`` (or the reverse) is tolerated, since devices differ.
     """
 
-    def __init__(self, terminator: bytes = b"\r", max_len: int = 512) -> None:
+    def __init__(self, terminator: bytes = b"\r", max_len: int = 512, any_eol: bool = False) -> None:
+        """``any_eol``: a CR or an LF ends a line, whichever the device sends (CRLF included)."""
         if not terminator:
             raise ValueError("terminator must not be empty")
         self.terminator = terminator
+        self.any_eol = any_eol
         self.max_len = max_len
         self._buf = bytearray()
+        self._discarding = False  # inside an over-long line: drop up to its terminator
 
     def feed(self, data: bytes) -> tuple[list[bytes], list[bytes]]:
-        """Return (complete lines, overflowed chunks). Lines exclude the terminator."""
+        """Return (complete lines, overflowed chunks). Lines exclude the terminator; the tail of
+        an over-long line is dropped with it, never passed on as a line of its own."""
         self._buf += data
         lines: list[bytes] = []
         overflow: list[bytes] = []
         while True:
-            i = self._buf.find(self.terminator)
+            i, n = self._find()
             if i < 0:
                 break
             line = bytes(self._buf[:i]).strip(b"\r\n")
-            del self._buf[: i + len(self.terminator)]
-            if line:
+            del self._buf[: i + n]
+            if self._discarding:
+                self._discarding = False
+            elif len(line) > self.max_len:
+                overflow.append(line)
+            elif line:
                 lines.append(line)
         if len(self._buf) > self.max_len:
-            overflow.append(bytes(self._buf))
+            if not self._discarding:
+                overflow.append(bytes(self._buf))
             self._buf.clear()
+            self._discarding = True
         return lines, overflow
+
+    def _find(self) -> tuple[int, int]:
+        if not self.any_eol:
+            return self._buf.find(self.terminator), len(self.terminator)
+        hits = [i for i in (self._buf.find(b"\r"), self._buf.find(b"\n")) if i >= 0]
+        return (min(hits), 1) if hits else (-1, 0)
 
     def pending(self) -> bytes:
         return bytes(self._buf)
 
     def reset(self) -> None:
         self._buf.clear()
+        self._discarding = False
 
 
 class SerialLineWorker(BackgroundWorker):
@@ -69,13 +84,14 @@ class SerialLineWorker(BackgroundWorker):
         on_status: StatusCallback | None = None,
         reconnect_s: float = 1.0,
         max_line: int = 512,
+        any_eol: bool = False,
     ) -> None:
         super().__init__()
         self.url = url
         self.baud = baud
         self.on_status = on_status
         self.reconnect_s = reconnect_s
-        self.splitter = LineSplitter(terminator, max_line)
+        self.splitter = LineSplitter(terminator, max_line, any_eol)
         self._port: serial.SerialBase | None = None
         self.status = DeviceStatus(url, "connecting")
 

@@ -109,26 +109,28 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from edge import demo
+    from sync import demo as hq_demo  # the demo store syncs with an embedded HQ
 
     data_dir: Path = args.cfg.data_dir
     if args.action == "codes":
         store = Store.open(data_dir)
-        return _print_codes(store, demo.demo_codes(store), args)
+        return _print_codes(store, hq_demo.demo_codes(store), args)
     if args.fresh and data_dir.exists():
         import shutil
 
         shutil.rmtree(data_dir)
     if not (data_dir / "store.db").exists():
         print(f"… {data_dir}", file=sys.stderr)
-        store = demo.seed(data_dir, n_orders=args.orders,
-                          progress=lambda done, total: print(f"  {done}/{total}", file=sys.stderr))
+        hq_demo.seed_with_hq(data_dir, n_orders=args.orders,
+                             progress=lambda done, total: print(f"  {done}/{total}", file=sys.stderr))
         print(t("cli.seeded", args.lang, path=data_dir, orders=args.orders))
     if args.seed_only:
         return EXIT_OK
     from edge.ui.app import run_app
 
-    return run_app(args.cfg, lang=args.lang, demo=True)
+    cfg = config_mod.load(data_dir, args.config)  # seeding wrote [hq] url/token
+    with hq_demo.running_demo_hq(data_dir):
+        return run_app(cfg, lang=args.lang, demo=True)
 
 
 def _print_codes(store: Store, codes: list[dict], args: argparse.Namespace) -> int:

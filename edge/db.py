@@ -8,6 +8,7 @@ durable before a hand-over is shown as done, so a power cut never loses an ackno
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,12 +27,27 @@ def connect(path: str | Path) -> Database:
     # Autocommit at the driver level: transactions are explicit (write_tx), never implicit.
     conn.isolation_level = None
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode=WAL")
+    _enable_wal(conn)
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     db = Database(conn)
     migrate(db)
     return db
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch a fresh file to WAL. Two processes doing this at once can deadlock on the lock
+    upgrade, and SQLite then answers SQLITE_BUSY at once without calling the busy handler; the
+    other one's switch completes, so retrying (bounded by the busy timeout) succeeds."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def schema_version(db: Database) -> int:

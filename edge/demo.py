@@ -40,9 +40,36 @@ class DemoCode:
     scenario: str
 
 
+@dataclass
+class PlannedOrder:
+    """A demo order before it reaches the store: ``data`` is the ``order.allocated`` shape.
+
+    An ``arrive`` hook (``sync.demo`` places them at HQ) may replace ``order_no`` and
+    ``pickup_code`` in ``data`` with the ones HQ issued."""
+
+    scenario: str
+    data: dict
+    created: datetime
+    window_start: datetime
+    window_end: datetime
+
+
+Arrive = Callable[[Store, list[PlannedOrder]], None]
+
+
+def receive_locally(store: Store, plans: list[PlannedOrder]) -> None:
+    """Orders arrive straight in the store database (offline demo, tests)."""
+    with write_tx(store.db):
+        for plan in plans:
+            orders.receive_order(store.db, store.pickup_key, plan.data, now=plan.created)
+
+
 def seed(data_dir: str | Path, *, n_orders: int = 300, seed: int = 7, now: datetime | None = None,
-         progress: Callable[[int, int], None] | None = None) -> Store:
-    """Create (or extend) the demo store in ``data_dir`` and return it open."""
+         progress: Callable[[int, int], None] | None = None, arrive: Arrive | None = None) -> Store:
+    """Create (or extend) the demo store in ``data_dir`` and return it open.
+
+    ``arrive`` makes each batch of planned orders reach the store (default: received
+    locally); then the store drives them to their scenario's state (packed, picked up...)."""
     now = now or utcnow()
     rng = random.Random(seed)
     store_id, name_zh, name_en = STORE
@@ -61,16 +88,33 @@ def seed(data_dir: str | Path, *, n_orders: int = 300, seed: int = 7, now: datet
     _stock_up(store, n_orders, rng, now)
     codes = _load_codes(store.data_dir)
     start = len(codes)
+    used = {c.code for c in codes}  # 10^10 codes: at 100,000 orders a repeat is likely
     batch = 500
     for first in range(0, n_orders, batch):
+        plans = [_plan_order(store, rng, start + i, now, used)
+                 for i in range(first, min(first + batch, n_orders))]
+        (arrive or receive_locally)(store, plans)
         with write_tx(db):
-            for i in range(first, min(first + batch, n_orders)):
-                codes.append(_make_order(store, rng, start + i, now))
+            for plan in plans:
+                _pack_order(store, rng, plan)
+            for plan in plans:
+                codes.append(_finish_order(store, rng, plan))
         if progress:
             progress(min(first + batch, n_orders), n_orders)
     (store.data_dir / CODES_FILENAME).write_text(
         json.dumps([vars(c) for c in codes], ensure_ascii=False, indent=0))
+    # devices (edge/demo_devices.py): config with simulated devices + camera folder of demo QRs
+    from edge.demo_devices import write_demo_devices
+
+    write_demo_devices(store.data_dir, _camera_codes(codes))
     return store
+
+
+def _camera_codes(codes: list[DemoCode]) -> list[str]:
+    """QRs the demo camera shows: ready, picked up, overdue, another store's (one each)."""
+    wanted = ("ready", "picked_up", "overdue", "other_store")
+    return [next(c.qr for c in codes if c.scenario == s) for s in wanted
+            if any(c.scenario == s for c in codes)]
 
 
 def _ean13(sku: str) -> str:
@@ -105,11 +149,15 @@ def _pick_scenario(rng: random.Random) -> str:
     return "ready"
 
 
-def _make_order(store: Store, rng: random.Random, index: int, now: datetime) -> DemoCode:
-    """One order in a random scenario, driven through the domain as a real day would."""
+def _plan_order(store: Store, rng: random.Random, index: int, now: datetime,
+                used: set[str]) -> PlannedOrder:
+    """One order in a random scenario, as HQ would allocate it to this store."""
     scenario = _pick_scenario(rng)
     order_no = f"L{now:%y%m%d}{index:06d}"
     code = make_pickup_code()
+    while code in used:
+        code = make_pickup_code()
+    used.add(code)
     n_lines = rng.choice((1, 1, 2, 2, 3, 4))
     picks = rng.sample(PRODUCTS, n_lines)
     lines = [{"line_no": i + 1, "sku": p[0], "name_zh": p[1], "name_en": p[2],
@@ -125,10 +173,19 @@ def _make_order(store: Store, rng: random.Random, index: int, now: datetime) -> 
             "window_start": iso(window_start), "window_end": iso(window_end),
             "pickup_code": code, "made_to_order": any(p[0] == "B003" for p in picks),
             "lines": lines}
-    db = store.db
-    orders.receive_order(db, store.pickup_key, data, now=created)
+    return PlannedOrder(scenario, data, created, window_start, window_end)
+
+
+def _arrived_cancelled(store: Store, plan: PlannedOrder) -> bool:
+    """HQ cancelled it before it reached the store: nothing left to drive."""
+    return orders.get_order(store.db, plan.data["order_no"]).status == "cancelled"
+
+
+def _pack_order(store: Store, rng: random.Random, plan: PlannedOrder) -> None:
+    """Prepare an arrived order as far as its scenario goes (all packing before any sweep)."""
+    db, scenario, created, order_no = store.db, plan.scenario, plan.created, plan.data["order_no"]
     packer = rng.choice(("c01", "c02", "c03"))
-    if scenario in ("allocated", "other_store"):
+    if scenario in ("allocated", "other_store") or _arrived_cancelled(store, plan):
         pass
     elif scenario == "preparing":
         orders.start_preparing(db, order_no, actor=packer, now=created)
@@ -137,7 +194,16 @@ def _make_order(store: Store, rng: random.Random, index: int, now: datetime) -> 
             orders.pack_bag(db, order_no, bag.zone, _slot(rng, bag.zone), actor=packer, now=created)
     else:
         _pack_all(store, order_no, rng, packer, created)
-    if scenario == "other_store":
+
+
+def _finish_order(store: Store, rng: random.Random, plan: PlannedOrder) -> DemoCode:
+    """Take a prepared order to its scenario's end state, as a real day would."""
+    db, scenario, created = store.db, plan.scenario, plan.created
+    order_no, code = plan.data["order_no"], plan.data["pickup_code"]
+    window_start, window_end = plan.window_start, plan.window_end
+    if _arrived_cancelled(store, plan):
+        pass
+    elif scenario == "other_store":
         orders.reallocate(db, order_no, rng.choice(OTHER_STORES)[0], actor="hq", now=created)
     elif scenario == "picked_up":
         _hand_over(store, order_no, rng, window_start, ())

@@ -138,12 +138,152 @@ _V1_COUNTER = """
 # Owned by the sync work; edit only this string until it ships.
 _V2_SYNC = """
     CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    ALTER TABLE orders ADD COLUMN hq_version INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE products ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX outbox_unacked ON outbox(seq) WHERE acked_at IS NULL;
+
+    CREATE TABLE transfers (
+        transfer_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('announced', 'received')),
+        announced_at TEXT NOT NULL,
+        received_at TEXT,
+        received_by TEXT
+    );
+    CREATE TABLE transfer_lines (
+        transfer_id TEXT NOT NULL REFERENCES transfers(transfer_id),
+        line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        lot TEXT NOT NULL,
+        expiry TEXT,
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        PRIMARY KEY (transfer_id, line_no)
+    );
+
+    CREATE TABLE tasks (
+        task_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        order_no TEXT,
+        title TEXT NOT NULL DEFAULT '',
+        due_at TEXT,
+        fields TEXT NOT NULL DEFAULT '{}',
+        version INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX tasks_board ON tasks(status, due_at);
+    CREATE INDEX tasks_order ON tasks(order_no) WHERE order_no IS NOT NULL;
+
+    CREATE TABLE conflicts (
+        conflict_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        order_no TEXT,
+        sku TEXT,
+        detail TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL CHECK (source IN ('store', 'hq')),
+        noted_at TEXT NOT NULL,
+        acknowledged_at TEXT,
+        acknowledged_by TEXT
+    );
+    CREATE INDEX conflicts_open ON conflicts(noted_at) WHERE acknowledged_at IS NULL;
+
+    CREATE TABLE hq_allotments (
+        sku TEXT NOT NULL,
+        pool TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        locked INTEGER NOT NULL,
+        sold INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (sku, pool)
+    );
+
+    CREATE TABLE sync_skipped (
+        change_id TEXT PRIMARY KEY,
+        cursor INTEGER,
+        type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+
+    CREATE TABLE sync_rejected (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
     """
 
 # 3: devices (print queue, temperature readings, probe alarms).
 # Owned by the devices work; edit only this string until it ships.
 _V3_DEVICES = """
-    CREATE TABLE print_jobs (id INTEGER PRIMARY KEY);
+    CREATE TABLE print_jobs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('receipt', 'bag_label')),
+        ref TEXT NOT NULL,
+        printer TEXT NOT NULL DEFAULT 'receipt',
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'queued'
+            CHECK (status IN ('queued', 'printing', 'printed', 'failed_waiting', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        copy_of INTEGER REFERENCES print_jobs(id),
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        printed_at TEXT
+    );
+    CREATE INDEX print_jobs_waiting ON print_jobs(printer, status, id)
+        WHERE status IN ('queued', 'printing', 'failed_waiting');
+    CREATE INDEX print_jobs_ref ON print_jobs(ref);
+
+    CREATE TABLE fridges (
+        probe_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        zone TEXT NOT NULL CHECK (zone IN ('chilled', 'frozen')),
+        min_c REAL,
+        max_c REAL NOT NULL,
+        grace_s INTEGER NOT NULL,
+        silent_s INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE temperature_readings (
+        reading_id TEXT PRIMARY KEY,
+        probe_id TEXT NOT NULL,
+        celsius REAL NOT NULL,
+        seq INTEGER,
+        at TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX temperature_readings_probe_at ON temperature_readings(probe_id, at);
+
+    CREATE TABLE probe_alarms (
+        id INTEGER PRIMARY KEY,
+        probe_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('out_of_range', 'silent')),
+        started_at TEXT NOT NULL,
+        peak_c REAL,
+        limit_c REAL,
+        raised_at TEXT,
+        cleared_at TEXT,
+        acknowledged_by TEXT,
+        acknowledged_at TEXT,
+        note TEXT
+    );
+    CREATE INDEX probe_alarms_open ON probe_alarms(probe_id, kind) WHERE cleared_at IS NULL;
+    CREATE INDEX probe_alarms_unacked ON probe_alarms(raised_at) WHERE acknowledged_at IS NULL;
+
+    CREATE TABLE probe_line_errors (
+        port TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        count INTEGER NOT NULL DEFAULT 0,
+        last_at TEXT NOT NULL,
+        last_raw TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (port, reason)
+    );
     """
 
 MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES]

@@ -65,9 +65,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 PROTOCOL_VERSION = 1
 EVENT_SCHEMA_VERSION = 1  # highest event payload schema this HQ understands
@@ -75,6 +75,7 @@ MAX_PUSH_EVENTS = 1000
 MAX_PUSH_BYTES = 4 * 1024 * 1024
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 1000
+MAX_SEQ = 2**53 - 1  # exact in every JSON implementation (IEEE double)
 UNPAID_RELEASE_AFTER = timedelta(minutes=30)
 
 PUSH_PATH = "/v1/sync/push"
@@ -384,6 +385,16 @@ def parse_payload(kind: str, payload: dict[str, Any], table: dict[str, type[Base
 
 # ---------------------------------------------------------------- envelopes
 _STRICT = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+def _json_integer(value: Any) -> Any:
+    """JSON has one number type: 3.0 is the integer 3, but "3" and true are not integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 
 
@@ -393,12 +404,12 @@ class Event(BaseModel):
     model_config = _STRICT
 
     event_id: str = Field(pattern=UUID_PATTERN)
-    seq: int = Field(ge=1, le=2**62)
+    seq: JsonInt = Field(ge=1, le=MAX_SEQ)
     type: str = Field(min_length=1, max_length=64)
     entity: str = Field(default="", max_length=200)
-    base_version: int | None = None
+    base_version: Annotated[int, Field(ge=-MAX_SEQ, le=MAX_SEQ), BeforeValidator(_json_integer)] | None = None
     payload: dict[str, Any]
-    schema_version: int = Field(default=1, alias="schema", ge=1, le=1000)
+    schema_version: JsonInt = Field(default=1, alias="schema", ge=1, le=1000)
     store_clock: str | None = Field(default=None, max_length=64)
 
 
@@ -468,7 +479,7 @@ class OrderLineRequest(BaseModel):
     model_config = _STRICT
 
     sku: str = Field(min_length=1, max_length=64)
-    qty: int = Field(ge=1, le=10_000)
+    qty: JsonInt = Field(ge=1, le=10_000)
 
 
 class PlaceOrderRequest(BaseModel):

@@ -51,13 +51,16 @@ class HoldOff:
 
 
 class CameraReader(BackgroundWorker):
-    """Read frames from ``source`` in a daemon thread, decode, call ``on_scan(text)`` (or Decoded)."""
+    """Read frames from ``source`` in a daemon thread, decode, call ``on_scan(text)`` (or Decoded).
+
+    With ``source=None`` nothing is started: the caller pushes frames through :meth:`process`
+    (a preview widget that owns the camera, tests, the bench)."""
 
     thread_name = "camera-reader"
 
     def __init__(
         self,
-        source: FrameSource,
+        source: FrameSource | None,
         decoder: Decoder,
         on_scan: Callable[[str], None] | None = None,
         holdoff_s: float = 1.5,
@@ -73,6 +76,7 @@ class CameraReader(BackgroundWorker):
         self.on_status = on_status
         self.clock = clock
         self.holdoff = HoldOff(holdoff_s)
+        self._decode = getattr(decoder, "decode_live", decoder.decode)
         self.frames = 0
         self.scans = 0
         self._fps = 0.0
@@ -87,7 +91,7 @@ class CameraReader(BackgroundWorker):
     def process(self, frame) -> list[Decoded]:
         """Decode one frame and emit new scans; the same path live frames take."""
         now = self.clock()
-        found = self.decoder.decode(frame)
+        found = self._decode(frame)
         new = self.holdoff.accept(found, now)
         with self._lock:
             self.frames += 1
@@ -104,7 +108,18 @@ class CameraReader(BackgroundWorker):
             safe_call(self.on_scan, d.text)
         return new
 
+    @property
+    def source_name(self) -> str:
+        return self.source.name if self.source is not None else "push"
+
+    def start(self) -> "CameraReader":
+        if self.source is None:
+            raise RuntimeError("CameraReader without a source: push frames with process()")
+        super().start()
+        return self
+
     def run(self) -> None:
+        assert self.source is not None
         self._set_state("online")
         misses = 0
         while not self._stop.is_set():
@@ -133,7 +148,7 @@ class CameraReader(BackgroundWorker):
         if state == self._state:
             return
         self._state = state
-        safe_call(self.on_status, DeviceStatus(self.source.name, state, "", detail))  # type: ignore[arg-type]
+        safe_call(self.on_status, DeviceStatus(self.source_name, state, "", detail))  # type: ignore[arg-type]
 
     def _on_stop(self) -> None:
         close = getattr(self.source, "close", None)
@@ -146,6 +161,6 @@ class CameraReader(BackgroundWorker):
     def status(self) -> CameraStatus:
         with self._lock:
             last = self._last
-            return CameraStatus(self.source.name, self._state, round(self._fps, 1), self.frames,
+            return CameraStatus(self.source_name, self._state, round(self._fps, 1), self.frames,
                                 self.scans, last.text if last else None,
                                 last.symbology if last else None, self._last_at)

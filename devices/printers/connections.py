@@ -9,10 +9,13 @@ URLs::
     usb://0416:5011            (VID:PID, hex) -> the matching /dev/usb/lpN (Linux usblp driver)
     usb:///dev/usb/lp0         a usblp device node directly
     tcp://192.168.1.50:9100    raw network printing (port defaults to 9100)
-    serial:///dev/ttyUSB0?baud=19200
+    serial:///dev/ttyUSB0?baud=19200    (or any pyserial URL: serial://socket://host:port)
     file:///var/lib/store-edge/printer.bin   (simulator: appends bytes to the file)
 
-Status on bidirectional transports (TCP, serial, usblp) uses DLE EOT 1/2/4 real-time queries.
+Status on bidirectional transports (TCP, serial, usblp) uses the printer's real-time query:
+DLE EOT 1/2/4 for ESC/POS, ``ESC ! ?`` for TSPL label printers (``open_printer(url, "tspl")``).
+A printer that answers neither can be used with ``?status=none`` on the URL: it is then
+"online" whenever the transport opens, and paper-out shows only on the printer itself.
 The file printer is online unless its path is not writable; flag files next to it force a
 state for tests and demos: ``<file>.paper_out``, ``<file>.offline``, ``<file>.cover_open``.
 """
@@ -141,8 +144,8 @@ class FilePrinter:
 class TcpPrinter:
     """Raw port 9100 printing; one short connection per job (many printers take only one)."""
 
-    def __init__(self, host: str, port: int = 9100, timeout: float = 3.0) -> None:
-        self.host, self.port, self.timeout = host, port, timeout
+    def __init__(self, host: str, port: int = 9100, timeout: float = 3.0, query: str = "escpos") -> None:
+        self.host, self.port, self.timeout, self.query = host, port, timeout, query
         self.url = f"tcp://{host}:{port}"
 
     def _connect(self) -> socket.socket:
@@ -154,7 +157,7 @@ class TcpPrinter:
     def status(self) -> PrinterStatus:
         try:
             with self._connect() as s:
-                return _query_status(lambda b: s.sendall(b), lambda: _recv1(s))
+                return _query_status(lambda b: s.sendall(b), lambda: _recv1(s), self.query)
         except PrinterError as e:
             return PrinterStatus(False, error_message=e.message, reason=e.reason)
         except OSError as e:
@@ -182,7 +185,31 @@ def _recv1(s: socket.socket) -> int | None:
     return b[0] if b else None
 
 
-def _query_status(write, read1) -> PrinterStatus:
+TSPL_STATUS = b"\x1b!?"
+STATUS_QUERIES = ("escpos", "tspl", "none")
+
+
+def parse_tspl_status(b: int | None) -> PrinterStatus:
+    """TSPL ``ESC ! ?`` reply: bit0 head open, bit1 paper jam, bit2 out of paper,
+    bit3 out of ribbon, bit4 paused, bit5 printing (busy, fine), bit7 other error."""
+    if b is None:
+        return PrinterStatus(False, error_message="no status reply", reason="offline")
+    if b & 0x01:
+        return PrinterStatus(True, cover_open=True, reason="cover_open")
+    if b & 0x0C:
+        return PrinterStatus(True, paper_out=True, reason="paper_out",
+                             error_message="out of ribbon" if b & 0x08 else "")
+    if b & 0x92:
+        return PrinterStatus(False, error_message=f"printer error 0x{b:02x}", reason="offline")
+    return PrinterStatus(True)
+
+
+def _query_status(write, read1, query: str = "escpos") -> PrinterStatus:
+    if query == "none":
+        return PrinterStatus(True, error_message="status not queried")
+    if query == "tspl":
+        write(TSPL_STATUS)
+        return parse_tspl_status(read1())
     replies = []
     for n in (1, 2, 4):
         write(DLE_EOT + bytes([n]))
@@ -191,8 +218,8 @@ def _query_status(write, read1) -> PrinterStatus:
 
 
 class SerialPrinter:
-    def __init__(self, port: str, baud: int = 9600, timeout: float = 1.0) -> None:
-        self.port, self.baud, self.timeout = port, baud, timeout
+    def __init__(self, port: str, baud: int = 9600, timeout: float = 1.0, query: str = "escpos") -> None:
+        self.port, self.baud, self.timeout, self.query = port, baud, timeout, query
         self.url = f"serial://{port}?baud={baud}"
 
     def _open(self):
@@ -208,7 +235,7 @@ class SerialPrinter:
     def status(self) -> PrinterStatus:
         try:
             with self._open() as s:
-                return _query_status(s.write, lambda: (s.read(1) or [None])[0])
+                return _query_status(s.write, lambda: (s.read(1) or [None])[0], self.query)
         except PrinterError as e:
             return PrinterStatus(False, error_message=e.message, reason=e.reason)
         except OSError as e:
@@ -235,8 +262,9 @@ class UsbLpPrinter:
     """USB printers through the Linux usblp driver (``/dev/usb/lpN``): no libusb needed."""
 
     def __init__(self, device: str | None, url: str | None = None,
-                 vid_pid: tuple[int, int] | None = None) -> None:
+                 vid_pid: tuple[int, int] | None = None, query: str = "escpos") -> None:
         self._device = device
+        self.query = query
         self.vid_pid = vid_pid
         self.url = url or f"usb://{device}"
 
@@ -276,8 +304,8 @@ class UsbLpPrinter:
                     return None
                 return b[0] if b else None
 
-            st = _query_status(lambda b: os.write(fd, b), read1)
-            if not st.online and st.error_message == "no or invalid status reply":
+            st = _query_status(lambda b: os.write(fd, b), read1, self.query)
+            if not st.online and st.error_message in ("no or invalid status reply", "no status reply"):
                 # many USB printers do not answer DLE EOT over usblp; the node exists, so try
                 return PrinterStatus(True, error_message="status unknown (no reply)")
             return st
@@ -326,9 +354,13 @@ def find_usblp(vid: int, pid: int) -> str | None:
     return None
 
 
-def open_printer(url: str) -> PrinterConnection:
-    """Connection for ``url`` (see module doc); ``PrinterError("bad_url")`` when it cannot be read."""
+def open_printer(url: str, protocol: str = "escpos") -> PrinterConnection:
+    """Connection for ``url`` (see module doc); ``protocol`` (escpos|tspl) picks the status query.
+    Raises ``PrinterError("bad_url")`` when the URL cannot be used."""
     u = urlparse(url)
+    query = parse_qs(u.query).get("status", [protocol])[0]
+    if query not in STATUS_QUERIES:
+        raise PrinterError("bad_url", f"{url}: status= must be one of {', '.join(STATUS_QUERIES)}")
     if u.scheme == "file":
         path = u.path or u.netloc
         if not path:
@@ -341,25 +373,28 @@ def open_printer(url: str) -> PrinterConnection:
             port = u.port or 9100
         except ValueError as e:
             raise PrinterError("bad_url", f"{url}: {e}") from e
-        return TcpPrinter(u.hostname, port)
+        return TcpPrinter(u.hostname, port, query=query)
     if u.scheme == "serial":
-        path = u.path or u.netloc
-        if not path:
+        # serial:///dev/ttyUSB0?baud=19200, or a pyserial URL: serial://socket://host:port
+        rest, _, query = url[len("serial://"):].partition("?")
+        if not rest or not (rest.startswith("/") or "://" in rest or rest.upper().startswith("COM")):
             raise PrinterError("bad_url", f"{url}: expected serial:///dev/ttyUSB0?baud=9600")
-        q = parse_qs(u.query)
+        q = parse_qs(query)
         try:
             baud = int(q.get("baud", ["9600"])[0])
         except ValueError:
             raise PrinterError("bad_url", f"{url}: baud must be a number") from None
-        return SerialPrinter(path, baud)
+        return SerialPrinter(rest, baud, query=query)
     if u.scheme == "usb":
         if u.path and not u.netloc:
-            return UsbLpPrinter(u.path, url)
+            if not u.path.startswith("/dev/"):
+                raise PrinterError("bad_url", f"{url}: expected usb://VID:PID or usb:///dev/usb/lp0")
+            return UsbLpPrinter(u.path, url, query=query)
         try:
             vid_s, pid_s = u.netloc.split(":")
             vid, pid = int(vid_s, 16), int(pid_s, 16)
         except ValueError:
             raise PrinterError("bad_url", f"{url}: expected usb://VID:PID in hex, e.g. usb://0416:5011") from None
         # status() says "not_found" until the printer is plugged in
-        return UsbLpPrinter(None, url, (vid, pid))
+        return UsbLpPrinter(None, url, (vid, pid), query)
     raise PrinterError("bad_url", f"{url}: unknown scheme; use usb://, tcp://, serial:// or file://")

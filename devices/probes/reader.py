@@ -41,7 +41,7 @@ class ProbeReader(SerialLineWorker):
     ) -> None:
         if protocol not in ("ascii", "modbus"):
             raise ValueError(f"protocol must be 'ascii' or 'modbus', not {protocol!r}")
-        super().__init__(url, baud, b"\n", on_status, reconnect_s, max_line=256)
+        super().__init__(url, baud, b"\n", on_status, reconnect_s, max_line=256, any_eol=True)
         self.protocol = protocol
         items = list(probe_ids)
         self.modbus_probes = [p for p in items if isinstance(p, ModbusProbe)]

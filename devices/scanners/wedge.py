@@ -16,6 +16,7 @@ part of the scan (it cannot be told apart by timing); prefix/suffix configuratio
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Union
 
@@ -40,6 +41,11 @@ class Typed:
 
 
 Event = Union[Scan, Typed]
+
+
+def _is_text(char: str | None) -> bool:
+    """Text the key produced (any script, unassigned code points included), not a control char."""
+    return bool(char) and all(unicodedata.category(c) != "Cc" for c in char)  # type: ignore[union-attr]
 
 
 class WedgeDetector:
@@ -77,7 +83,7 @@ class WedgeDetector:
             return []
         out: list[Event] = []
         gap_ok = self._last_t is not None and (t - self._last_t) <= self.max_gap
-        if k in self.terminators and not (char and char.isprintable()):
+        if k in self.terminators and not _is_text(char):
             if self._buf and gap_ok and self._is_scan():
                 out.append(Scan(self._strip("".join(self._buf))))
                 self._reset()
@@ -85,14 +91,14 @@ class WedgeDetector:
                 out.append(Typed(self._take(), k))
             self._last_t = None
             return out
-        if char is None or char == "" or not char.isprintable():
+        if not _is_text(char):
             # navigation/editing keys: a scanner never sends them, so this is a person
             out.append(Typed(self._take(), k or None))
             self._last_t = None
             return out
         if self._buf and not gap_ok:
             out.extend(self._timeout_events())
-        self._buf.append(char)
+        self._buf.append(char)  # type: ignore[arg-type]
         self._last_t = t
         return out
 

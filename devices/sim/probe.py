@@ -18,7 +18,7 @@ from devices.worker import BackgroundWorker
 class SimProbe(BackgroundWorker):
     thread_name = "sim-probe"
 
-    def __init__(self, probes: dict[str, float] | None = None, interval_s: float = 5.0,
+    def __init__(self, probes: dict[str, float] | None = None, interval_s: float | None = 5.0,
                  noise_c: float = 0.15, seed: int | None = None, checksum: bool = True) -> None:
         super().__init__()
         self.setpoints = dict(probes or {"F1": 3.0, "Z1": -19.0})
@@ -92,6 +92,9 @@ class SimProbe(BackgroundWorker):
         return sent
 
     def run(self) -> None:
+        if not self.interval_s:  # manual mode: readings only on emit()
+            self._stop.wait()
+            return
         while not self._stop.wait(self.interval_s):
             try:
                 self.emit()

@@ -259,8 +259,17 @@ def pack_bag(db: Database, order_no: str, zone: str, slot: str, *, actor: str,
     return _require(db, order_no)
 
 
+def own_store_id(db: Database) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+    return row[0] if row else None
+
+
 def _release_reservation(db: Database, order: Order, *, actor: str, at: datetime,
                          kind: str) -> None:
+    # A reallocated order (a tombstone naming its new store) gave its units back when it
+    # left: releasing again would drive ``reserved`` below what open orders hold.
+    if order.store_id != own_store_id(db):
+        return
     for line in order.lines:
         stock._move(db, sku=line.sku, account="reserved", qty=-line.qty, kind=kind, actor=actor,
                     at=at, ref=order.order_no)
@@ -288,7 +297,7 @@ def mark_overdue(db: Database, *, now: datetime | None = None, actor: str = "sys
     with write_tx(db):
         due = [r[0] for r in db.execute(
             "SELECT order_no FROM orders WHERE status IN ('allocated','preparing','ready')"
-            " AND window_end < ?", [iso(now)])]
+            " AND window_end < ? AND store_id = ?", [iso(now), own_store_id(db)])]
         for order_no in due:
             order = _require(db, order_no)
             _set_status(db, order, "overdue", actor=actor, at=now)

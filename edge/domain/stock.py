@@ -103,15 +103,18 @@ def take_fefo(db: Database, *, sku: str, qty: int, kind: str, actor: str, at: da
 
 
 def receive(db: Database, *, sku: str, lot: str, qty: int, actor: str, expiry: str | None = None,
-            ref: str | None = None, now: datetime | None = None) -> str:
-    """Goods arrive (transfer from the regional warehouse, delivery): on-hand +qty in a lot."""
+            ref: str | None = None, now: datetime | None = None, kind: str = "receipt") -> str:
+    """Goods arrive (transfer from the regional warehouse, delivery): on-hand +qty in a lot.
+
+    ``kind`` is ``transfer_in`` for an HQ transfer: HQ recognises a received transfer by it.
+    """
     if qty <= 0:
         raise DomainError("stock.bad_qty", qty=qty)
     now = now or utcnow()
     with write_tx(db):
         db.execute("INSERT OR IGNORE INTO lots (sku, lot, expiry, received_at) VALUES (?,?,?,?)",
                    [sku, lot, expiry, iso(now)])
-        move_id = _move(db, sku=sku, lot=lot, account="on_hand", qty=qty, kind="receipt",
+        move_id = _move(db, sku=sku, lot=lot, account="on_hand", qty=qty, kind=kind,
                         actor=actor, at=now, ref=ref)
         audit.record(db, actor=actor, action="stock.received", entity=f"sku:{sku}", at=now,
                      detail={"lot": lot, "qty": qty, "expiry": expiry, "ref": ref})

@@ -30,17 +30,19 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.counter.empty_help": (
         "· 也可以手动输入 11 位取货码，空格和短横线都可以\n"
         "· 或输入手机尾号 4 位（可加姓氏，如 王1234），再用 ↑↓ 选择、回车确认\n"
-        "· F5 交付　F6 部分取货　Esc 清空　F2 换人登录　F9 English",
+        "· F5 交付　F6 部分取货　Esc 清空　F2 换人登录　F9 English　Ctrl+Q 退出",
         "· Or type the 11-digit pickup code (spaces and dashes are fine)\n"
         "· Or type the phone's last 4 digits (plus the surname, e.g. 王1234),\n"
         "  then ↑↓ to choose and Enter\n"
-        "· F5 hand over  F6 partial  Esc clear  F2 sign in  F9 中文"),
+        "· F5 hand over  F6 partial  Esc clear  F2 sign in  F9 中文  Ctrl+Q quit"),
     "ui.counter.checking": ("正在查询…", "Checking…"),
     "ui.counter.handed_over": ("✔ 已交付 {order_no}　请扫下一位顾客", "✔ Handed over {order_no}. Next customer, please"),
-    "ui.counter.handed_over_partial": ("✔ 已部分交付 {order_no}（未取：{not_taken}）",
-                                       "✔ Handed over {order_no} in part (not taken: {not_taken})"),
+    "ui.counter.handed_over_partial": ("✔ 已部分交付 {order_no}：{count} 件未取",
+                                       "✔ Handed over {order_no} in part: {count} not taken"),
     "ui.counter.nothing_to_hand_over": ("请先扫码：没有可交付的订单", "Scan a code first: no order to hand over"),
     "ui.counter.cannot_hand_over": ("不能交付：{message}", "Cannot hand over: {message}"),
+    "ui.hint.ok": ("按 F5 交付　　F6 部分取货", "F5 hand over    F6 partial pickup"),
+    "ui.hint.override": ("按 F5 请店长授权后交付", "F5: hand over with a manager's PIN"),
     "ui.counter.choose_hint": ("↑↓ 选择，回车确认，Esc 取消", "↑↓ to choose, Enter to confirm, Esc to cancel"),
     "ui.counter.match_row": ("{order_no}  {customer}  尾号{last4}  {status}  {window}",
                              "{order_no}  {customer}  ··{last4}  {status}  {window}"),
@@ -62,7 +64,6 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.card.made_to_order": ("现做", "made to order"),
     # override
     "ui.override.title": ("店长授权交付", "Manager override"),
-    "ui.override.why": ("{verdict}", "{verdict}"),
     "ui.override.manager": ("店长工号", "Manager id"),
     "ui.override.pin": ("店长密码", "Manager PIN"),
     "ui.override.reason": ("原因", "Reason"),

@@ -1,7 +1,8 @@
 """The HQ HTTP endpoint: sync for stores, order intake for channels (FastAPI, OpenAPI at
 /openapi.json). Thin: authenticate, validate, call the domain modules, map errors.
 
-Errors are JSON ``{"error": code, "message": ...}``: 401 no/unknown credentials, 404 not
+Errors are JSON ``{"error": code, "message": ...}``: 400 body not UTF-8 / not parseable,
+401 no/unknown credentials, 404 not
 yours or not there, 409 business conflict (``seq_gap`` carries ``expected_seq``), 413 body
 over 4 MB, 422 malformed request (nothing changed), 503 database unavailable (retry).
 """
@@ -12,10 +13,13 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
 
 from .. import protocol as p
 from . import changes, ingest, orders, registry
@@ -28,7 +32,7 @@ from .sweeper import Sweeper
 
 _bearer = HTTPBearer(auto_error=False, description="store token or channel key")
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": p.ErrorBody} for code in (401, 404, 413, 503)
+    code: {"model": p.ErrorBody} for code in (400, 401, 404, 413, 503)
 }
 
 
@@ -94,6 +98,7 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
     _install_error_handlers(app)
     _add_sync_routes(app, db, clock)
     _add_order_routes(app, db, clock)
+    _publish_models(app, (p.PushRequest,))
     return app
 
 
@@ -106,12 +111,52 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def db_down(request: Request, exc: TransientDBError) -> JSONResponse:
         return _error(503, "unavailable", "database unavailable, retry later")
 
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def bad_text(request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        return _error(422, "invalid_text", "text must be valid Unicode (no lone surrogates)")
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = jsonable_encoder(exc.errors(), custom_encoder={BaseException: str})
         first = errors[0] if errors else {}
         where = ".".join(str(part) for part in first.get("loc", ()))
         return _error(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}", detail=errors)
+
+
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI request body for a route that parses its body itself (see _publish_models)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
+
+
+def _parse(model: type[BaseModel], raw: bytes) -> Any:
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
+
+
+def _publish_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
+    """Add schemas of self-parsed request bodies to the OpenAPI components."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+                schemas.update(schema.pop("$defs", {}))
+                schemas[model.__name__] = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _store_auth(db: Database):
@@ -143,15 +188,17 @@ def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
             return {"status": "ok", "protocol": p.PROTOCOL_VERSION, "epoch": changes.get_epoch(tx)}
 
     @app.post(p.PUSH_PATH, response_model=p.PushResponse, tags=["sync"],
-              responses={**_ERRORS, 409: {"model": p.SeqGap}, 422: {"model": p.ErrorBody}})
-    def push(body: p.PushRequest, store_id: str = Depends(store_auth)) -> Response:
+              responses={**_ERRORS, 409: {"model": p.SeqGap}, 422: {"model": p.ErrorBody}},
+              openapi_extra=_json_body(p.PushRequest))
+    async def push(request: Request, store_id: str = Depends(store_auth)) -> Response:
         """Apply a batch of outbox events (see protocol docstring for the seq rules)."""
-        result = ingest.push(db, store_id, body.events, clock())
+        body = _parse(p.PushRequest, await request.body())  # pydantic's own JSON parser: fast ingest
+        result = await run_in_threadpool(ingest.push, db, store_id, body.events, clock())
         return _json(result, 409 if isinstance(result, p.SeqGap) else 200)
 
     @app.get(p.PULL_PATH, response_model=p.PullResponse, tags=["sync"],
              responses={**_ERRORS, 422: {"model": p.ErrorBody}})
-    def pull(cursor: int = Query(0, ge=0, le=2**62), limit: int = Query(p.DEFAULT_PULL_LIMIT, ge=1, le=p.MAX_PULL_LIMIT),
+    def pull(cursor: int = Query(0, ge=0, le=p.MAX_SEQ), limit: int = Query(p.DEFAULT_PULL_LIMIT, ge=1, le=p.MAX_PULL_LIMIT),
              epoch: str | None = Query(None, min_length=1, max_length=64),
              store_id: str = Depends(store_auth)) -> Response:
         """Changes for this store after ``cursor``, or ``resync: true``."""

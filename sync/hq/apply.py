@@ -1,6 +1,8 @@
 """One handler per store event type: validate the payload, apply it through the rules.
 
-A handler returns ``None`` (applied) or a short rejection reason (recorded, seq advances).
+A handler returns ``None`` (applied), a ``rules.Note`` (applied with a remark) or a short
+rejection reason (recorded as ``rejected``; the seq still advances). Handlers decide to
+reject BEFORE writing anything, so a rejection never leaves half an event behind.
 """
 
 from __future__ import annotations
@@ -51,12 +53,9 @@ def _sale(tx: Tx, store_id: str, s: p.SaleCompleted, seq: int, now: datetime) ->
 
 
 def temperature_reading(tx: Tx, store_id: str, r: p.TemperatureReading, seq: int, now: datetime) -> str | None:
-    """Insert-only, de-duplicated by reading id (a repeat is applied as a no-op)."""
-    inserted = tx.run(
-        "INSERT INTO temperature_readings (store_id, reading_id, probe_id, celsius, at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (store_id, reading_id) DO NOTHING",
-        (store_id, r.reading_id, r.probe_id, r.celsius, r.at))
-    rules.reading_is_new(inserted)
+    """Insert-only, de-duplicated by reading id (a repeat is applied as a no-op). Readings
+    affect nothing else, so they are queued and written with one executemany per batch."""
+    tx.defer(rules.TEMPERATURE_READING_INSERT, (store_id, r.reading_id, r.probe_id, r.celsius, r.at))
     return None
 
 
@@ -107,12 +106,15 @@ HANDLERS: dict[str, Handler] = {
 assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
 
 
-def apply_event(tx: Tx, store_id: str, event: p.Event, now: datetime) -> str | None:
-    """Validate and apply one new event; returns the rejection reason or None."""
+def apply_event(tx: Tx, store_id: str, event: p.Event, now: datetime) -> tuple[str, str | None]:
+    """Validate and apply one new event; returns (outcome, reason)."""
     if event.schema_version > p.EVENT_SCHEMA_VERSION:
-        return f"unsupported_schema:{event.schema_version}"
+        return "rejected", f"unsupported_schema:{event.schema_version}"
     try:
         payload: BaseModel = p.parse_payload(event.type, event.payload, p.EVENT_PAYLOADS)
     except ValueError as exc:
-        return str(exc)[:300]
-    return HANDLERS[event.type](tx, store_id, payload, event.seq, now)
+        return "rejected", str(exc)[:300]
+    reason = HANDLERS[event.type](tx, store_id, payload, event.seq, now)
+    if reason is None or isinstance(reason, rules.Note):
+        return "applied", reason
+    return "rejected", reason

@@ -34,6 +34,17 @@ class Tx:
         self._conn = conn
         self.dialect = dialect
         self._cur = conn.cursor()
+        self._deferred: dict[str, list[Sequence[Any]]] = {}
+
+    def defer(self, sql: str, params: Sequence[Any]) -> None:
+        """Queue an insert that nothing later in this transaction reads; written in one
+        executemany per statement by ``flush()`` (called before commit)."""
+        self._deferred.setdefault(sql, []).append(params)
+
+    def flush(self) -> None:
+        deferred, self._deferred = self._deferred, {}
+        for sql, rows in deferred.items():
+            self.many(sql, rows)
 
     def _sql(self, sql: str) -> str:
         return sql if self.dialect == "sqlite" else _to_pyformat(sql)
@@ -122,7 +133,9 @@ class Database:
             raise
         healthy = True
         try:
-            yield Tx(conn, self.dialect)
+            tx = Tx(conn, self.dialect)
+            yield tx
+            tx.flush()
             conn.execute("COMMIT")
         except BaseException as exc:
             try:
@@ -185,6 +198,7 @@ class SQLiteDatabase(Database):
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA wal_autocheckpoint=8000")  # fewer, larger checkpoints: faster ingest
         return conn
 
     def _begin(self, conn: sqlite3.Connection, snapshot: bool) -> None:

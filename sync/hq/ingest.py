@@ -102,13 +102,13 @@ def _apply_new(tx: Tx, store_id: str, new: list[_Prepared], now: datetime) -> li
         elif prior is not None:
             outcome, reason = "duplicate", f"same_event_id_already:{prior[1]}"
         else:
-            reason = apply_event(tx, store_id, ev, now)
-            outcome = "applied" if reason is None else "rejected"
+            outcome, reason = apply_event(tx, store_id, ev, now)
             known[ev.event_id] = (item.digest, outcome, reason)
         rows.append((store_id, ev.seq, ev.event_id, ev.type, ev.entity, ev.base_version, item.payload_text,
                      ev.schema_version, ev.store_clock, item.digest, outcome, reason, received))
-        results.append(EventResult(seq=ev.seq, event_id=ev.event_id, outcome=outcome, reason=reason,
-                                   original_outcome=prior[1] if outcome == "duplicate" and prior else None))
+        results.append(EventResult.model_construct(  # trusted values: skip re-validation (hot path)
+            seq=ev.seq, event_id=ev.event_id, outcome=outcome, reason=reason,
+            original_outcome=prior[1] if outcome == "duplicate" and prior else None))
     tx.many("INSERT INTO events (store_id, seq, event_id, type, entity, base_version, payload, "
             "schema_version, store_clock, digest, outcome, reason, received_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -2,7 +2,8 @@
 delivered to a webhook by a background thread with retries and exponential backoff.
 
 Delivery is at-least-once: the JSON body and the ``Idempotency-Key`` header carry the
-notification id so the receiver can drop repeats.
+notification id so the receiver can drop repeats. Per order, notifications go out in the
+order they were written: while one waits for a retry, later ones for that order wait too.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def enqueue(tx: Tx, store_id: str, order_no: str | None, kind: str, payload: dic
     notification_id = str(uuid.uuid4())
     tx.run(
         "INSERT INTO notifications (notification_id, store_id, order_no, kind, payload, status, "
-        "attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, ?)",
-        (notification_id, store_id, order_no, kind, dumps(payload), iso(now)),
+        "attempts, next_attempt_at, created_at, ord) VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?)",
+        (notification_id, store_id, order_no, kind, dumps(payload), iso(now), time.time_ns()),
     )
     return notification_id
 
@@ -70,18 +71,25 @@ class Deliverer:
                 pass  # database briefly unavailable: try again next round
             self._stop.wait(self.poll_interval)
 
-    def deliver_due(self, limit: int = 100) -> int:
-        """One pass over due notifications; returns how many were delivered."""
+    def deliver_due(self, limit: int = 500) -> int:
+        """One pass over pending notifications, oldest first; returns how many were delivered."""
         with self.db.tx(snapshot=True) as tx:
-            due = tx.all(
-                "SELECT notification_id, store_id, order_no, kind, payload, attempts, created_at "
-                "FROM notifications WHERE status = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY created_at, notification_id LIMIT ?", (time.time(), limit))
+            pending = tx.all(
+                "SELECT notification_id, store_id, order_no, kind, payload, attempts, created_at, "
+                "next_attempt_at FROM notifications WHERE status = 'pending' ORDER BY ord LIMIT ?", (limit,))
         delivered = 0
-        for row in due:
+        waiting: set[str | None] = set()  # orders with an earlier notification still waiting
+        for *row, next_attempt_at in pending:
             if self._stop.is_set():
                 break
-            delivered += self._send(*row)
+            order_no = row[2]
+            if order_no in waiting:
+                continue
+            if next_attempt_at > time.time() or not self._send(*row):
+                if order_no is not None:
+                    waiting.add(order_no)
+                continue
+            delivered += 1
         return delivered
 
     def _send(self, notification_id: str, store_id: str, order_no: str | None, kind: str,

@@ -16,8 +16,8 @@
 8. ``device_clock_never_decides`` -- order of receipt at HQ decides, never a device clock.
 9. ``merge_task`` -- task fields: last write wins in HQ-receipt order; status only forward.
 10. ``order_status_may_advance`` -- store-reported order status only moves forward.
-11. Temperature readings: insert-only, de-duplicated by id (``INSERT ... ON CONFLICT DO
-    NOTHING`` in ``apply.temperature_reading``; see ``reading_is_new``).
+11. ``TEMPERATURE_READING_INSERT`` -- temperature readings are insert-only facts,
+    de-duplicated by id: the first copy stands, later copies change nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ from ..protocol import (
 )
 
 PICKED_UP = ("picked_up", "partially_picked_up")
+
+
+class Note(str):
+    """Returned by an event handler: applied, with a remark for the store (not a rejection)."""
 
 
 # 1 ------------------------------------------------------------------ stock ledger
@@ -144,6 +148,7 @@ def merge_task(current: dict[str, Any], update: TaskUpdate) -> dict[str, Any]:
 
 
 # 11 ------------------------------------------------------------------ temperatures
-def reading_is_new(inserted_rows: int) -> bool:
-    """Readings are facts: the first copy of an id stands, later copies change nothing."""
-    return inserted_rows == 1
+TEMPERATURE_READING_INSERT = (
+    "INSERT INTO temperature_readings (store_id, reading_id, probe_id, celsius, at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (store_id, reading_id) DO NOTHING"
+)

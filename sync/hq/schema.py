@@ -98,8 +98,8 @@ STATEMENTS: tuple[str, ...] = (
         notification_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, order_no TEXT,
         kind TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
         attempts BIGINT NOT NULL DEFAULT 0, next_attempt_at DOUBLE PRECISION NOT NULL,
-        last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT)""",
-    "CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, next_attempt_at)",
+        last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT, ord BIGINT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS notifications_pending ON notifications (status, ord)",
 )
 
 

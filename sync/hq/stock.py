@@ -63,7 +63,7 @@ def revoke_allotment(tx: Tx, store_id: str, change: AllotmentChange, now: dateti
     tx.run("UPDATE allotments SET granted = granted - ? WHERE store_id = ? AND sku = ? AND pool = ?",
            (take, store_id, change.sku, change.pool))
     emit(tx, store_id, CH_ALLOTMENT_UPDATED, _allotment_state(tx, store_id, change.sku, change.pool), now)
-    return None if take == change.qty else f"partial:{take}_of_{change.qty}"
+    return None if take == change.qty else rules.Note(f"partial:{take}_of_{change.qty}")
 
 
 def allotment(tx: Tx, store_id: str, sku: str, pool: str = "on_hand") -> dict:

@@ -1,0 +1,129 @@
+"""``store-edge devices …``: decode image files, check the configured devices.
+
+The app's CLI wires this in with ``devices.cli.add_subparsers(subparsers)``; it can also run
+alone: ``python -m devices.cli devices check --config store.toml``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from devices.messages import msg, norm_lang
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+def add_subparsers(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``devices`` command (with ``decode`` and ``check``) to an argparse subparsers object."""
+    p = subparsers.add_parser("devices", help="scanners, printers, probes: decode images, check devices")
+    # SUPPRESS: do not overwrite a --lang given to the parent parser
+    p.add_argument("--lang", default=argparse.SUPPRESS, help="zh-CN or en")
+    sub = p.add_subparsers(dest="devices_command", metavar="{decode,check}")
+    sub.required = True
+    d = sub.add_parser("decode", help="print the codes the decoder reads in image files")
+    d.add_argument("images", nargs="+", metavar="IMAGE")
+    d.add_argument("--json", action="store_true", help="machine-readable output")
+    d.add_argument("--decoder", choices=("auto", "pyzbar", "zxing"), default="auto")
+    c = sub.add_parser("check", help="list configured devices, whether each answers, what to do if not")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--config", metavar="PATH", help="TOML/JSON file with a [devices] table "
+                   "(default: $STORE_EDGE_CONFIG)")
+    c.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for probe readings")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    lang = norm_lang(getattr(args, "lang", None) or os.environ.get("STORE_EDGE_LANG"))
+    cmd = getattr(args, "devices_command", None)
+    if cmd == "decode":
+        return _decode(args, lang)
+    if cmd == "check":
+        return _check(args, lang)
+    print("usage: devices {decode,check} ...", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _decode(args: argparse.Namespace, lang: str) -> int:
+    import cv2
+
+    from devices.camera.decoder import DecoderUnavailable, make_decoder
+
+    try:
+        decoder = make_decoder(args.decoder)
+    except (DecoderUnavailable, ValueError) as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_USAGE
+    results = []
+    for path in args.images:
+        img = cv2.imread(path, cv2.IMREAD_COLOR)
+        if img is None:
+            results.append({"file": path, "codes": [], "error": msg("decode.unreadable", lang)})
+            continue
+        codes = decoder.decode(img)  # the same path live camera frames take
+        results.append({"file": path, "error": None, "codes": [
+            {"text": c.text, "symbology": c.symbology, "inverted": c.inverted,
+             "points": [list(p) for p in c.points]} for c in codes]})
+    if args.json:
+        print(json.dumps({"decoder": decoder.name, "results": results}, ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            if r["error"]:
+                print(f"{r['file']}: {r['error']}")
+            elif not r["codes"]:
+                print(f"{r['file']}: {msg('decode.none', lang)}")
+            for c in r["codes"]:
+                print(f"{r['file']}: [{c['symbology']}] {c['text']}")
+    if any(r["error"] for r in results):
+        return EXIT_USAGE
+    return EXIT_OK if all(r["codes"] for r in results) else EXIT_PROBLEM
+
+
+def _check(args: argparse.Namespace, lang: str) -> int:
+    from devices.check import check_config, check_decoders, discover
+    from devices.config import DeviceConfigError, load_devices_config
+
+    path = args.config or os.environ.get("STORE_EDGE_CONFIG")
+    results = []
+    note = ""
+    if path:
+        try:
+            cfg = load_devices_config(path)
+        except DeviceConfigError as e:
+            print(e.message(lang), file=sys.stderr)
+            return EXIT_USAGE
+        results = check_config(cfg, lang, args.timeout)
+    else:
+        note = msg("check.no_config", lang)
+        results = discover(lang)
+    results += check_decoders(lang)
+    bad = [r for r in results if r.ok is False]
+    if args.json:
+        print(json.dumps({"config": path, "ok": not bad, "devices": [r.as_dict() for r in results]},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(msg("check.title", lang) + (f" ({path})" if path else ""))
+        if note:
+            print(note)
+        for r in results:
+            mark = {True: "OK ", False: "!! ", None: "-- "}[r.ok]
+            print(f"{mark} {r.kind:<10} {r.name:<18} {r.target:<28} {r.detail}")
+            for h in r.hints:
+                print(f"      -> {h}")
+        print(msg("check.all_ok", lang) if not bad else msg("check.some_bad", lang, n=len(bad)))
+    return EXIT_PROBLEM if bad else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="store-edge")
+    parser.add_argument("--lang", default=None)
+    add_subparsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,250 @@
+"""The one door HQ's changes come in by: apply a pulled page (or a snapshot) and move the
+cursor, in ONE write transaction (DESIGN properties 3 and 6).
+
+Every change goes through a domain function; every decision about a conflict is a rule in
+``hq_rules``. A change at or below the stored cursor was applied already and is passed over,
+so re-applying a page changes nothing. A change the store cannot apply (unknown type from a
+newer HQ, a payload that does not validate, a refused domain action) is recorded in
+``sync_skipped`` and the cursor still moves: one bad change never blocks the store. Each
+change runs under a savepoint, so a refused one leaves no half-written rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from edge.clock import iso, utcnow
+from edge.db import write_tx
+from edge.domain import allotments, catalog, conflicts, hq_orders, sync_state, tasks, transfers
+from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
+from edge.domain.errors import DomainError
+from edge.store import Store
+from sync import protocol as p
+
+Handler = Callable[[Store, BaseModel, datetime], str]
+APPLIED, UNCHANGED, CONFLICT = "applied", "unchanged", "conflict"
+
+
+@dataclass
+class ApplyResult:
+    """What one page or snapshot did (for the sync report and the status bar)."""
+
+    cursor: int = 0
+    epoch: str | None = None
+    applied: int = 0
+    unchanged: int = 0
+    already_applied: int = 0
+    conflicts: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (change_id, reason)
+    repush_from: int | None = None  # snapshot only: first seq HQ no longer has
+
+    def count(self, outcome: str) -> None:
+        if outcome == CONFLICT:
+            self.conflicts += 1
+            self.applied += 1
+        elif outcome == APPLIED:
+            self.applied += 1
+        else:
+            self.unchanged += 1
+
+
+# ---------------------------------------------------------------- handlers, one per type
+def _order_allocated(store: Store, m: p.OrderAllocated, now: datetime) -> str:
+    return hq_orders.upsert_order(store, m.model_dump(), now=now)
+
+
+def _order_cancelled(store: Store, m: p.OrderCancelled, now: datetime) -> str:
+    return hq_orders.cancel_from_hq(store, m.order_no, m.reason, m.version, now=now)
+
+
+def _window_extended(store: Store, m: p.OrderWindowExtended, now: datetime) -> str:
+    return hq_orders.extend_from_hq(store, m.order_no, m.window_end, m.version, now=now)
+
+
+def _catalog_item(store: Store, m: p.CatalogItem, now: datetime) -> str:
+    return APPLIED if catalog.upsert_item(store.db, m.model_dump(), now=now) else UNCHANGED
+
+
+def _stock_transfer(store: Store, m: p.StockTransfer, now: datetime) -> str:
+    lines = [line.model_dump() for line in m.lines]
+    return APPLIED if transfers.announce(store.db, m.transfer_id, lines, now=now) else UNCHANGED
+
+
+def _allotment_requested(store: Store, m: p.AllotmentRequested, now: datetime) -> str:
+    allotments.grant_for_request(store.db, m.sku, m.qty, m.pool, now=now)
+    return APPLIED
+
+
+def _allotment_updated(store: Store, m: p.AllotmentUpdated, now: datetime) -> str:
+    return APPLIED if allotments.reconcile(store.db, m.model_dump(), now=now) else UNCHANGED
+
+
+def _task_updated(store: Store, m: p.TaskChange, now: datetime) -> str:
+    return APPLIED if tasks.apply_from_hq(store.db, m.model_dump(), now=now) else UNCHANGED
+
+
+def _conflict_noted(store: Store, m: p.ConflictNoted, now: datetime) -> str:
+    new = conflicts.note(store.db, conflict_id=m.conflict_id, kind=m.kind, source="hq",
+                         detail=m.detail, order_no=m.order_no, sku=m.sku, now=now)
+    return CONFLICT if new else APPLIED
+
+
+HANDLERS: dict[str, Handler] = {
+    p.CH_ORDER_ALLOCATED: _order_allocated,
+    p.CH_ORDER_CANCELLED: _order_cancelled,
+    p.CH_ORDER_WINDOW_EXTENDED: _window_extended,
+    p.CH_CATALOG_ITEM: _catalog_item,
+    p.CH_STOCK_TRANSFER: _stock_transfer,
+    p.CH_ALLOTMENT_REQUESTED: _allotment_requested,
+    p.CH_ALLOTMENT_UPDATED: _allotment_updated,
+    p.CH_TASK_UPDATED: _task_updated,
+    p.CH_CONFLICT_NOTED: _conflict_noted,
+}
+assert set(HANDLERS) == set(p.CHANGE_PAYLOADS), "every protocol change type needs a handler"
+
+
+# ---------------------------------------------------------------- one change
+@contextmanager
+def _savepoint(store: Store) -> Iterator[None]:
+    """Undo one change's writes if it is refused, keeping the rest of the page."""
+    store.db.execute("SAVEPOINT hq_change")
+    try:
+        yield
+    except BaseException:
+        store.db.execute("ROLLBACK TO hq_change")
+        store.db.execute("RELEASE hq_change")
+        raise
+    store.db.execute("RELEASE hq_change")
+
+
+def _refusal(exc: Exception) -> str:
+    if isinstance(exc, DomainError):
+        return f"{exc.code}:{json.dumps(exc.params, ensure_ascii=False, default=str)}"[:300]
+    return f"{type(exc).__name__}:{exc}"[:300]
+
+
+def _skip(store: Store, change: dict, reason: str, now: datetime, result: ApplyResult) -> None:
+    change_id = str(change.get("change_id") or f"cursor:{change.get('cursor')}")
+    store.db.execute(
+        "INSERT OR IGNORE INTO sync_skipped (change_id, cursor, type, reason, payload, at)"
+        " VALUES (?,?,?,?,?,?)",
+        [change_id, change.get("cursor"), str(change.get("type")), reason,
+         json.dumps(change.get("payload"), ensure_ascii=False, default=str), iso(now)])
+    result.skipped.append((change_id, reason))
+
+
+def _apply_one(store: Store, change: dict, now: datetime, result: ApplyResult) -> None:
+    kind = change.get("type")
+    payload = change.get("payload")
+    if not isinstance(kind, str) or not isinstance(payload, dict):
+        _skip(store, change, "malformed_change", now, result)
+        return
+    try:
+        model = p.parse_payload(kind, payload, p.CHANGE_PAYLOADS)
+    except ValueError as exc:
+        _skip(store, change, str(exc)[:300], now, result)
+        return
+    try:
+        with _savepoint(store):
+            result.count(HANDLERS[kind](store, model, now))
+    except (DomainError, sqlite3.IntegrityError, ValueError, KeyError) as exc:
+        _skip(store, change, _refusal(exc), now, result)
+
+
+# ---------------------------------------------------------------- pages and snapshots
+def apply_changes(store: Store, changes: list[dict], *, next_cursor: int, epoch: str,
+                  now: datetime | None = None) -> ApplyResult:
+    """Apply one pulled page and store ``next_cursor``/``epoch``, all in one transaction.
+
+    Changes at or below the stored cursor were applied before and are passed over. An epoch
+    other than the stored one means HQ was restored: the caller must resync (snapshot)."""
+    now = now or utcnow()
+    with write_tx(store.db):
+        held = sync_state.position(store.db)
+        if held.epoch is not None and held.epoch != epoch:
+            raise DomainError("sync.epoch_mismatch", held=held.epoch, got=epoch)
+        result = ApplyResult(epoch=epoch)
+        for change in changes:
+            if int(change.get("cursor") or 0) <= held.cursor:
+                result.already_applied += 1
+                continue
+            _apply_one(store, change, now, result)
+        result.cursor = max(held.cursor, next_cursor)
+        sync_state.move_to(store.db, result.cursor, epoch)
+    return result
+
+
+def apply_snapshot(store: Store, snapshot: dict, *, now: datetime | None = None) -> ApplyResult:
+    """Replace HQ-owned state from a snapshot (HQ restored, or the cursor too old).
+
+    Items are the same upserts as pulled changes. Open tasks HQ no longer lists are closed;
+    open orders HQ no longer knows are kept (a customer may still come) and noted as
+    conflicts. The store's outbox is untouched except that events after HQ's ``acked_seq``
+    are marked unacknowledged again, so the next push re-sends what HQ lost."""
+    now = now or utcnow()
+    items = snapshot["items"]
+    with write_tx(store.db):
+        result = ApplyResult(epoch=snapshot["epoch"])
+        for item in items:
+            _apply_one(store, item, now, result)
+        listed = {i["payload"].get("task_id") for i in items if i.get("type") == p.CH_TASK_UPDATED}
+        tasks.close_missing(store.db, {t for t in listed if t}, now=now)
+        orders_listed = {i["payload"].get("order_no") for i in items
+                         if i.get("type") == p.CH_ORDER_ALLOCATED}
+        result.conflicts += _note_orders_unknown_at_hq(store, orders_listed, now)
+        result.repush_from = _unack_after(store, int(snapshot["acked_seq"]))
+        result.cursor = int(snapshot["cursor"])
+        sync_state.move_to(store.db, result.cursor, snapshot["epoch"])
+    return result
+
+
+def _note_orders_unknown_at_hq(store: Store, listed: set, now: datetime) -> int:
+    rows = store.db.execute(
+        "SELECT order_no FROM orders WHERE store_id = ? AND hq_version > 0 AND status NOT IN"
+        " ('picked_up', 'partially_picked_up', 'cancelled', 'returned')", [store.store_id])
+    noted = 0
+    for (order_no,) in rows.fetchall():
+        if order_no not in listed:
+            noted += conflicts.note(store.db, conflict_id=conflicts.conflict_id("unknown_at_hq", order_no),
+                                    kind="unknown_at_hq", source="store", order_no=order_no, now=now,
+                                    detail="open here, missing from HQ's snapshot")
+    return noted
+
+
+def _unack_after(store: Store, acked_seq: int) -> int | None:
+    """Mark events HQ no longer has as unacknowledged; returns the first such seq."""
+    store.db.execute("UPDATE outbox SET acked_at = NULL WHERE seq > ? AND acked_at IS NOT NULL",
+                     [acked_seq])
+    return store.db.execute("SELECT MIN(seq) FROM outbox WHERE seq > ?", [acked_seq]).fetchone()[0]
+
+
+# ---------------------------------------------------------------- status for the UI
+@dataclass(frozen=True)
+class LocalStatus:
+    pending: int
+    conflicts: int
+    last_ok: str | None
+    last_error: str | None
+    skipped: int
+    rejected: int
+
+
+def local_status(store: Store) -> LocalStatus:
+    """What the status bar shows from the store's side (reads only)."""
+    db = store.db
+    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    return LocalStatus(
+        pending=one("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"),
+        conflicts=conflicts.open_count(db),
+        last_ok=sync_state.get(db, sync_state.LAST_OK),
+        last_error=sync_state.get(db, sync_state.LAST_ERROR),
+        skipped=one("SELECT COUNT(*) FROM sync_skipped"),
+        rejected=one("SELECT COUNT(*) FROM sync_rejected"),
+    )

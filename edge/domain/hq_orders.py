@@ -1,0 +1,120 @@
+"""Orders as HQ changes them: allocation (and its later versions), cancellation, new window.
+
+HQ's order ``version`` is kept in ``orders.hq_version`` (the local ``version`` counts the
+store's own moves). Every decision is a rule in ``hq_rules``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from edge.clock import iso, parse_iso, utcnow
+from edge.db import write_tx
+from edge.domain import audit, conflicts, hq_rules, orders, stock
+from edge.store import Store
+
+APPLIED, UNCHANGED, CONFLICT, UNKNOWN = "applied", "unchanged", "conflict", "unknown_order"
+
+
+def _hq_version(db: Database, order_no: str) -> int | None:
+    row = db.execute("SELECT hq_version FROM orders WHERE order_no = ?", [order_no]).fetchone()
+    return row[0] if row else None
+
+
+def _set_hq_version(db: Database, order_no: str, version: int) -> None:
+    db.execute("UPDATE orders SET hq_version = MAX(hq_version, ?) WHERE order_no = ?",
+               [version, order_no])
+
+
+def upsert_order(store: Store, data: dict, *, now: datetime | None = None) -> str:
+    """``order.allocated``: a new order is received; a newer version updates what HQ owns
+    (payment, window) and carries HQ's cancellation, never the store's progress."""
+    db, now = store.db, now or utcnow()
+    with write_tx(db):
+        held = _hq_version(db, data["order_no"])
+        if held is None:
+            start = hq_rules.hq_never_sets_store_progress(data.get("status", "allocated"))
+            received = {**data, "status": start, "channel": hq_rules.store_channel(data["channel"])}
+            orders.receive_order(db, store.pickup_key, received, actor="hq", now=now)
+            _set_hq_version(db, data["order_no"], data["version"])
+            return APPLIED
+        if not hq_rules.newer_version_wins(data["version"], held):
+            return UNCHANGED
+        _update_hq_fields(db, data, now)
+        if data.get("status") == "cancelled":
+            return cancel_from_hq(store, data["order_no"], "hq", data["version"], now=now)
+    return APPLIED
+
+
+def _update_hq_fields(db: Database, data: dict, now: datetime) -> None:
+    order = orders.get_order(db, data["order_no"])
+    assert order is not None
+    start, end = parse_iso(data["window_start"]), parse_iso(data["window_end"])
+    db.execute("UPDATE orders SET payment_status = ?, window_start = ?, window_end = ?,"
+               " updated_at = ? WHERE order_no = ?",
+               [data["payment_status"], iso(start), iso(end), iso(now), data["order_no"]])
+    _set_hq_version(db, data["order_no"], data["version"])
+    audit.record(db, actor="hq", action="order.updated_by_hq", entity=f"order:{order.order_no}",
+                 at=now, detail={"version": data["version"], "payment": data["payment_status"],
+                                 "from_payment": order.payment_status,
+                                 "window_end": iso(end)})
+
+
+def cancel_from_hq(store: Store, order_no: str, reason: str, version: int, *,
+                   now: datetime | None = None) -> str:
+    """``order.cancelled``: cancel and give the units back to HQ's allotment, unless the
+    order was handed over already (then the hand-over stands and a conflict is noted)."""
+    db, now = store.db, now or utcnow()
+    with write_tx(db):
+        order = orders.get_order(db, order_no)
+        if order is None:
+            return UNKNOWN
+        _set_hq_version(db, order_no, version)
+        decision = hq_rules.handover_beats_cancellation(order.status)
+        if decision.action == "keep_handover":
+            conflicts.note(db, conflict_id=conflicts.conflict_id(decision.conflict, order_no),
+                           kind=decision.conflict, source="store", order_no=order_no, now=now,
+                           detail=f"HQ cancelled ({reason}) after hand-over at "
+                                  f"{order.picked_up_at} by {order.picked_up_by}")
+            return CONFLICT
+        if decision.action == "nothing":
+            return UNCHANGED
+        orders.cancel_order(db, order_no, reason, actor="hq", now=now)
+        _give_back(db, order, now)
+    return APPLIED
+
+
+def _give_back(db: Database, order: orders.Order, now: datetime) -> None:
+    totals: Counter[str] = Counter()
+    for line in order.lines:
+        totals[line.sku] += line.qty
+    for sku, qty in hq_rules.cancel_returns_to_allotment(dict(totals)).items():
+        stock._move(db, sku=sku, account="allotment", qty=qty, kind="cancel_back", actor="hq",
+                    at=now, ref=order.order_no)
+
+
+def extend_from_hq(store: Store, order_no: str, window_end: str, version: int, *,
+                   now: datetime | None = None) -> str:
+    """``order.window_extended``: HQ's new end stands; an overdue order is ready again."""
+    db, now = store.db, now or utcnow()
+    with write_tx(db):
+        order = orders.get_order(db, order_no)
+        if order is None:
+            return UNKNOWN
+        if not hq_rules.newer_version_wins(version, _hq_version(db, order_no)):
+            return UNCHANGED
+        _set_hq_version(db, order_no, version)
+        if order.status in orders.TERMINAL:
+            return UNCHANGED
+        end = parse_iso(window_end)
+        db.execute("UPDATE orders SET window_end = ? WHERE order_no = ?", [iso(end), order_no])
+        audit.record(db, actor="hq", action="order.window_extended", entity=f"order:{order_no}",
+                     at=now, detail={"from": iso(order.window_end), "to": iso(end)})
+        if order.status == "overdue" and end > now:
+            back = "ready" if not order.missing_lines() else "preparing"
+            orders._set_status(db, order, back, actor="hq", at=now)
+            orders._status_event(db, order, back, now)
+    return APPLIED

@@ -1,0 +1,38 @@
+"""Messages of the sync work (domain errors and the ``store-edge sync`` summary), both languages.
+
+Registered once at import; every module that raises or prints one of these imports this one.
+"""
+
+from __future__ import annotations
+
+from edge.i18n import register
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # domain errors
+    "sync.transfer_unknown": ("没有这张调拨单：{transfer_id}", "No such transfer: {transfer_id}"),
+    "sync.transfer_received": ("调拨单 {transfer_id} 已于 {at} 收货", "Transfer {transfer_id} was already received at {at}"),
+    "sync.task_unknown": ("没有这个任务：{task_id}", "No such task: {task_id}"),
+    "sync.task_bad_status": ("任务状态不能改为「{status}」", "A task cannot be set to {status}"),
+    "sync.conflict_unknown": ("没有这条冲突记录：{conflict_id}", "No such conflict: {conflict_id}"),
+    "sync.epoch_mismatch": ("总部数据版本已变更，需要重新同步", "HQ's data epoch changed: a full resync is needed"),
+    # status and summary
+    "sync.online": ("已连接总部", "Connected to HQ"),
+    "sync.offline": ("总部连不上：{reason}", "HQ unreachable: {reason}"),
+    "sync.no_hq": ("没有配置总部地址：在 store-edge.toml 的 [hq] 填写 url 和 token，或用 --hq URL --token T",
+                   "No HQ configured: set [hq] url and token in store-edge.toml, or pass --hq URL --token T"),
+    "sync.bad_reply": ("总部的答复无法识别（{detail}），本店数据未改动", "HQ sent a reply that does not parse ({detail}); nothing was changed"),
+    "sync.refused": ("总部拒绝了请求（HTTP {status}：{detail}）", "HQ refused the request (HTTP {status}: {detail})"),
+    "sync.summary": ("已上传 {pushed} 条事件，收到 {pulled} 条总部变更，待上传 {pending} 条，待处理冲突 {conflicts} 条",
+                     "Sent {pushed} events, received {pulled} HQ changes, {pending} events waiting, {conflicts} conflicts need attention"),
+    "sync.resynced": ("已按总部快照重新同步（{reason}），重传 {repushed} 条事件",
+                      "Resynced from an HQ snapshot ({reason}); re-sending {repushed} events"),
+    "sync.rejected": ("总部退回了 {count} 条事件（已记录，不再重试）", "HQ rejected {count} events (recorded, not retried)"),
+    "sync.skipped": ("有 {count} 条总部变更无法应用（已记录）", "{count} HQ changes could not be applied (recorded)"),
+    "sync.last_ok": ("上次成功同步：{at}", "Last successful sync: {at}"),
+    "sync.never": ("尚未成功同步", "Not synced yet"),
+    "sync.looping": ("每 {interval} 秒同步一次，按 Ctrl-C 停止", "Syncing every {interval} s; press Ctrl-C to stop"),
+    "sync.stopped": ("同步已停止", "Sync stopped"),
+    "sync.help": ("与总部同步（上传本店事件，下载订单和任务）", "sync with HQ (send store events, fetch orders and tasks)"),
+}
+
+register(MESSAGES)

@@ -1,0 +1,133 @@
+"""Scanners in the background (serial, camera) and where a scan belongs.
+
+Serial scanners and cameras run in their own threads and hand each code to ``deliver`` —
+the app passes a function that hops onto its own thread (``app.call_from_thread``). The
+keyboard-wedge scanner is not a thread: its keys arrive through the terminal, and the app
+feeds them to ``wedge_detector()``'s WedgeDetector (see edge/ui/scan_routing.py).
+
+Wherever a scan comes from, ``route`` says where it goes: a pickup code or its QR (or
+anything unrecognised, which the counter then explains) to the counter; a bag label's QR to
+the counter's order lookup; a product barcode (EAN-8/13) to a sale.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from devices.camera import CameraReader, DecoderUnavailable, SourceError, make_decoder, open_source
+from devices.scanners import ScannerError, SerialScanner, WedgeDetector
+from devices.status import DeviceStatus
+from edge.domain.print_docs import parse_bag_qr
+from edge.i18n import t
+
+log = logging.getLogger(__name__)
+
+_EAN = re.compile(r"^\d{8}$|^\d{13}$")
+TARGETS = ("counter", "bag", "product")
+
+
+@dataclass(frozen=True)
+class ScanEvent:
+    """One code from any scanner. ``source``: wedge | serial:<url> | camera:<source>."""
+
+    text: str
+    source: str
+    target: str  # counter | bag | product
+
+
+def route(text: str) -> str:
+    """Where a scanned text belongs (never raises: garbage goes to the counter to be explained)."""
+    text = text.strip()
+    if parse_bag_qr(text) is not None:
+        return "bag"
+    if _EAN.match(text):
+        return "product"
+    return "counter"
+
+
+def scan_event(text: str, source: str) -> ScanEvent:
+    return ScanEvent(text.strip(), source, route(text))
+
+
+def wedge_detector(scanners: list[Any]) -> WedgeDetector | None:
+    """The app-level wedge detector from the first ``kind = "wedge"`` entry, if any."""
+    for cfg in scanners:
+        if getattr(cfg, "kind", "") == "wedge":
+            return WedgeDetector(cfg.max_gap_ms, cfg.min_length, cfg.terminators, cfg.prefix,
+                                 cfg.suffix)
+    return None
+
+
+class ScannerService:
+    """Serial scanners and cameras from config, delivering ScanEvents (and problems) by callback."""
+
+    def __init__(self, scanners: list[Any], deliver: Callable[[ScanEvent], None], *,
+                 on_problem: Callable[[str], None] | None = None, lang: str = "zh-CN",
+                 loop_sources: bool = True) -> None:
+        self.config = list(scanners)
+        self.loop_sources = loop_sources  # False: a video/folder plays once (the demo camera)
+        self.deliver = deliver
+        self.on_problem = on_problem
+        self.lang = lang
+        self.workers: list[Any] = []
+        self.states: dict[str, DeviceStatus] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> "ScannerService":
+        for cfg in self.config:
+            try:
+                worker = self._worker(cfg)
+            except (DecoderUnavailable, SourceError, ValueError, OSError) as exc:
+                name = f"camera:{getattr(cfg, 'source', '?')}"
+                self._status(DeviceStatus(name, "error", "unavailable", str(exc)))
+                continue
+            if worker is not None:
+                self.workers.append(worker)
+                worker.start()
+        return self
+
+    def _worker(self, cfg: Any) -> Any:
+        if cfg.kind == "serial":
+            source = f"serial:{cfg.url}"
+            return SerialScanner(cfg.url, cfg.baud, cfg.terminator.encode("utf-8") or b"\r",
+                                 on_scan=lambda text: self._scan(text, source),
+                                 on_error=self._bad_scan, on_status=self._status)
+        if cfg.kind == "camera":
+            source = f"camera:{cfg.source}"
+            return CameraReader(open_source(cfg.source, fps=cfg.fps, loop=self.loop_sources),
+                                make_decoder(cfg.decoder),
+                                on_scan=lambda text: self._scan(text, source),
+                                holdoff_s=cfg.holdoff_s, on_status=self._status)
+        return None  # wedge: handled by the app's key events
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers.clear()
+
+    def _scan(self, text: str, source: str) -> None:
+        self.deliver(scan_event(text, source))
+
+    def _bad_scan(self, err: ScannerError) -> None:
+        if self.on_problem is not None:
+            self.on_problem(t("dev.scan.bad", self.lang, reason=err.reason))
+
+    def _status(self, st: DeviceStatus) -> None:
+        with self._lock:
+            self.states[st.device] = st
+
+    def notices(self, lang: str) -> list[str]:
+        """Scanners that are offline or broken, for the status bar."""
+        with self._lock:
+            states = list(self.states.values())
+        return [t("dev.device.offline", lang, device=s.device, reason=s.reason or s.state)
+                for s in states if s.state in ("offline", "error")]
+
+    def cameras(self) -> list[Any]:
+        """CameraStatus of each camera (fps, last decode) for a small preview line."""
+        return [w.status() for w in self.workers if isinstance(w, CameraReader)]

@@ -1,0 +1,158 @@
+"""The store terminal: a Textual app over the local SQLite replica.
+
+Screens live in edge.ui.screens, widgets in edge.ui.widgets, CSS in app.tcss. The app holds
+what every screen shares: the StoreService (the database thread), the signed-in clerk, the
+language, sync status and notices for the status bar.
+
+Adding a screen: write a Screen in edge/ui/screens/, yield StatusBar() first and LocalFooter()
+last, give its Bindings i18n keys (``ui.key.*``) as descriptions, and push it from an app or
+screen action. Background work (sync, devices) reports through ``update_sync_status`` and
+``add_notice``/``remove_notices`` (from a thread: ``app.call_from_thread(...)``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive, var
+
+from edge import demo as demo_mod
+from edge.config import Config
+from edge.domain import clerks, outbox, stores
+from edge.domain.clerks import Clerk
+from edge.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from edge.ui import messages  # noqa: F401  (registers the UI's i18n keys)
+from edge.ui.screens.counter import CounterScreen
+from edge.ui.screens.demo_codes import DemoCodesScreen
+from edge.ui.screens.sign_in import SignInScreen
+from edge.ui.service import StoreService
+from edge.ui.sync_status import LEVEL_ORDER, Notice, SyncStatus
+
+log = logging.getLogger(__name__)
+DEMO_CLERK = "c01"
+PENDING_REFRESH_S = 3.0
+
+
+def _identity(store, clerk_id: str | None) -> tuple[tuple[str, str], Clerk | None]:
+    return stores.names(store.db, store.store_id), (
+        clerks.get_clerk(store.db, clerk_id) if clerk_id else None)
+
+
+def _pending(store) -> int:
+    return outbox.pending_count(store.db)
+
+
+class StoreEdgeApp(App[int]):
+    """Counter first; sign-in, demo codes and modals are pushed over it."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "store-edge"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("f2", "sign_in", "ui.key.sign_in"),
+        Binding("f3", "demo_codes", "ui.key.demo_codes"),
+        Binding("f9", "toggle_language", "ui.key.language"),
+        Binding("ctrl+q", "quit", "ui.key.quit", priority=True, show=False),
+    ]
+
+    lang: reactive[str] = reactive(DEFAULT_LANGUAGE)
+    clerk: reactive[Clerk | None] = reactive(None)
+    sync_status: reactive[SyncStatus] = reactive(SyncStatus, always_update=True)
+    notices_version: var[int] = var(0)
+
+    def __init__(self, data_dir: str | Path, *, lang: str = DEFAULT_LANGUAGE, demo: bool = False,
+                 clerk_id: str | None = None) -> None:
+        super().__init__()
+        self.data_dir = Path(data_dir)
+        self.demo = demo
+        self.service = StoreService(self.data_dir)
+        self.store_id = self.service.store_id
+        names, clerk = self.service.call_sync(_identity, clerk_id or (DEMO_CLERK if demo else None))
+        self.store_names: tuple[str, str] = names
+        self.notices: list[Notice] = []
+        self.set_reactive(StoreEdgeApp.lang, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+        self.set_reactive(StoreEdgeApp.clerk, clerk)
+
+    # -- start and stop ----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(CounterScreen())
+        if self.clerk is None:
+            self.push_screen(SignInScreen(can_cancel=False), self._signed_in)
+        self.set_interval(PENDING_REFRESH_S, self.refresh_pending)
+        self.refresh_pending()
+
+    def on_unmount(self) -> None:
+        self.service.close()
+
+    # -- shared state for the status bar -------------------------------------------------------
+    def update_sync_status(self, **changes: object) -> None:
+        """Replace fields of ``sync_status`` (call from the UI thread, or via call_from_thread)."""
+        self.sync_status = dataclasses.replace(self.sync_status, **changes)  # type: ignore[arg-type]
+
+    def add_notice(self, notice: Notice) -> None:
+        """Show an alarm/device status; a notice from the same source replaces the old one."""
+        self.notices = [n for n in self.notices if not (notice.source and n.source == notice.source)]
+        self.notices.append(notice)
+        self.notices_version += 1
+
+    def remove_notices(self, source: str) -> None:
+        self.notices = [n for n in self.notices if n.source != source]
+        self.notices_version += 1
+
+    def top_notice(self) -> Notice | None:
+        """Most severe first, then oldest: what the one status-bar slot shows."""
+        if not self.notices:
+            return None
+        return min(enumerate(self.notices), key=lambda p: (LEVEL_ORDER.get(p[1].level, 9), p[0]))[1]
+
+    @work(exclusive=True, group="pending")
+    async def refresh_pending(self) -> None:
+        try:
+            pending = await self.service.call(_pending)
+        except Exception:  # status only: never let it disturb the counter
+            log.exception("pending count failed")
+            return
+        if pending != self.sync_status.pending:
+            self.update_sync_status(pending=pending)
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_toggle_language(self) -> None:
+        self.lang = LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]
+
+    def action_sign_in(self) -> None:
+        if isinstance(self.screen, SignInScreen):
+            return
+        self.push_screen(SignInScreen(can_cancel=self.clerk is not None), self._signed_in)
+
+    def _signed_in(self, clerk: Clerk | None) -> None:
+        if clerk is not None:
+            self.clerk = clerk
+
+    def action_demo_codes(self) -> None:
+        if not isinstance(self.screen, CounterScreen):
+            return
+        counter = self.screen
+
+        def chosen(code: str | None) -> None:
+            if code:
+                counter.enter(code)
+
+        self.push_screen(DemoCodesScreen(), chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "demo_codes":
+            return self.demo or (self.data_dir / demo_mod.CODES_FILENAME).exists()
+        return True
+
+
+def run_app(cfg: Config, lang: str = DEFAULT_LANGUAGE, demo: bool = False) -> int:
+    """Run the terminal UI until the clerk quits; the exit code for the CLI."""
+    assert cfg.data_dir is not None
+    app = StoreEdgeApp(cfg.data_dir, lang=lang, demo=demo)
+    result = app.run()
+    return result if isinstance(result, int) else 0

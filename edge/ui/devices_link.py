@@ -1,0 +1,191 @@
+"""The app's link to its devices: starts the DeviceHub, routes scans, keeps notices current.
+
+Hook-up in the app (see ``StoreEdgeApp``): ``self.devices = DeviceLink(self, cfg, demo=demo)``,
+``self.devices.start()`` in on_mount, ``self.devices.stop()`` in on_unmount, and in
+``on_event``: ``if self.devices.on_key(event): return`` before ``super().on_event(event)``.
+
+Threads: device threads never touch the UI. Scans hop over with ``app.call_from_thread``;
+anything else (printer status, readings, alarms) only sets a flag the UI's 1-second timer
+reads, so a busy probe can never block or flood the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from textual import events
+
+from devices.scanners import Scan, WedgeDetector
+from edge.domain import temperatures
+from edge.domain.print_docs import parse_bag_qr
+from edge.i18n import t
+from edge.services.hub import DeviceHub
+from edge.services.scanning import ScanEvent, scan_event
+from edge.ui import dev_text  # noqa: F401  (registers ui.dev.* strings)
+from edge.ui.sync_status import Notice
+
+log = logging.getLogger(__name__)
+REFRESH_S = 1.0
+ALARM_SOURCE = "dev:alarms"
+
+
+def _alarm_summary(store, lang: str) -> tuple[int, str]:
+    """(count, first alarm's words) of the alarms waiting for a manager."""
+    alarms = temperatures.active_alarms(store.db)
+    if not alarms:
+        return 0, ""
+    return len(alarms), alarm_text(store.db, alarms[0], lang)
+
+
+def alarm_text(db, alarm: temperatures.Alarm, lang: str) -> str:
+    """One alarm in words: which fridge, what, since when."""
+    from edge.present import local_time
+
+    fridge = temperatures.get_fridge(db, alarm.probe_id)
+    name = fridge.name if fridge else alarm.probe_id
+    since = local_time(alarm.started_at)
+    if alarm.kind == "silent":
+        return t("dev.alarm.silent", lang, fridge=name, since=since)
+    too_cold = alarm.limit_c is not None and alarm.peak_c is not None and alarm.peak_c < alarm.limit_c
+    text = t("dev.alarm.too_cold" if too_cold else "dev.alarm.out_of_range", lang, fridge=name,
+             celsius=f"{alarm.peak_c:.1f}", limit=f"{alarm.limit_c:.1f}", since=since)
+    return text + (f" · {t('dev.alarm.cleared', lang)}" if alarm.cleared_at else "")
+
+
+class DeviceLink:
+    def __init__(self, app: Any, cfg: Any, *, demo: bool = False) -> None:
+        self.app = app
+        self.hub = DeviceHub(cfg, demo=demo, lang=app.lang, on_scan=self._scan_from_thread,
+                             on_change=self._changed)
+        self.wedge: WedgeDetector | None = self.hub.wedge()
+        self._dirty = True
+        self._shown: dict[str, Notice] = {}
+        self.alarm_count = 0
+
+    # -- life ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        try:
+            self.hub.start()
+        except Exception:  # devices must never keep the counter from opening
+            log.exception("starting devices failed")
+        self.app.set_interval(REFRESH_S, self.refresh)
+        self.refresh()
+
+    def stop(self) -> None:
+        self.hub.stop()
+
+    def _changed(self) -> None:
+        self._dirty = True  # any thread; read by the UI timer
+
+    # -- notices and alarms ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Status-bar notices from the devices; the alarm notice from the database."""
+        lang = self.app.lang
+        current = {}
+        for notice in self.hub.notices(lang):
+            current[f"dev:{notice.source}"] = Notice(notice.text, {}, notice.level, f"dev:{notice.source}")
+        for source in set(self._shown) - set(current):
+            self.app.remove_notices(source)
+        for source, notice in current.items():
+            if self._shown.get(source) != notice:
+                self.app.add_notice(notice)
+        self._shown = current
+        if self._dirty:
+            self._dirty = False
+            self.app.run_worker(self._refresh_alarms(), group="dev-alarms", exclusive=True)
+
+    async def _refresh_alarms(self) -> None:
+        lang = self.app.lang
+        try:
+            count, first = await self.app.service.call(_alarm_summary, lang)
+        except Exception:
+            log.exception("alarm refresh failed")
+            return
+        self.alarm_count = count
+        if count:
+            self.app.add_notice(Notice("ui.dev.alarm_notice", {"count": count, "first": first},
+                                       "error", ALARM_SOURCE))
+        else:
+            self.app.remove_notices(ALARM_SOURCE)
+
+    def alarms_changed(self) -> None:
+        """Call after acknowledging: refresh the notice now."""
+        self._dirty = True
+        self.refresh()
+
+    # -- scans -----------------------------------------------------------------------------------
+    def _scan_from_thread(self, event: ScanEvent) -> None:
+        try:
+            self.app.call_from_thread(self.deliver, event)
+        except RuntimeError:  # app closing
+            pass
+
+    def on_key(self, event: events.Key) -> bool:
+        """App-level wedge detection; True when the key ended a scan and was used up here.
+
+        Keys are never held back: they reach the focused widget as usual, and the detector only
+        watches their timing. When a burst ends as a scan while the counter's scan field does
+        not have the focus, the scanned characters are taken back out of the focused input,
+        the Enter is swallowed (it must not confirm a dialog) and the scan goes to the counter.
+        """
+        if self.wedge is None or event.is_forwarded:
+            return False
+        out = self.wedge.feed(event.key, event.character, event.time)
+        scans = [e for e in out if isinstance(e, Scan)]
+        if not scans or self._counter_has_focus():
+            return False
+        raw = self.wedge.prefix + scans[-1].text + self.wedge.suffix
+        self._take_back(raw)
+        self.deliver(scan_event(scans[-1].text, "wedge"))
+        return True
+
+    def _counter_has_focus(self) -> bool:
+        from edge.ui.widgets.scan_field import ScanField
+
+        return isinstance(self.app.focused, ScanField)
+
+    def _take_back(self, raw: str) -> None:
+        from textual.widgets import Input
+
+        focused = self.app.focused
+        if isinstance(focused, Input) and focused.value.endswith(raw):
+            focused.value = focused.value[: len(focused.value) - len(raw)]
+
+    def deliver(self, event: ScanEvent) -> None:
+        """Send a scan where it belongs (UI thread)."""
+        lang = self.app.lang
+        if event.target == "product":
+            self.app.notify(t("ui.dev.scan.product", lang, text=event.text))
+            return
+        counter = self._counter()
+        if counter is None:
+            return
+        self._back_to_counter(counter, event.text)
+        if event.target == "bag":
+            parsed = parse_bag_qr(event.text)
+            if parsed is not None:
+                from edge.clock import utcnow
+                from edge.ui.screens.counter import judge_order_no
+
+                counter.run_check(judge_order_no, parsed[1], started=utcnow())
+            return
+        counter.enter(event.text)
+
+    def _counter(self) -> Any:
+        from edge.ui.screens.counter import CounterScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, CounterScreen):
+                return screen
+        return None
+
+    def _back_to_counter(self, counter: Any, text: str) -> None:
+        """Close the device screens (not dialogs the clerk is filling in) and tell the clerk."""
+        from edge.ui.screens.dev_print_queue import PrintQueueScreen
+        from edge.ui.screens.dev_temperatures import TemperatureScreen
+
+        while isinstance(self.app.screen, (TemperatureScreen, PrintQueueScreen)):
+            self.app.pop_screen()
+        if self.app.screen is not counter:
+            self.app.notify(t("ui.dev.scan.to_counter", self.app.lang, text=text))

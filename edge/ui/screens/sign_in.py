@@ -1,0 +1,90 @@
+"""Sign-in: clerk id and PIN (masked), checked by clerks.authenticate on the store thread."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Label, Static
+
+from edge.domain import clerks
+from edge.domain.clerks import Clerk
+from edge.domain.errors import DomainError
+from edge.i18n import t
+from edge.ui.widgets.footer import LocalFooter
+from edge.ui.widgets.status_bar import StatusBar
+
+
+def _authenticate(store, clerk_id: str, pin: str) -> Clerk:
+    return clerks.authenticate(store.db, clerk_id, pin)
+
+
+class SignInScreen(Screen[Clerk | None]):
+    """Dismisses with the signed-in Clerk; Esc goes back only when someone is signed in."""
+
+    BINDINGS = [Binding("escape", "back", "ui.key.cancel")]
+
+    def __init__(self, *, can_cancel: bool = True) -> None:
+        super().__init__(id="sign-in")
+        self.can_cancel = can_cancel
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        with Vertical(id="sign-in-box", classes="dialog"):
+            yield Static(id="sign-in-title", classes="dialog-title")
+            with Horizontal(classes="form-row"):
+                yield Label(id="sign-in-clerk-label", classes="form-label")
+                yield Input(id="sign-in-clerk", max_length=16)
+            with Horizontal(classes="form-row"):
+                yield Label(id="sign-in-pin-label", classes="form-label")
+                yield Input(id="sign-in-pin", password=True, max_length=8, restrict=r"\d*")
+            yield Static(id="sign-in-message", classes="dialog-error")
+            yield Static(id="sign-in-help", classes="dialog-help")
+        yield LocalFooter()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "lang", lambda _lang: self._relabel())
+        self.query_one("#sign-in-clerk", Input).focus()
+
+    def _relabel(self) -> None:
+        lang = self.app.lang  # type: ignore[attr-defined]
+        self.query_one("#sign-in-title", Static).update(t("ui.signin.title", lang))
+        self.query_one("#sign-in-clerk-label", Label).update(t("ui.signin.clerk", lang))
+        self.query_one("#sign-in-pin-label", Label).update(t("ui.signin.pin", lang))
+        self.query_one("#sign-in-help", Static).update(t("ui.signin.help", lang))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.can_cancel if action == "back" else True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        clerk_id = self.query_one("#sign-in-clerk", Input).value.strip()
+        pin_input = self.query_one("#sign-in-pin", Input)
+        if event.input.id == "sign-in-clerk" or not pin_input.value:
+            pin_input.focus()
+            return
+        if not clerk_id:
+            self.query_one("#sign-in-clerk", Input).focus()
+            return
+        self.query_one("#sign-in-message", Static).update(t("ui.signin.checking", self.app.lang))  # type: ignore[attr-defined]
+        self.run_sign_in(clerk_id, pin_input.value)
+
+    @work(exclusive=True, group="sign-in")
+    async def run_sign_in(self, clerk_id: str, pin: str) -> None:
+        """scrypt takes a moment: it runs on the store thread while the screen stays live."""
+        try:
+            clerk = await self.app.service.call(_authenticate, clerk_id, pin)  # type: ignore[attr-defined]
+        except DomainError as exc:
+            self.app.bell()
+            self.query_one("#sign-in-message", Static).update(t(exc.code, self.app.lang, **exc.params))  # type: ignore[attr-defined]
+            pin_input = self.query_one("#sign-in-pin", Input)
+            pin_input.value = ""
+            pin_input.focus()
+            return
+        self.dismiss(clerk)
+
+    def action_back(self) -> None:
+        if self.can_cancel:
+            self.dismiss(None)

@@ -1,0 +1,23 @@
+"""Footer whose key hints are i18n keys, shown in the app's current language."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from edge.i18n import t
+
+
+class LocalFooter(Footer):
+    """Binding descriptions are catalog keys (``ui.key.*``); translated at compose time."""
+
+    def compose(self) -> ComposeResult:
+        lang: str = self.app.lang  # type: ignore[attr-defined]
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                widget.description = t(widget.description, lang)
+            yield widget
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "lang", lambda _lang: self.recompose(), init=False)

@@ -1,0 +1,96 @@
+"""``store-edge sync [--once] [--hq URL] [--token T]``: sync this store with HQ from a shell.
+
+HQ's address and token come from the flags or the store's config (``[hq] url/token``).
+Without ``--once`` it syncs every ``[hq] interval_s`` seconds until Ctrl-C (what the
+store-edge-sync service runs when the terminal UI is closed). Exit codes: 0 synced, 1 HQ
+unreachable or refused, 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+
+from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
+from edge.i18n import t
+from edge.store import Store, StoreNotInitialised
+from sync.client import SyncClient, SyncReport
+from sync.worker import backoff_delay
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
+    """Called by edge.cli: adds the ``sync`` command."""
+    parser = sub.add_parser("sync", parents=parents, help="sync with HQ (push events, pull orders)")
+    parser.add_argument("--once", action="store_true", help="sync once and exit")
+    parser.add_argument("--hq", metavar="URL", help="HQ address (default: [hq] url in the config)")
+    parser.add_argument("--token", help="this store's HQ token (default: [hq] token)")
+    parser.add_argument("--interval", type=float, help="seconds between syncs (default: [hq] interval_s)")
+    parser.add_argument("--json", action="store_true", help="print each report as JSON")
+    parser.set_defaults(handler=run)
+
+
+def summary_lines(report: SyncReport, lang: str) -> list[str]:
+    """The human summary of one sync, in the clerk's language."""
+    if not report.ok:
+        lines = [t(report.problem or "sync.offline", lang, **report.problem_params)]
+    else:
+        lines = [t("sync.summary", lang, pushed=report.pushed, pulled=report.pulled,
+                   pending=report.pending, conflicts=report.conflicts)]
+        if report.resync_reason:
+            lines.append(t("sync.resynced", lang, reason=report.resync_reason, repushed=report.pushed))
+        if report.rejected:
+            lines.append(t("sync.rejected", lang, count=report.rejected))
+        if report.skipped:
+            lines.append(t("sync.skipped", lang, count=report.skipped))
+    lines.append(t("sync.last_ok", lang, at=report.last_ok) if report.last_ok else t("sync.never", lang))
+    return lines
+
+
+def _print(report: SyncReport, args: argparse.Namespace) -> None:
+    if args.json:
+        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False), flush=True)
+    else:
+        print("\n".join(summary_lines(report, args.lang)), flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = args.cfg
+    url, token = args.hq or cfg.hq_url, args.token or cfg.hq_token
+    if not (url and token):
+        print(t("sync.no_hq", args.lang), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        store = Store.open(cfg.data_dir)
+    except StoreNotInitialised as exc:
+        print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
+        return EXIT_USAGE
+    client = SyncClient(store, url, token, timeout=cfg.hq_timeout_s)
+    try:
+        if args.once:
+            report = client.sync_once()
+            _print(report, args)
+            return EXIT_OK if report.ok else EXIT_FAILED
+        return _loop(client, args, args.interval or cfg.sync_interval_s)
+    finally:
+        client.close()
+        store.close()
+
+
+def _loop(client: SyncClient, args: argparse.Namespace, interval: float) -> int:
+    print(t("sync.looping", args.lang, interval=interval), file=sys.stderr, flush=True)
+    failures = 0
+    try:
+        while True:
+            report = client.sync_once()
+            failures = 0 if report.ok else failures + 1
+            if not report.ok or report.pushed or report.pulled or args.json:
+                _print(report, args)
+            time.sleep(backoff_delay(interval, failures))
+    except KeyboardInterrupt:
+        print(t("sync.stopped", args.lang), file=sys.stderr)
+        return EXIT_OK

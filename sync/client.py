@@ -1,0 +1,298 @@
+"""The store's sync client: push the outbox to HQ, pull HQ's changes, report status.
+
+It talks to ``edge`` through two doors only (DESIGN, "The shape"): the ``outbox`` table
+(read unacknowledged rows in seq order, mark them acknowledged, un-acknowledge what HQ lost)
+and ``edge.domain.hq_apply`` (apply a page or a snapshot, read the status). It never blocks
+the counter: run it in its own thread with its own Store connection (``sync.worker``).
+
+Anything wrong with HQ's answer -- no connection, a timeout, a 5xx, a body that is not JSON
+or not the protocol's shape -- raises :class:`SyncProblem` before anything is written, so
+the store is left exactly as it was and the next attempt starts from the same place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from edge.clock import iso, utcnow
+from edge.db import write_tx
+from edge.domain import hq_apply, sync_state
+from edge.domain.errors import DomainError
+from edge.store import Store
+from sync import protocol as p
+
+M = TypeVar("M", bound=BaseModel)
+PUSH_BATCH = 500
+MAX_SEQ_GAPS = 3
+MAX_RESYNCS = 2
+
+
+class SyncProblem(Exception):
+    """One sync attempt failed; ``key``/``params`` are an i18n message (sync.*)."""
+
+    def __init__(self, key: str, *, online: bool, **params: object) -> None:
+        super().__init__(key, params)
+        self.key, self.params, self.online = key, params, online
+
+
+def _offline(reason: str) -> SyncProblem:
+    return SyncProblem("sync.offline", online=False, reason=reason)
+
+
+def _bad_reply(detail: str) -> SyncProblem:
+    return SyncProblem("sync.bad_reply", online=True, detail=detail[:200])
+
+
+@dataclass
+class PushOutcome:
+    pushed: int = 0
+    rejected: int = 0
+    repushed_from: int | None = None
+
+
+@dataclass
+class PullOutcome:
+    pulled: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    skipped: int = 0
+    resync_reason: str | None = None
+
+
+@dataclass
+class SyncReport:
+    """One ``sync_once``: what moved, and where the store stands afterwards."""
+
+    ok: bool
+    online: bool
+    pushed: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    applied: int = 0
+    conflicts_new: int = 0
+    skipped: int = 0
+    resync_reason: str | None = None
+    pending: int = 0
+    conflicts: int = 0
+    last_ok: str | None = None
+    problem: str | None = None  # i18n key
+    problem_params: dict = field(default_factory=dict)
+
+
+StoreSource = Store | str | Path | Callable[[], Store]
+
+
+class SyncClient:
+    """Push/pull for one store. Open it in the thread that uses it (SQLite rule)."""
+
+    def __init__(self, store: StoreSource, hq_url: str, token: str, *, timeout: float = 5.0,
+                 transport: httpx.BaseTransport | None = None, push_batch: int = PUSH_BATCH,
+                 pull_limit: int = p.DEFAULT_PULL_LIMIT) -> None:
+        self._source = store
+        self._store: Store | None = store if isinstance(store, Store) else None
+        self._owns_store = self._store is None
+        self.push_batch, self.pull_limit = push_batch, pull_limit
+        self.http = httpx.Client(base_url=hq_url.rstrip("/"), timeout=timeout, transport=transport,
+                                 headers={"Authorization": f"Bearer {token}"})
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            src = self._source
+            self._store = src() if callable(src) else Store.open(src)  # type: ignore[arg-type]
+        return self._store
+
+    def close(self) -> None:
+        self.http.close()
+        if self._owns_store and self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # ------------------------------------------------------------ HTTP
+    def _request(self, method: str, path: str, **kw: object) -> httpx.Response:
+        try:
+            resp = self.http.request(method, path, **kw)  # type: ignore[arg-type]
+        except httpx.TimeoutException:
+            raise _offline("timeout") from None
+        except httpx.TransportError as exc:
+            raise _offline(type(exc).__name__) from None
+        if resp.status_code >= 500:
+            raise _offline(f"HTTP {resp.status_code}")
+        return resp
+
+    @staticmethod
+    def _refused(resp: httpx.Response) -> SyncProblem:
+        try:
+            detail = str(resp.json().get("error", ""))
+        except (ValueError, AttributeError):
+            detail = resp.text[:100]
+        return SyncProblem("sync.refused", online=True, status=resp.status_code, detail=detail)
+
+    @staticmethod
+    def _parse(model: type[M], resp: httpx.Response) -> M:
+        try:
+            return model.model_validate(resp.json())
+        except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
+            raise _bad_reply(f"{model.__name__}: {str(exc).splitlines()[0]}") from None
+
+    # ------------------------------------------------------------ push
+    def _unacked(self) -> list[dict]:
+        rows = self.store.db.execute(
+            "SELECT seq, event_id, type, entity, base_version, payload, schema, store_clock"
+            " FROM outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?", [self.push_batch]).fetchall()
+        return [{"seq": r[0], "event_id": r[1], "type": r[2], "entity": r[3], "base_version": r[4],
+                 "payload": json.loads(r[5]), "schema": r[6], "store_clock": r[7]} for r in rows]
+
+    def _max_acked(self) -> int:
+        return self.store.db.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE acked_at IS NOT NULL").fetchone()[0]
+
+    def _unack_from(self, seq: int) -> None:
+        """HQ lost events from ``seq`` on (restored from a backup): send them again."""
+        with write_tx(self.store.db):
+            self.store.db.execute("UPDATE outbox SET acked_at = NULL WHERE seq >= ?", [seq])
+
+    def _mark_acked(self, reply: p.PushResponse, now: datetime) -> int:
+        """Acknowledge through ``acked_through``; park HQ's rejections. Returns rejections."""
+        rejected = [r for r in reply.results if r.outcome == "rejected"
+                    or r.original_outcome == "rejected"]
+        db = self.store.db
+        with write_tx(db):
+            db.execute("UPDATE outbox SET acked_at = ? WHERE seq <= ? AND acked_at IS NULL",
+                       [iso(now), reply.acked_through])
+            for r in rejected:
+                db.execute("INSERT OR REPLACE INTO sync_rejected (seq, event_id, type, reason, at)"
+                           " SELECT seq, event_id, type, ?, ? FROM outbox WHERE seq = ?",
+                           [r.reason or "rejected", iso(now), r.seq])
+            sync_state.put(db, sync_state.HQ_ACKED, str(reply.acked_through))
+        return len(rejected)
+
+    def _check_gap(self, gap: p.SeqGap, batch: list[dict]) -> None:
+        first = batch[0]["seq"] if batch else self._max_acked() + 1
+        if not 1 <= gap.expected_seq <= first:
+            raise _bad_reply(f"seq_gap expected {gap.expected_seq}, first sent {first}")
+
+    def push(self, *, now: datetime | None = None) -> PushOutcome:
+        """Send unacknowledged events in seq order until none are left."""
+        outcome, gaps = PushOutcome(), 0
+        while True:
+            batch = self._unacked()
+            resp = self._request("POST", p.PUSH_PATH, json={"events": batch})
+            if resp.status_code == 409:
+                gap = self._parse(p.SeqGap, resp)
+                gaps += 1
+                if gaps > MAX_SEQ_GAPS:
+                    raise _bad_reply("repeated seq_gap")
+                self._check_gap(gap, batch)
+                self._unack_from(gap.expected_seq)
+                outcome.repushed_from = gap.expected_seq
+                continue
+            if resp.status_code != 200:
+                raise self._refused(resp)
+            reply = self._parse(p.PushResponse, resp)
+            sent_to = batch[-1]["seq"] if batch else self._max_acked()
+            if batch and reply.acked_through > sent_to:
+                raise _bad_reply(f"acked_through {reply.acked_through} beyond {sent_to}")
+            outcome.rejected += self._mark_acked(reply, now or utcnow())
+            if not batch:
+                if reply.acked_through < sent_to and gaps < MAX_SEQ_GAPS:
+                    gaps += 1  # HQ is behind what it acknowledged once: it lost events
+                    self._unack_from(reply.acked_through + 1)
+                    outcome.repushed_from = reply.acked_through + 1
+                    continue
+                return outcome
+            outcome.pushed += sum(1 for e in batch if e["seq"] <= reply.acked_through)
+            if reply.acked_through < sent_to:
+                raise _bad_reply(f"acked_through {reply.acked_through} short of {sent_to}")
+
+    # ------------------------------------------------------------ pull
+    def _get(self, model: type[M], path: str, params: dict | None = None) -> M:
+        resp = self._request("GET", path, params=params)
+        if resp.status_code != 200:
+            raise self._refused(resp)
+        return self._parse(model, resp)
+
+    @staticmethod
+    def _check_page(page: p.PullResponse, held: sync_state.Position) -> None:
+        if held.epoch is not None and page.epoch != held.epoch:
+            raise _bad_reply("epoch changed without resync")
+        cursors = [c.cursor for c in page.changes]
+        if page.next_cursor < held.cursor or cursors != sorted(set(cursors)):
+            raise _bad_reply("cursors out of order")
+        if cursors and (cursors[0] <= held.cursor or cursors[-1] > page.next_cursor):
+            raise _bad_reply("change cursor outside the page")
+        if page.has_more and page.next_cursor == held.cursor:
+            raise _bad_reply("has_more without progress")
+
+    def _resync(self, reason: str | None, now: datetime) -> hq_apply.ApplyResult:
+        snap = self._get(p.Snapshot, p.SNAPSHOT_PATH)
+        try:
+            return hq_apply.apply_snapshot(self.store, snap.model_dump(), now=now)
+        except (KeyError, TypeError) as exc:
+            raise _bad_reply(f"snapshot: {exc}") from None
+
+    def pull(self, *, now: datetime | None = None) -> PullOutcome:
+        """Apply pages of HQ changes until HQ has no more (or reload a snapshot)."""
+        outcome, resyncs = PullOutcome(), 0
+        while True:
+            held = sync_state.position(self.store.db)
+            params: dict = {"cursor": held.cursor, "limit": self.pull_limit}
+            if held.epoch is not None:
+                params["epoch"] = held.epoch
+            page = self._get(p.PullResponse, p.PULL_PATH, params)
+            if page.resync:
+                resyncs += 1
+                if resyncs > MAX_RESYNCS:
+                    raise _bad_reply("resync requested again after a snapshot")
+                outcome.resync_reason = page.reason or "resync"
+                self._count(outcome, self._resync(page.reason, now or utcnow()))
+                continue
+            self._check_page(page, held)
+            try:
+                result = hq_apply.apply_changes(
+                    self.store, [c.model_dump() for c in page.changes],
+                    next_cursor=page.next_cursor, epoch=page.epoch, now=now)
+            except DomainError as exc:
+                raise SyncProblem(exc.code, online=True, **exc.params) from None
+            outcome.pulled += len(page.changes)
+            self._count(outcome, result)
+            if not page.has_more:
+                return outcome
+
+    @staticmethod
+    def _count(outcome: PullOutcome, result: hq_apply.ApplyResult) -> None:
+        outcome.applied += result.applied
+        outcome.conflicts += result.conflicts
+        outcome.skipped += len(result.skipped)
+
+    # ------------------------------------------------------------ both
+    def sync_once(self, *, now: datetime | None = None) -> SyncReport:
+        """Push, pull, and push again what the pull produced (grants, re-sends)."""
+        try:
+            pushed = self.push(now=now)
+            pulled = self.pull(now=now)
+            again = self.push(now=now)
+        except SyncProblem as problem:
+            sync_state.mark_error(self.store.db, problem.key)
+            return self._report(False, problem.online, problem=problem)
+        sync_state.mark_ok(self.store.db, now or utcnow())
+        report = self._report(True, True)
+        report.pushed, report.rejected = pushed.pushed + again.pushed, pushed.rejected + again.rejected
+        report.pulled, report.applied = pulled.pulled, pulled.applied
+        report.conflicts_new, report.skipped = pulled.conflicts, pulled.skipped
+        report.resync_reason = pulled.resync_reason
+        return report
+
+    def _report(self, ok: bool, online: bool, problem: SyncProblem | None = None) -> SyncReport:
+        local = hq_apply.local_status(self.store)
+        return SyncReport(ok=ok, online=online, pending=local.pending, conflicts=local.conflicts,
+                          last_ok=local.last_ok, problem=problem.key if problem else None,
+                          problem_params=dict(problem.params) if problem else {})

@@ -1,0 +1,237 @@
+"""``store-edge hq ...``: run and operate the HQ side.
+
+The lead's CLI calls ``add_subparsers(subparsers)`` and, for ``args.command == "hq"``,
+``run(args)``. Also runnable alone: ``python -m sync.hq.cli hq serve ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..protocol import CatalogItem, PlaceOrderRequest, TransferLine
+
+DEFAULT_PORT = 8765
+
+
+def default_db_url(data_dir: str | None = None) -> str:
+    """sqlite:///<data-dir>/hq.db; data-dir from --data-dir, STORE_EDGE_DATA_DIR or ~/.local/share."""
+    base = data_dir or os.environ.get("STORE_EDGE_DATA_DIR") or str(Path.home() / ".local/share/store-edge")
+    return f"sqlite:///{Path(base).expanduser().resolve() / 'hq.db'}"
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="sqlite:///path or postgresql://... (default: <data-dir>/hq.db)")
+    # SUPPRESS: never overwrite a --data-dir the top-level parser already set
+    parser.add_argument("--data-dir", default=argparse.SUPPRESS, help="where the default SQLite HQ lives")
+
+
+def add_subparsers(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``hq`` command group to an existing CLI."""
+    hq = subparsers.add_parser("hq", help="the HQ side: sync endpoint, stores, orders")
+    cmds = hq.add_subparsers(dest="hq_command", required=True, metavar="COMMAND")
+
+    p = cmds.add_parser("serve", help="run the HQ HTTP endpoint (uvicorn)")
+    _db_option(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--webhook", help="URL receiving customer notifications (JSON POST)")
+    p.add_argument("--sweep-interval", type=float, default=30.0, help="seconds between unpaid-order sweeps")
+
+    p = cmds.add_parser("add-store", help="register a store; prints its token once")
+    _db_option(p)
+    p.add_argument("store_id")
+    p.add_argument("--name", default="")
+
+    p = cmds.add_parser("add-channel", help="register an order channel; prints its API key once")
+    _db_option(p)
+    p.add_argument("name")
+    p.add_argument("--kind", default="live_stream", help="live_stream | mini_program | counter | ops")
+
+    p = cmds.add_parser("bump-epoch", help="after restoring HQ from a backup: make every store resync")
+    _db_option(p)
+
+    p = cmds.add_parser("seed-catalog", help="load the bilingual demo catalog (sent to every store)")
+    _db_option(p)
+
+    p = cmds.add_parser("set-item", help="create or change a catalog item (sent to every store)")
+    _db_option(p)
+    p.add_argument("sku")
+    p.add_argument("--name-zh", required=True)
+    p.add_argument("--name-en", required=True)
+    p.add_argument("--zone", choices=("ambient", "chilled", "frozen"), required=True)
+    p.add_argument("--price-cents", type=int, required=True)
+    p.add_argument("--barcode")
+    p.add_argument("--shelf-life-days", type=int)
+
+    p = cmds.add_parser("place-order", help="place an order directly in the HQ database")
+    _db_option(p)
+    p.add_argument("--store", required=True)
+    p.add_argument("--line", action="append", required=True, metavar="SKU:QTY")
+    p.add_argument("--customer", default="王小明")
+    p.add_argument("--phone", default="13800138000")
+    p.add_argument("--paid", action="store_true")
+    p.add_argument("--delivery", action="store_true")
+    p.add_argument("--channel", default="ops")
+
+    p = cmds.add_parser("cancel-order", help="cancel an order (units go back to the allotment)")
+    _db_option(p)
+    p.add_argument("order_no")
+    p.add_argument("--reason", default="hq")
+
+    p = cmds.add_parser("transfer", help="announce a warehouse transfer to a store")
+    _db_option(p)
+    p.add_argument("store_id")
+    p.add_argument("--line", action="append", required=True, metavar="SKU:QTY[:LOT[:EXPIRY]]")
+
+    p = cmds.add_parser("sweep", help="release orders unpaid for 30 minutes, send reminders (once)")
+    _db_option(p)
+
+    p = cmds.add_parser("stores", help="list stores with their push seq and change cursor")
+    _db_option(p)
+
+    p = cmds.add_parser("simulate-stream", help="keep placing live-stream orders over HTTP")
+    p.add_argument("--hq", default=f"http://127.0.0.1:{DEFAULT_PORT}")
+    p.add_argument("--key", default=os.environ.get("STORE_EDGE_CHANNEL_KEY"), help="channel API key")
+    p.add_argument("--stores", default="S001", help="comma-separated store ids")
+    p.add_argument("--rate", type=float, default=0.5, help="orders per second")
+    p.add_argument("--count", type=int, default=0, help="0 = until interrupted")
+    p.add_argument("--seed", type=int)
+    return hq
+
+
+def _db_url(args: argparse.Namespace) -> str:
+    return getattr(args, "db", None) or default_db_url(getattr(args, "data_dir", None))
+
+
+def _open(args: argparse.Namespace):
+    from .db import open_database
+    from .schema import migrate
+
+    db = open_database(_db_url(args))
+    migrate(db)
+    return db
+
+
+def _parse_line(text: str) -> tuple[str, int]:
+    sku, _, qty = text.partition(":")
+    return sku, int(qty or 1)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(_db_url(args), webhook_url=args.webhook, sweep_interval=args.sweep_interval)
+    print(f"HQ listening on http://{args.host}:{args.port}  db={_db_url(args)}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _place_order(args: argparse.Namespace) -> int:
+    from . import service
+    from .clock import utcnow
+
+    req = PlaceOrderRequest(request_id=os.urandom(8).hex(), store_id=args.store, customer_name=args.customer,
+                            customer_phone=args.phone, paid=args.paid,
+                            fulfilment="delivery" if args.delivery else "pickup",
+                            lines=[{"sku": s, "qty": q} for s, q in map(_parse_line, args.line)])
+    view = service.place_order(_open(args), req, channel_name=args.channel, channel_kind="ops", now=utcnow())
+    print(f"{view['order_no']} pickup code {view['pickup_code']} ({view['payment_status']})")
+    return 0
+
+
+def _transfer(args: argparse.Namespace) -> int:
+    from . import service
+    from .clock import utcnow
+
+    lines = []
+    for text in args.line:
+        parts = text.split(":")
+        lines.append(TransferLine(sku=parts[0], qty=int(parts[1]), lot=parts[2] if len(parts) > 2 else "L1",
+                                  expiry=parts[3] if len(parts) > 3 else None))
+    print(service.transfer_stock(_open(args), args.store_id, lines, utcnow()))
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from .simulate import simulate_stream
+
+    if not args.key:
+        print("simulate-stream needs --key (a channel key from `hq add-channel`)", file=sys.stderr)
+        return 2
+    stores = [s for s in args.stores.split(",") if s]
+    try:
+        tally = simulate_stream(args.hq, args.key, stores, rate=args.rate, count=args.count,
+                                out=sys.stdout, seed=args.seed)
+    except KeyboardInterrupt:
+        return 0
+    print(f"placed {tally['placed']}, refused {tally['refused']}, errors {tally['error']}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute one ``hq`` subcommand; returns the exit code."""
+    from . import registry, service
+    from .clock import utcnow
+    from .errors import HQError
+
+    cmd = args.hq_command
+    try:
+        if cmd == "serve":
+            return _serve(args)
+        if cmd == "simulate-stream":
+            return _simulate(args)
+        if cmd == "place-order":
+            return _place_order(args)
+        if cmd == "transfer":
+            return _transfer(args)
+        db = _open(args)
+        if cmd == "add-store":
+            print(registry.add_store(db, args.store_id, utcnow(), name=args.name))
+        elif cmd == "add-channel":
+            print(registry.add_channel(db, args.name, utcnow(), kind=args.kind))
+        elif cmd == "bump-epoch":
+            print(registry.bump_epoch(db))
+        elif cmd == "seed-catalog":
+            from .demo_data import DEMO_CATALOG
+
+            for item in DEMO_CATALOG:
+                service.upsert_catalog_item(db, item, utcnow())
+            print(f"{len(DEMO_CATALOG)} items")
+        elif cmd == "set-item":
+            item = CatalogItem(sku=args.sku, name_zh=args.name_zh, name_en=args.name_en, zone=args.zone,
+                               price_cents=args.price_cents, barcode=args.barcode,
+                               shelf_life_days=args.shelf_life_days)
+            print(f"{args.sku} version {service.upsert_catalog_item(db, item, utcnow())}")
+        elif cmd == "cancel-order":
+            print(service.cancel_order(db, args.order_no, args.reason, utcnow())["status"])
+        elif cmd == "sweep":
+            from .sweeper import sweep_once
+
+            print(f"released {len(sweep_once(db, utcnow))}")
+        elif cmd == "stores":
+            for store_id, name, last_seq, change_seq in registry.list_stores(db):
+                print(f"{store_id}\t{name}\tpushed through {last_seq}\tchanges {change_seq}")
+        db.close()
+        return 0
+    except HQError as exc:
+        print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="store-edge")
+    parser.add_argument("--data-dir", default=None)
+    add_subparsers(parser.add_subparsers(dest="command", required=True))
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

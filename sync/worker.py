@@ -1,0 +1,165 @@
+"""Sync in the background of the terminal: a thread with its own Store connection that
+syncs every few seconds, backs off while HQ is unreachable, and reports status.
+
+The UI wires it with :func:`start_sync_worker`; the callback runs in the worker thread, so
+a Textual app passes ``lambda s: app.call_from_thread(update, s)``. Nothing here ever waits
+on the counter's thread, and the counter never waits on this one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from edge.clock import parse_iso
+from edge.domain import hq_apply
+from edge.i18n import t
+from edge.store import Store
+from sync.client import SyncClient, SyncReport
+
+MAX_BACKOFF_S = 300.0
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows (same fields as ``edge.ui.sync_status.SyncStatus``)."""
+
+    online: bool
+    pending: int
+    last_ok: datetime | None
+    conflicts: int
+    message: str
+
+    def changes(self) -> dict[str, Any]:
+        """Keyword arguments for the app's ``update_sync_status(**changes)``."""
+        return dataclasses.asdict(self)
+
+
+StatusCallback = Callable[[SyncStatus], None]
+
+
+def status_message(report: SyncReport, lang: str) -> str:
+    if report.problem:
+        return t(report.problem, lang, **report.problem_params)
+    return t("sync.online", lang)
+
+
+def to_status(report: SyncReport, lang: str) -> SyncStatus:
+    return SyncStatus(online=report.online, pending=report.pending,
+                      last_ok=parse_iso(report.last_ok) if report.last_ok else None,
+                      conflicts=report.conflicts, message=status_message(report, lang))
+
+
+def backoff_delay(interval: float, failures: int, rng: random.Random | None = None) -> float:
+    """Seconds to wait after ``failures`` failed attempts in a row (jittered, capped)."""
+    if failures <= 0:
+        return interval
+    delay = min(MAX_BACKOFF_S, interval * 2 ** min(failures, 16))
+    return delay * (0.75 + 0.5 * (rng or random).random())
+
+
+class SyncWorker(threading.Thread):
+    """Runs ``sync_once`` every ``interval`` seconds until :meth:`stop`."""
+
+    def __init__(self, data_dir: str | Path, hq_url: str, token: str, *, interval: float = 5.0,
+                 timeout: float = 5.0, on_status: StatusCallback | None = None,
+                 lang: str = "zh-CN", transport=None) -> None:
+        super().__init__(name="store-edge-sync", daemon=True)
+        self.data_dir, self.hq_url, self.token = Path(data_dir), hq_url, token
+        self.interval, self.timeout, self.lang = interval, timeout, lang
+        self.on_status, self.transport = on_status, transport
+        self._stop_event, self._wake = threading.Event(), threading.Event()
+        self.failures = 0
+        self.last_report: SyncReport | None = None
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop_event.set()
+        self._wake.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+
+    def wake(self) -> None:
+        """Sync soon (e.g. right after a hand-over) instead of at the next interval."""
+        self._wake.set()
+
+    def run(self) -> None:
+        client = SyncClient(lambda: Store.open(self.data_dir), self.hq_url, self.token,
+                            timeout=self.timeout, transport=self.transport)
+        try:
+            while not self._stop_event.is_set():
+                self._cycle(client)
+                self._wake.wait(backoff_delay(self.interval, self.failures))
+                self._wake.clear()
+        finally:
+            client.close()
+
+    def _cycle(self, client: SyncClient) -> None:
+        try:
+            report = client.sync_once()
+        except Exception as exc:  # noqa: BLE001 - a sync bug must not kill the thread
+            report = SyncReport(ok=False, online=False, problem="sync.offline",
+                                problem_params={"reason": type(exc).__name__})
+        self.failures = 0 if report.ok else self.failures + 1
+        self.last_report = report
+        self._publish(report)
+
+    def _publish(self, report: SyncReport) -> None:
+        if self.on_status is None:
+            return
+        try:
+            self.on_status(to_status(report, self.lang))
+        except Exception:  # noqa: BLE001 - the UI may be closing; keep syncing
+            pass
+
+
+def offline_status(data_dir: str | Path, lang: str, key: str = "sync.no_hq") -> SyncStatus:
+    """Status when no worker runs (no HQ configured): events waiting still show."""
+    store = Store.open(data_dir)
+    try:
+        local = hq_apply.local_status(store)
+    finally:
+        store.close()
+    return SyncStatus(online=False, pending=local.pending,
+                      last_ok=parse_iso(local.last_ok) if local.last_ok else None,
+                      conflicts=local.conflicts, message=t(key, lang))
+
+
+def app_callback(app: Any) -> StatusCallback:
+    """For a Textual app with ``update_sync_status(**changes)``: hop onto its thread."""
+
+    def publish(status: SyncStatus) -> None:
+        app.call_from_thread(app.update_sync_status, **status.changes())
+
+    return publish
+
+
+def start_sync_worker(app_or_callback: Any, cfg: Any, *, lang: str | None = None) -> SyncWorker | None:
+    """Start background sync for the store in ``cfg`` (edge.config.Config).
+
+    ``app_or_callback`` is the running Textual app (anything with ``update_sync_status`` and
+    ``call_from_thread``) or a plain ``callback(SyncStatus)`` called in the worker thread.
+    Returns the running worker (call ``.stop()`` on exit, ``.wake()`` after a hand-over), or
+    None when the config names no HQ; then the status says so once."""
+    if hasattr(app_or_callback, "update_sync_status"):
+        on_status: StatusCallback | None = app_callback(app_or_callback)
+        lang = lang or getattr(app_or_callback, "lang", None)
+    else:
+        on_status = app_or_callback
+    lang = lang or cfg.language
+    if not (cfg.hq_url and cfg.hq_token):
+        status = offline_status(cfg.data_dir, lang)
+        if hasattr(app_or_callback, "update_sync_status"):
+            app_or_callback.update_sync_status(**status.changes())  # on the app's own thread
+        elif on_status is not None:
+            on_status(status)
+        return None
+    worker = SyncWorker(cfg.data_dir, cfg.hq_url, cfg.hq_token, interval=cfg.sync_interval_s,
+                        timeout=cfg.hq_timeout_s, on_status=on_status, lang=lang)
+    worker.start()
+    return worker

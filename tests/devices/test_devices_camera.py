@@ -1,0 +1,211 @@
+"""Camera decoding: codes drawn by independent encoders, spoiled like a phone screen on a webcam,
+decoded by both backends through the same path live frames take (``CameraReader.process``)."""
+from __future__ import annotations
+
+import builtins
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from devices.camera import (
+    CODE128, EAN13, QR, CameraReader, DecoderUnavailable, HoldOff, ImageFolderSource, PyzbarDecoder,
+    SourceError, make_decoder, open_source,
+)
+from devices.camera.decoder import Decoded
+from devices.sim import codes as sim_codes
+from devices.sim.camera import write_code_folder
+
+BACKENDS = ["pyzbar", "zxing"]
+SYM = {"qr": QR, "code128": CODE128, "ean13": EAN13}
+
+# Share of the fixed distorted set each backend must read (measured: zxing 60/66, pyzbar 57/66;
+# known misses: 30-degree rotated 1D codes for both, small blurred codes, moire Code128 on pyzbar).
+MIN_SHARE = {"zxing": 0.85, "pyzbar": 0.80}
+
+
+@pytest.fixture(scope="module")
+def samples():
+    return sim_codes.sample_set((640, 480))
+
+
+class FakeClock:
+    def __init__(self, step: float) -> None:
+        self.t, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.t += self.step
+        return self.t
+
+
+def reader_for(backend: str, clock=None) -> tuple[CameraReader, list[str]]:
+    got: list[str] = []
+    r = CameraReader(None, make_decoder(backend), on_scan=got.append, holdoff_s=1.0,
+                     clock=clock or FakeClock(10.0))
+    return r, got
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_clean_codes_are_all_read(backend, samples):
+    reader, got = reader_for(backend)
+    clean = [s for s in samples if s[0].endswith("/normal/clean") or s[0].endswith("/small/clean")]
+    assert len(clean) == 6
+    for name, sym, text, frame in clean:
+        found = reader.process(frame)
+        assert [(d.text, d.symbology) for d in found] == [(text, SYM[sym])], name
+    assert got == [s[2] for s in clean]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("kind", ["inverted", "dark_inverted", "dark", "glare", "tilted_8", "noisy"])
+def test_phone_screen_cases_for_qr(backend, kind, samples):
+    """Dark mode, dim screens, glare, a tilted phone: the pickup QR must read on both backends,
+    live (a code held up for a few frames: fallbacks are spread over frames) and as a still."""
+    reader, got = reader_for(backend)
+    for name, sym, text, frame in samples:
+        if sym == "qr" and name.endswith(f"/{kind}"):
+            for _held in range(5):
+                if reader.process(frame):
+                    break
+            assert got[-1:] == [text], name
+            assert [d.text for d in reader.decoder.decode(frame)] == [text]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_share_of_distorted_set(backend, samples):
+    dec = make_decoder(backend)
+    read = [name for name, _s, text, f in samples if any(d.text == text for d in dec.decode(f))]
+    share = len(read) / len(samples)
+    assert share >= MIN_SHARE[backend], sorted(set(n for n, *_ in samples) - set(read))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_inverted_read_is_flagged_and_points_are_in_frame(backend):
+    frame = sim_codes.invert(sim_codes.place(sim_codes.code_image("PK:42", "qr"), (640, 480)))
+    (d,) = make_decoder(backend).decode(frame)
+    assert d.text == "PK:42" and d.inverted and d.backend == backend
+    assert all(0 <= x <= 640 and 0 <= y <= 480 for x, y in d.points)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_gray_and_bgra_frames_and_empty_frames(backend):
+    dec = make_decoder(backend)
+    gray = sim_codes.code_image("6901234567892", "ean13")
+    assert [d.text for d in dec.decode(gray)] == ["6901234567892"]
+    bgra = cv2.cvtColor(sim_codes.place(sim_codes.code_image("X1", "qr")), cv2.COLOR_BGR2BGRA)
+    assert [d.text for d in dec.decode(bgra)] == ["X1"]
+    assert dec.decode(np.full((480, 640, 3), 128, np.uint8)) == []
+
+
+def test_live_decoding_spreads_fallbacks_over_frames():
+    dec = make_decoder("pyzbar")
+    dark = sim_codes.invert(sim_codes.place(sim_codes.code_image("PK:9", "qr")))
+    assert [d.text for d in dec.decode_live(dark)] == ["PK:9"]  # first fallback: inverted
+    blank = np.full((480, 640, 3), 128, np.uint8)
+    turns = dec._turn
+    for _ in range(3):
+        assert dec.decode_live(blank) == []
+    assert dec._turn == turns + 3  # one fallback per empty frame, not all of them
+
+
+def test_holdoff_counts_a_held_code_once_and_again_after_absence():
+    h = HoldOff(1.5)
+    a, b = Decoded("A", QR), Decoded("B", QR)
+    assert h.accept([a], 0.0) == [a]
+    assert h.accept([a], 0.1) == []          # consecutive frames
+    assert h.accept([a, b], 1.0) == [b]
+    assert h.accept([a], 2.4) == []          # seen continuously: still the same showing
+    assert h.accept([], 3.0) == []
+    assert h.accept([a], 4.0) == [a]         # gone > 1.5 s, shown again: a new scan
+
+
+def test_reader_thread_over_image_folder(tmp_path, collect):
+    """The simulator camera: a folder played as frames, each code held for several frames."""
+    codes = ["PK:1001", "PK:1002", "PK:1001"]
+    write_code_folder(tmp_path / "cam", codes, frames_per_code=4, gap_frames=2)
+    scans, status = collect(), collect()
+    src = ImageFolderSource(tmp_path / "cam", fps=None, loop=False)
+    reader = CameraReader(src, make_decoder("auto"), on_scan=scans, holdoff_s=0.5,
+                          on_status=status, clock=FakeClock(0.1))
+    with reader:
+        assert reader.finished.wait(30)
+    # each showing counts once; the third is the first code shown again after a gap
+    assert scans.items == codes
+    st = reader.status()
+    assert st.frames == 18 and st.scans == 3 and st.last_text == "PK:1001" and st.last_symbology == QR
+    assert st.fps > 0
+    assert status.items[-1].state == "stopped"
+
+
+def test_video_file_source(tmp_path):
+    path = tmp_path / "clip.avi"
+    frame = sim_codes.place(sim_codes.code_image("VID-7", "qr"), (640, 480))
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480))
+    if not w.isOpened():
+        pytest.skip("this OpenCV build cannot write MJPG video")
+    for _ in range(5):
+        w.write(frame)
+    w.release()
+    src = open_source(str(path), fps=None, loop=False)
+    frames = []
+    while (f := src.read()) is not None:
+        frames.append(f)
+    assert len(frames) == 5 and src.ended
+    assert [d.text for d in make_decoder("zxing").decode(frames[0])] == ["VID-7"]
+
+
+def test_bad_sources_and_names_give_clear_errors(tmp_path):
+    with pytest.raises(SourceError, match="no images"):
+        ImageFolderSource(tmp_path)
+    with pytest.raises(SourceError, match="neither"):
+        open_source(str(tmp_path / "missing.mp4"))
+    with pytest.raises(ValueError, match="unknown decoder"):
+        make_decoder("quagga")
+    with pytest.raises(ValueError, match="unsupported"):
+        make_decoder("zxing", symbologies=["PDF417"])
+    with pytest.raises(RuntimeError, match="push frames"):
+        CameraReader(None, make_decoder("zxing")).start()
+
+
+def test_missing_libzbar_says_how_to_install(monkeypatch):
+    real_import = builtins.__import__
+
+    def fake_import(name, *a, **kw):
+        if name.startswith("pyzbar"):
+            raise ImportError("Unable to find zbar shared library")
+        return real_import(name, *a, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(DecoderUnavailable, match="apt-get install libzbar0"):
+        PyzbarDecoder()
+    assert make_decoder("auto").name == "zxing"  # auto still works with the other backend
+
+
+def test_cli_decode_json(tmp_path):
+    good = tmp_path / "qr.png"
+    cv2.imwrite(str(good), sim_codes.invert(sim_codes.place(sim_codes.code_image("取货 PK:77", "qr"))))
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((100, 100), 255, np.uint8))
+    for backend in BACKENDS:
+        out = subprocess.run([sys.executable, "-m", "devices.cli", "devices", "decode", str(good),
+                              "--json", "--decoder", backend], capture_output=True, text=True, check=True)
+        doc = json.loads(out.stdout)
+        assert doc["decoder"] == backend
+        assert doc["results"][0]["codes"][0]["text"] == "取货 PK:77"
+    out = subprocess.run([sys.executable, "-m", "devices.cli", "--lang", "en", "devices", "decode",
+                          str(good), str(blank)], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert "[QR] 取货 PK:77" in out.stdout and "no code found" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "devices.cli", "devices", "decode", str(tmp_path / "nope.png")],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "无法读取" in out.stdout
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("text", ["鲜果坊人民路店 订单0042", "王**取货", "https://e.example/r/42?s=人民路"])
+def test_chinese_qr_payloads_read_back_exactly(backend, text):
+    frame = sim_codes.place(sim_codes.code_image(text, "qr"))
+    assert [d.text for d in make_decoder(backend).decode(frame)] == [text]

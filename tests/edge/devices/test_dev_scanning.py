@@ -1,0 +1,46 @@
+"""Scan routing: a serial scanner on a real pty delivers to a callback; scans go where they belong."""
+from __future__ import annotations
+
+import queue
+
+from devices.config import parse_devices_config
+from devices.sim.serial_scanner import SimSerialScanner
+from edge.services.scanning import ScannerService, route, wedge_detector
+from sync.pickup_code import make_pickup_code, qr_payload
+
+
+def test_route_by_what_was_scanned():
+    code = make_pickup_code()
+    assert route(code) == "counter"
+    assert route(qr_payload("S001", code)) == "counter"
+    assert route("SEB1:S001:L260601000001:chilled") == "bag"
+    assert route("6901234567892") == "product"
+    assert route("!!garbage!!") == "counter"  # the counter explains what is wrong with it
+
+
+def test_serial_scanner_scans_reach_the_callback(wait_for):
+    got: queue.Queue = queue.Queue()
+    problems: queue.Queue = queue.Queue()
+    with SimSerialScanner() as sim:
+        cfg = parse_devices_config({"scanners": [{"kind": "serial", "url": sim.port}]})
+        service = ScannerService(cfg.scanners, got.put, on_problem=problems.put, lang="en").start()
+        try:
+            wait_for(lambda: any(s.state == "online" for s in service.states.values()))
+            code = make_pickup_code()
+            sim.scan(qr_payload("S001", code))
+            sim.send_raw(b"\xff\xfe\r")  # a wrong-baud mess
+            sim.scan("6901234567892")
+            first, second = got.get(timeout=10), got.get(timeout=10)
+            assert (first.text, first.target) == (f"SE1:S001:{code}", "counter")
+            assert first.source == f"serial:{sim.port}"
+            assert (second.text, second.target) == ("6901234567892", "product")
+            assert "scan again" in problems.get(timeout=10)
+        finally:
+            service.stop()
+
+
+def test_wedge_detector_from_config():
+    cfg = parse_devices_config({"scanners": [{"kind": "wedge", "max_gap_ms": 20, "prefix": "#"}]})
+    det = wedge_detector(cfg.scanners)
+    assert det is not None and det.prefix == "#"
+    assert wedge_detector([]) is None

@@ -1,0 +1,72 @@
+"""A keyboard-wedge scan while another screen is open goes to the counter, not into that screen.
+
+The app here is StoreEdgeApp with the two lines DeviceLink asks of it (on_event, start), so
+this tests the routing itself whatever the state of the real app's hook-up.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from textual import events
+from textual.widgets import Input
+
+from edge import config
+from edge.ui.devices_link import DeviceLink
+from edge.ui.keys import expect, scanner_burst
+from edge.ui.screens.dev_ack_alarm import AckAlarmScreen
+from edge.ui.screens.dev_temperatures import TemperatureScreen
+from sync.pickup_code import qr_payload
+from tests.support.ui_pilot import counter, make_app, settle
+
+HANG_GUARD_S = 15.0
+
+
+class LinkedApp:
+    """Build a StoreEdgeApp whose key events pass through a DeviceLink first."""
+
+    @staticmethod
+    def make(data_dir, cfg):
+        app = make_app(data_dir, lang="en")
+        app.devices = DeviceLink(app, cfg)
+        original = app.on_event
+
+        async def on_event(event: events.Event) -> None:
+            if isinstance(event, events.Key) and app.devices.on_key(event):
+                return
+            await original(event)
+
+        app.on_event = on_event  # type: ignore[method-assign]
+        return app
+
+
+def test_wedge_scan_on_another_screen_goes_to_the_counter(store, make_order):
+    _, code = make_order("W1")
+    cfg = config.Config(data_dir=store.data_dir, devices={"scanners": [{"kind": "wedge"}]})
+    qr = qr_payload("S001", code)
+
+    async def body() -> None:
+        app = LinkedApp.make(store.data_dir, cfg)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.devices.start()
+            app.push_screen(TemperatureScreen())
+            await settle(pilot)
+            shown = expect(app, counter(pilot).verdict_shown)
+            scanner_burst(app, qr)
+            verdict = await asyncio.wait_for(shown, HANG_GUARD_S)
+            assert verdict.kind == "ok" and verdict.order.order_no == "W1"
+            await settle(pilot)
+            assert app.screen is counter(pilot)  # the fridge screen made way
+
+            # a dialog being filled in stays open, and the scan does not land in its field
+            app.push_screen(AckAlarmScreen(1, "test alarm"))
+            await settle(pilot)
+            field = app.screen.query_one("#ack-manager", Input)
+            assert field.has_focus
+            shown = expect(app, counter(pilot).verdict_shown)
+            scanner_burst(app, qr)
+            verdict = await asyncio.wait_for(shown, HANG_GUARD_S)
+            await settle(pilot)
+            assert isinstance(app.screen, AckAlarmScreen) and field.value == ""
+            app.devices.stop()
+
+    asyncio.run(body())

@@ -1,0 +1,38 @@
+"""End to end with a real HQ on a loopback port: an order placed at HQ reaches the store by
+pull, is handed over at the counter, and HQ learns of it by push."""
+
+from __future__ import annotations
+
+from conftest_client import channel, client, edge, hq  # noqa: F401  (fixtures)
+
+from edge.domain import orders, pickup, stock
+from sync.hq import service
+
+# store events the protocol has no type for yet (reported to the lead); HQ parks them
+KNOWN_PROTOCOL_GAPS = {"bag.packed", "order.window_extended"}
+
+
+def test_order_placed_at_hq_is_handed_over_and_hq_sees_it(hq, edge, client, channel):
+    first = client.sync_once()
+    assert first.ok and first.pending == 0
+    assert service.allotment(hq.db, "S001", "B001")["granted"] == 20
+    view = channel.place([("B001", 2), ("D001", 1)])
+
+    report = client.sync_once()
+    assert report.ok and report.applied >= 2  # the order and its preparation task
+    order = orders.get_order(edge.db, view["order_no"])
+    assert order.status == "allocated" and order.payment_status == "paid"
+    assert stock.levels(edge.db, "B001").reserved == 2
+
+    verdict = pickup.check(edge, view["pickup_code"])
+    assert verdict.kind == "not_ready"
+    for bag in order.bags:
+        orders.pack_bag(edge.db, order.order_no, bag.zone, "A-101", actor="c01")
+    assert pickup.check(edge, view["pickup_code"]).kind == "ok"
+    pickup.hand_over(edge, order.order_no, "c01")
+
+    report = client.sync_once()
+    assert report.ok and report.pending == 0, report
+    assert service.get_order(hq.db, order.order_no)["status"] == "picked_up"
+    rejected = edge.db.execute("SELECT type, reason FROM sync_rejected").fetchall()
+    assert {kind for kind, _ in rejected} <= KNOWN_PROTOCOL_GAPS, rejected

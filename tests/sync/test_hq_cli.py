@@ -1,0 +1,86 @@
+"""The ``hq`` command group: register, seed, serve (real subprocess), simulate a stream."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sync.hq.cli import default_db_url, main
+
+from conftest import free_socket  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(capsys, *argv: str) -> str:
+    assert main(list(argv)) == 0
+    return capsys.readouterr().out.strip()
+
+
+def test_default_db_url_follows_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("STORE_EDGE_DATA_DIR", str(tmp_path / "env"))
+    assert default_db_url() == f"sqlite:///{tmp_path / 'env' / 'hq.db'}"
+    assert default_db_url(str(tmp_path / "x")) == f"sqlite:///{tmp_path / 'x' / 'hq.db'}"
+
+
+def test_cli_registers_serves_and_streams(capsys, tmp_path, wait_until):
+    data = str(tmp_path)
+    token = _cli(capsys, "--data-dir", data, "hq", "add-store", "S001", "--name", "徐汇店")
+    key = _cli(capsys, "--data-dir", data, "hq", "add-channel", "douyin")
+    assert token.startswith("st_") and key.startswith("ch_")
+    assert "12 items" in _cli(capsys, "--data-dir", data, "hq", "seed-catalog")
+    assert main(["--data-dir", data, "hq", "add-store", "S001"]) == 1  # already there
+    capsys.readouterr()
+
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([sys.executable, "-m", "sync.hq.cli", "--data-dir", data, "hq", "serve",
+                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            try:
+                return httpx.get(url + "/v1/health").status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        assert wait_until(up)
+        grants = [{"event_id": str(uuid.uuid4()), "seq": i + 1, "type": "allotment.granted",
+                   "payload": {"sku": sku, "qty": 100}}
+                  for i, sku in enumerate(["MILK-1L", "YOG-4", "SASHIMI-SALMON", "GREENS-BOK", "STEAK-RIB",
+                                           "DUMPLING-PORK", "ICE-MATCHA", "NUTS-MIX", "OIL-PEANUT",
+                                           "RICE-5KG", "CAKE-STRAW", "BREAD-TOAST"])]
+        r = httpx.post(url + "/v1/sync/push", json={"events": grants}, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.json()["acked_through"] == 12
+        out = _cli(capsys, "hq", "simulate-stream", "--hq", url, "--key", key, "--stores", "S001",
+                   "--rate", "100", "--count", "3", "--seed", "7")
+        assert out.count("order S001-") == 3 and "placed 3" in out
+        pulled = httpx.get(url + "/v1/sync/pull", headers={"Authorization": f"Bearer {token}"}).json()
+        assert sum(c["type"] == "order.allocated" for c in pulled["changes"]) >= 3
+        placed = _cli(capsys, "--data-dir", data, "hq", "place-order", "--store", "S001", "--line", "MILK-1L:2",
+                      "--paid")
+        assert "pickup code" in placed
+        epoch = _cli(capsys, "--data-dir", data, "hq", "bump-epoch")
+        assert httpx.get(url + "/v1/health").json()["epoch"] == epoch
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_simulate_stream_needs_a_key(capsys):
+    assert main(["hq", "simulate-stream", "--key", ""]) == 2
+
+
+@pytest.mark.parametrize("argv", [["hq", "place-order", "--store", "S9", "--line", "X:1"]])
+def test_cli_errors_are_messages_not_tracebacks(capsys, tmp_path, argv):
+    assert main(["--data-dir", str(tmp_path), *argv]) == 1
+    assert "unknown_store" in capsys.readouterr().err
