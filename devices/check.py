@@ -16,6 +16,7 @@ from devices.config import (
     WedgeScannerConfig,
 )
 from devices.messages import msg
+from devices.serial_lines import port_error_reason
 
 
 @dataclass
@@ -40,10 +41,12 @@ def _group_of(path: str) -> str:
 
 def device_node_problem(path: str, lang: str, group_hint: str = "hint.dialout") -> list[str]:
     """Hints when a /dev node is missing or not accessible to this user; [] when fine."""
-    if not path.startswith("/dev/"):
+    if not path.startswith("/dev/") or "?" in path:
         return []
     if not os.path.exists(path):
-        return [msg("hint.missing_port", lang, path=path)]
+        pattern = ("/dev/video*" if path.startswith("/dev/video") else
+                   "/dev/usb/lp*" if path.startswith("/dev/usb/") else "/dev/ttyUSB* /dev/ttyACM*")
+        return [msg("hint.missing_port", lang, path=path, pattern=pattern)]
     if not os.access(path, os.R_OK | os.W_OK):
         group = _group_of(path)
         if group_hint == "hint.dialout":
@@ -57,9 +60,10 @@ def check_serial_port(name: str, kind: str, url: str, baud: int, lang: str) -> t
 
     hints = device_node_problem(url, lang)
     try:
-        port = serial.serial_for_url(url, baudrate=baud, timeout=0.2)
+        port = serial.serial_for_url(url, baudrate=baud, timeout=0.2, exclusive=True)
     except (serial.SerialException, OSError, ValueError) as e:
-        return CheckResult(kind, name, url, False, str(e), hints or [msg("port.port_unavailable", lang)]), None
+        reason = port_error_reason(e)
+        return CheckResult(kind, name, url, False, str(e), hints or [msg(f"port.{reason}", lang)]), None
     return CheckResult(kind, name, url, True, msg("state.online", lang)), port
 
 
@@ -140,6 +144,12 @@ def check_camera(name: str, cfg: CameraScannerConfig, lang: str) -> CheckResult:
     from devices.camera.decoder import DecoderUnavailable, make_decoder
     from devices.camera.sources import SourceError, open_source
 
+    import cv2
+
+    try:  # OpenCV prints its own probing warnings to stderr; our result says what matters
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    except AttributeError:
+        pass
     target = str(cfg.source)
     try:
         make_decoder(cfg.decoder)

@@ -70,6 +70,16 @@ class LineSplitter:
         self._discarding = False
 
 
+def port_error_reason(e: Exception) -> str:
+    """Stable reason code for a failed open: permission_denied | port_busy | port_unavailable."""
+    text = str(e)
+    if "ermission" in text:
+        return "permission_denied"
+    if "exclusively lock" in text or "busy" in text.lower():
+        return "port_busy"
+    return "port_unavailable"
+
+
 class SerialLineWorker(BackgroundWorker):
     """Open a serial url, read lines, call :meth:`handle_line`; reconnect when it drops."""
 
@@ -114,9 +124,11 @@ class SerialLineWorker(BackgroundWorker):
 
     def _open(self) -> serial.SerialBase | None:
         try:
-            port = serial.serial_for_url(self.url, baudrate=self.baud, timeout=self.read_timeout_s)
+            # exclusive: a second reader (another store-edge, a stray terminal) would steal lines
+            port = serial.serial_for_url(self.url, baudrate=self.baud, timeout=self.read_timeout_s,
+                                         exclusive=True)
         except (serial.SerialException, OSError, ValueError) as e:
-            reason = "permission_denied" if "ermission" in str(e) else "port_unavailable"
+            reason = port_error_reason(e)
             self._set_status("offline", reason, str(e))
             return None
         self._set_status("online")

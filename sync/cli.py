@@ -18,7 +18,7 @@ from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.i18n import t
 from edge.store import Store, StoreNotInitialised
 from sync.client import SyncClient, SyncReport
-from sync.worker import backoff_delay
+from sync.worker import backoff_delay, status_message
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -37,7 +37,7 @@ def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
 def summary_lines(report: SyncReport, lang: str) -> list[str]:
     """The human summary of one sync, in the clerk's language."""
     if not report.ok:
-        lines = [t(report.problem or "sync.offline", lang, **report.problem_params)]
+        lines = [status_message(report, lang)]
     else:
         lines = [t("sync.summary", lang, pushed=report.pushed, pulled=report.pulled,
                    pending=report.pending, conflicts=report.conflicts)]

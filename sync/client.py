@@ -122,10 +122,10 @@ class SyncClient:
             resp = self.http.request(method, path, **kw)  # type: ignore[arg-type]
         except httpx.TimeoutException:
             raise _offline("timeout") from None
-        except httpx.TransportError as exc:
-            raise _offline(type(exc).__name__) from None
+        except httpx.TransportError:
+            raise _offline("unreachable") from None
         if resp.status_code >= 500:
-            raise _offline(f"HTTP {resp.status_code}")
+            raise _offline("unavailable")
         return resp
 
     @staticmethod

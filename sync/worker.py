@@ -9,6 +9,7 @@ on the counter's thread, and the counter never waits on this one.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -23,7 +24,10 @@ from edge.i18n import t
 from edge.store import Store
 from sync.client import SyncClient, SyncReport
 
+log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300.0
+# smaller pages in the background: each page is one write transaction the counter may wait on
+BACKGROUND_PULL_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,13 @@ StatusCallback = Callable[[SyncStatus], None]
 
 
 def status_message(report: SyncReport, lang: str) -> str:
-    if report.problem:
-        return t(report.problem, lang, **report.problem_params)
-    return t("sync.online", lang)
+    """One line for the status bar or the CLI: connected, or what went wrong."""
+    if not report.problem:
+        return t("sync.online", lang)
+    params = dict(report.problem_params)
+    if "reason" in params:
+        params["reason"] = t(f"sync.reason.{params['reason']}", lang)
+    return t(report.problem, lang, **params)
 
 
 def to_status(report: SyncReport, lang: str) -> SyncStatus:
@@ -90,7 +98,8 @@ class SyncWorker(threading.Thread):
 
     def run(self) -> None:
         client = SyncClient(lambda: Store.open(self.data_dir), self.hq_url, self.token,
-                            timeout=self.timeout, transport=self.transport)
+                            timeout=self.timeout, transport=self.transport,
+                            pull_limit=BACKGROUND_PULL_LIMIT)
         try:
             while not self._stop_event.is_set():
                 self._cycle(client)
@@ -104,7 +113,8 @@ class SyncWorker(threading.Thread):
             report = client.sync_once()
         except Exception as exc:  # noqa: BLE001 - a sync bug must not kill the thread
             report = SyncReport(ok=False, online=False, problem="sync.offline",
-                                problem_params={"reason": type(exc).__name__})
+                                problem_params={"reason": "error"})
+            log.exception("sync cycle failed")
         self.failures = 0 if report.ok else self.failures + 1
         self.last_report = report
         self._publish(report)

@@ -133,8 +133,20 @@ def _emit_text_mode(p: Dummy, blocks: list[Block]) -> None:
             _emit_qr(p, b)
             continue
         p.set(align=b.align, bold=b.bold, invert=b.invert, custom_size=True, width=b.w, height=b.h)
-        p._raw(b.text.encode("gb18030", errors="replace") + b"\n")
+        p._raw(gbk_bytes(b.text) + b"\n")
     p.set(align="left", bold=False, invert=False, custom_size=True, width=1, height=1)
+
+
+def gbk_bytes(text: str) -> bytes:
+    """Text for a printer's Chinese font ROM. GB18030 is GBK for every GBK character; anything a
+    GBK font cannot show (emoji, rare ideographs) becomes "?" instead of printing as junk."""
+    out = bytearray()
+    for ch in text:
+        try:
+            out += ch.encode("gbk")
+        except UnicodeEncodeError:
+            out += b"?"
+    return bytes(out)
 
 
 def _emit_qr(p: Dummy, q: Qr) -> None:

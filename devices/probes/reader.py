@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Literal
 from devices.probes.ascii_protocol import parse_line
 from devices.probes.modbus import ModbusPort, ModbusProbe, SerialErrors
 from devices.probes.readings import ProbeLineError, Reading
-from devices.serial_lines import SerialLineWorker
+from devices.serial_lines import SerialLineWorker, port_error_reason
 from devices.status import DeviceStatus, StatusCallback, safe_call
 
 log = logging.getLogger(__name__)
@@ -121,8 +121,7 @@ class ProbeReader(SerialLineWorker):
                     else:
                         self._error(r)
             except SerialErrors as e:
-                reason = "permission_denied" if "ermission" in str(e) else "port_unavailable"
-                self._set_status("offline", reason, str(e))
+                self._set_status("offline", port_error_reason(e), str(e))
                 port.close()
                 port = None
             self.tick()

@@ -32,6 +32,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sync.never": ("尚未成功同步", "Not synced yet"),
     "sync.looping": ("每 {interval} 秒同步一次，按 Ctrl-C 停止", "Syncing every {interval} s; press Ctrl-C to stop"),
     "sync.stopped": ("同步已停止", "Sync stopped"),
+    "sync.reason.timeout": ("超时未答复", "no answer in time"),
+    "sync.reason.unreachable": ("网络不通", "no connection"),
+    "sync.reason.unavailable": ("总部暂时不可用", "HQ temporarily unavailable"),
+    "sync.reason.error": ("同步出错", "sync error"),
     "sync.help": ("与总部同步（上传本店事件，下载订单和任务）", "sync with HQ (send store events, fetch orders and tasks)"),
 }
 

@@ -1,13 +1,21 @@
 """The store terminal: a Textual app over the local SQLite replica.
 
 Screens live in edge.ui.screens, widgets in edge.ui.widgets, CSS in app.tcss. The app holds
-what every screen shares: the StoreService (the database thread), the signed-in clerk, the
-language, sync status and notices for the status bar.
+what every screen shares: the StoreService (``service``: the database thread the counter
+uses; ``status_service``: a second one for background reads), the signed-in ``clerk``, the
+language ``lang``, ``sync_status`` and ``notices`` for the status bar.
 
-Adding a screen: write a Screen in edge/ui/screens/, yield StatusBar() first and LocalFooter()
-last, give its Bindings i18n keys (``ui.key.*``) as descriptions, and push it from an app or
-screen action. Background work (sync, devices) reports through ``update_sync_status`` and
-``add_notice``/``remove_notices`` (from a thread: ``app.call_from_thread(...)``).
+Adding a screen: a Screen in edge/ui/screens/ that yields StatusBar() first and LocalFooter()
+last, gives its Bindings i18n keys (``ui.key.*``, registered in a messages module) as
+descriptions, re-labels itself in ``self.watch(self.app, "lang", ...)``, calls the domain
+only through ``await self.app.service.call(fn, ...)`` (fn gets the Store first), and is
+pushed from an app or screen action; rules for its CSS go in app.tcss.
+
+Status from workers (from a thread wrap each call in ``app.call_from_thread``):
+``app.update_sync_status(online=True, pending=0, last_ok=now)`` replaces fields of the
+SyncStatus; ``app.add_notice(Notice("ui.printer.no_paper", level="warning",
+source="printer"))`` shows an alarm (same source replaces), ``app.remove_notices("printer")``
+withdraws it. Scans from other devices: ``counter.enter(text)`` on the CounterScreen.
 """
 
 from __future__ import annotations
@@ -66,11 +74,15 @@ class StoreEdgeApp(App[int]):
     notices_version: var[int] = var(0)
 
     def __init__(self, data_dir: str | Path, *, lang: str = DEFAULT_LANGUAGE, demo: bool = False,
-                 clerk_id: str | None = None) -> None:
+                 clerk_id: str | None = None, cfg: Config | None = None) -> None:
         super().__init__()
         self.data_dir = Path(data_dir)
+        self.cfg = cfg or Config(data_dir=self.data_dir)  # devices/sync settings for workers
         self.demo = demo
         self.service = StoreService(self.data_dir)
+        # status polling (pending events, later alarms) on its own connection and thread, so
+        # a slow count never queues in front of a scan
+        self.status_service = StoreService(self.data_dir)
         self.store_id = self.service.store_id
         names, clerk = self.service.call_sync(_identity, clerk_id or (DEMO_CLERK if demo else None))
         self.store_names: tuple[str, str] = names
@@ -88,6 +100,7 @@ class StoreEdgeApp(App[int]):
 
     def on_unmount(self) -> None:
         self.service.close()
+        self.status_service.close()
 
     # -- shared state for the status bar -------------------------------------------------------
     def update_sync_status(self, **changes: object) -> None:
@@ -113,7 +126,7 @@ class StoreEdgeApp(App[int]):
     @work(exclusive=True, group="pending")
     async def refresh_pending(self) -> None:
         try:
-            pending = await self.service.call(_pending)
+            pending = await self.status_service.call(_pending)
         except Exception:  # status only: never let it disturb the counter
             log.exception("pending count failed")
             return
@@ -153,6 +166,6 @@ class StoreEdgeApp(App[int]):
 def run_app(cfg: Config, lang: str = DEFAULT_LANGUAGE, demo: bool = False) -> int:
     """Run the terminal UI until the clerk quits; the exit code for the CLI."""
     assert cfg.data_dir is not None
-    app = StoreEdgeApp(cfg.data_dir, lang=lang, demo=demo)
+    app = StoreEdgeApp(cfg.data_dir, lang=lang, demo=demo, cfg=cfg)
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -62,6 +62,8 @@ class DeviceLink:
         self._dirty = True
         self._shown: dict[str, Notice] = {}
         self.alarm_count = 0
+        self._last_key_t: float | None = None
+        self._before_burst: tuple[Any, str] | None = None
 
     # -- life ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -131,26 +133,40 @@ class DeviceLink:
         """
         if self.wedge is None or event.is_forwarded:
             return False
+        if self._last_key_t is None or event.time - self._last_key_t > self.wedge.max_gap:
+            self._before_burst = self._snapshot()  # a burst may start here: remember the field
+        self._last_key_t = event.time
         out = self.wedge.feed(event.key, event.character, event.time)
         scans = [e for e in out if isinstance(e, Scan)]
         if not scans or self._counter_has_focus():
             return False
-        raw = self.wedge.prefix + scans[-1].text + self.wedge.suffix
-        self._take_back(raw)
+        self._take_back()
         self.deliver(scan_event(scans[-1].text, "wedge"))
         return True
+
+    def _snapshot(self) -> tuple[Any, str] | None:
+        from textual.widgets import Input
+
+        focused = self.app.focused
+        return (focused, focused.value) if isinstance(focused, Input) else None
 
     def _counter_has_focus(self) -> bool:
         from edge.ui.widgets.scan_field import ScanField
 
         return isinstance(self.app.focused, ScanField)
 
-    def _take_back(self, raw: str) -> None:
-        from textual.widgets import Input
+    def _take_back(self) -> None:
+        """Put the focused input back as it was before the burst (it may have cut the scan
+        short at its max length, so restoring beats trimming)."""
+        snapshot, self._before_burst = self._before_burst, None
+        if snapshot is None or snapshot[0] is not self.app.focused:
+            return
+        field, value = snapshot
 
-        focused = self.app.focused
-        if isinstance(focused, Input) and focused.value.endswith(raw):
-            focused.value = focused.value[: len(focused.value) - len(raw)]
+        def restore() -> None:
+            field.value = value
+
+        field.call_later(restore)  # after the scan's keys still queued for that input
 
     def deliver(self, event: ScanEvent) -> None:
         """Send a scan where it belongs (UI thread)."""

@@ -122,7 +122,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = jsonable_encoder(exc.errors(), custom_encoder={BaseException: str})
+        # never echo the input back (it may be megabytes, or bytes that are not UTF-8)
+        errors = jsonable_encoder([{k: v for k, v in e.items() if k != "input"} for e in exc.errors()],
+                                  custom_encoder={BaseException: str, bytes: lambda b: b.decode("utf-8", "replace")})
         first = errors[0] if errors else {}
         where = ".".join(str(part) for part in first.get("loc", ()))
         return _error(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}", detail=errors)

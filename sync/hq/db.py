@@ -164,9 +164,14 @@ class Database:
         raise AssertionError("unreachable")
 
     def executescript(self, statements: Iterable[str]) -> None:
+        """Run DDL in one transaction and one round trip (no parameters allowed)."""
+        script = ";\n".join(statements)
         with self.tx() as tx:
-            for stmt in statements:
-                tx.run(stmt)
+            if self.dialect == "sqlite":
+                for stmt in statements:
+                    tx.run(stmt)
+            else:
+                tx._cur.execute(script)
 
     def close(self) -> None:
         self._closed = True

@@ -84,3 +84,21 @@ def test_add_subparsers_into_an_existing_cli_honours_parent_lang(capsys):
     assert "Device check" in capsys.readouterr().out
     args = parser.parse_args(["devices", "--lang", "en", "decode", "a.png", "--decoder", "zxing"])
     assert args.lang == "en" and args.images == ["a.png"] and args.decoder == "zxing"
+
+
+def test_permission_hints_name_the_group(monkeypatch, tmp_path):
+    """Run as root here, so access is denied by patching os.access; the hint must name the fix."""
+    from devices import check
+
+    with SimSerialScanner() as sim:
+        monkeypatch.setattr(check.os, "access", lambda *_a: False)
+        import grp
+        import os
+
+        group = grp.getgrgid(os.stat(sim.port).st_gid).gr_name  # dialout for a real /dev/ttyUSB0
+        (hint,) = check.device_node_problem(sim.port, "en")
+        assert f"sudo usermod -aG {group} $USER" in hint
+        (hint,) = check.device_node_problem(sim.port, "en", "hint.video")
+        assert "video group" in hint
+    (hint,) = check.device_node_problem("/dev/usb/lp7", "zh-CN", "hint.lp")
+    assert "不存在" in hint and "ls /dev/usb/lp*" in hint

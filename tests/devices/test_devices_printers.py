@@ -326,3 +326,9 @@ def test_factory_builds_drivers_from_config(tmp_path):
     write_code_folder(tmp_path / "cam", ["PK:5"], frames_per_code=1, gap_frames=0)
     cam = factory.camera_reader(CameraScannerConfig(source=str(tmp_path / "cam"), decoder="zxing"), print)
     assert [d.text for d in cam.process(cam.source.read())] == ["PK:5"]
+
+
+def test_characters_outside_the_gbk_font_become_question_marks():
+    p = parse_escpos(render_receipt(receipt(customer_masked="王** 🍰"), 58))
+    assert "顾客: 王** ?" in p.text_lines
+    assert f"{YEN}113.00" in p.text  # the fullwidth yen sign is in GBK (A3A4)

@@ -98,3 +98,12 @@ def test_line_splitter_any_eol():
     sp = LineSplitter(b"\n", any_eol=True)
     assert sp.feed(b"A\r\nB\rC\nD") == ([b"A", b"B", b"C"], [])
     assert sp.pending() == b"D"
+
+
+def test_second_reader_on_the_same_port_is_refused(collect):
+    s1, s2 = collect(), collect()
+    with SimSerialScanner() as sim, SerialScanner(sim.port, on_status=s1):
+        s1.get_until(lambda s: s.state == "online")
+        with SerialScanner(sim.port, on_status=s2, reconnect_s=0.05):
+            st = s2.get_until(lambda s: s.state == "offline")
+    assert st.reason == "port_busy"

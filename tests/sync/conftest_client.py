@@ -72,6 +72,9 @@ class Channel:
         assert r.status_code == 201, r.text
         return r.json()
 
+    def pay(self, order_no: str) -> httpx.Response:
+        return self.http.post(f"/v1/orders/{order_no}/pay")
+
     def cancel(self, order_no: str, reason: str = "customer") -> httpx.Response:
         return self.http.post(f"/v1/orders/{order_no}/cancel", json={"reason": reason})
 

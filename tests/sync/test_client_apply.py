@@ -112,3 +112,22 @@ def test_snapshot_replaces_hq_state_and_keeps_unacked_events(edge):
     before = table_dump(edge, *TABLES)
     hq_apply.apply_snapshot(edge, snap)
     assert table_dump(edge, *TABLES) == before
+
+
+def test_hq_window_extension_brings_an_overdue_order_back(edge):
+    from datetime import timedelta
+
+    from conftest_client import pack_all
+
+    hq_apply.apply_changes(edge, [change(1, "order.allocated", allocated("O1", make_pickup_code()))],
+                           next_cursor=1, epoch="e1")
+    pack_all(edge, "O1")
+    order = orders.get_order(edge.db, "O1")
+    orders.mark_overdue(edge.db, now=order.window_end + timedelta(minutes=1))
+    assert orders.get_order(edge.db, "O1").status == "overdue"
+    new_end = order.window_end + timedelta(days=1)
+    change_ = change(2, "order.window_extended", {"order_no": "O1", "window_end": new_end.isoformat(),
+                                                  "version": 3})
+    hq_apply.apply_changes(edge, [change_], next_cursor=2, epoch="e1")
+    order = orders.get_order(edge.db, "O1")
+    assert order.status == "ready" and order.window_end == new_end

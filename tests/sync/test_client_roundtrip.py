@@ -3,7 +3,9 @@ pull, is handed over at the counter, and HQ learns of it by push."""
 
 from __future__ import annotations
 
-from conftest_client import channel, client, edge, hq  # noqa: F401  (fixtures)
+from datetime import datetime, timedelta, timezone
+
+from conftest_client import channel, client, edge, hq, pack_all  # noqa: F401  (fixtures)
 
 from edge.domain import orders, pickup, stock
 from sync.hq import service
@@ -36,3 +38,22 @@ def test_order_placed_at_hq_is_handed_over_and_hq_sees_it(hq, edge, client, chan
     assert service.get_order(hq.db, order.order_no)["status"] == "picked_up"
     rejected = edge.db.execute("SELECT type, reason FROM sync_rejected").fetchall()
     assert {kind for kind, _ in rejected} <= KNOWN_PROTOCOL_GAPS, rejected
+
+
+def test_payment_and_new_window_from_hq_reach_the_counter(hq, edge, client, channel):
+    assert client.sync_once().ok
+    view = channel.place([("M001", 1)], paid=False)
+    assert client.sync_once().ok
+    order = orders.get_order(edge.db, view["order_no"])
+    assert order.payment_status == "pending"
+    pack_all(edge, order.order_no)
+    assert pickup.check(edge, view["pickup_code"]).kind == "unpaid"
+
+    assert channel.pay(order.order_no).status_code == 200
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    service.extend_window(hq.db, order.order_no, later, datetime.now(timezone.utc))
+    assert client.sync_once().ok
+    order = orders.get_order(edge.db, view["order_no"])
+    assert order.payment_status == "paid"
+    assert abs(order.window_end - later) < timedelta(milliseconds=1)  # stored to the millisecond
+    assert pickup.check(edge, view["pickup_code"]).kind == "ok"

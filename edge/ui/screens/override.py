@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from edge.domain.pickup import Override, Verdict
 from edge.i18n import t
 from edge.present import verdict_message
+from edge.ui.widgets.form import form_row, pin_input
 
 Submit = Callable[[Override], Awaitable[tuple[str, dict] | None]]
 
@@ -38,15 +39,9 @@ class OverrideScreen(ModalScreen[bool]):
         with Vertical(id="override-box", classes="dialog"):
             yield Static(id="override-title", classes="dialog-title")
             yield Static(id="override-why", classes="dialog-why")
-            with Horizontal(classes="form-row"):
-                yield Label(id="override-manager-label", classes="form-label")
-                yield Input(id="override-manager", max_length=16)
-            with Horizontal(classes="form-row"):
-                yield Label(id="override-pin-label", classes="form-label")
-                yield Input(id="override-pin", password=True, max_length=8, restrict=r"\d*")
-            with Horizontal(classes="form-row"):
-                yield Label(id="override-reason-label", classes="form-label")
-                yield Input(id="override-reason", max_length=120)
+            yield form_row("override-manager-label", Input(id="override-manager", max_length=16))
+            yield form_row("override-pin-label", pin_input("override-pin"))
+            yield form_row("override-reason-label", Input(id="override-reason", max_length=120))
             yield Static(id="override-error", classes="dialog-error")
             yield Static(id="override-help", classes="dialog-help")
 

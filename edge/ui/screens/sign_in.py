@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
@@ -14,6 +14,7 @@ from edge.domain.clerks import Clerk
 from edge.domain.errors import DomainError
 from edge.i18n import t
 from edge.ui.widgets.footer import LocalFooter
+from edge.ui.widgets.form import form_row, pin_input
 from edge.ui.widgets.status_bar import StatusBar
 
 
@@ -34,12 +35,8 @@ class SignInScreen(Screen[Clerk | None]):
         yield StatusBar(id="status-bar")
         with Vertical(id="sign-in-box", classes="dialog"):
             yield Static(id="sign-in-title", classes="dialog-title")
-            with Horizontal(classes="form-row"):
-                yield Label(id="sign-in-clerk-label", classes="form-label")
-                yield Input(id="sign-in-clerk", max_length=16)
-            with Horizontal(classes="form-row"):
-                yield Label(id="sign-in-pin-label", classes="form-label")
-                yield Input(id="sign-in-pin", password=True, max_length=8, restrict=r"\d*")
+            yield form_row("sign-in-clerk-label", Input(id="sign-in-clerk", max_length=16))
+            yield form_row("sign-in-pin-label", pin_input("sign-in-pin"))
             yield Static(id="sign-in-message", classes="dialog-error")
             yield Static(id="sign-in-help", classes="dialog-help")
         yield LocalFooter()

@@ -15,8 +15,9 @@ class ScanField(Input):
     """An Input that hands over each entry with the time its first key arrived.
 
     A keyboard-wedge scanner is just a fast typist ending with Enter, so Input's own key
-    handling serves both. On Enter the field empties itself *while handling that key*, so
-    the keys of a next scan already queued behind it land in a clean field.
+    handling serves both. Enter is taken here, in key order, not through Input's "enter"
+    binding: that binding runs only when the key has bubbled up to the app, by which time the
+    next scan's characters (queued straight to this widget) may already be in the field.
     """
 
     class Scanned(Message):
@@ -30,6 +31,11 @@ class ScanField(Input):
     started_at: datetime | None = None
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
         if self.started_at is None and event.is_printable:
             self.started_at = utcnow()
         await super()._on_key(event)

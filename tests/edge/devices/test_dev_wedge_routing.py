@@ -6,11 +6,13 @@ this tests the routing itself whatever the state of the real app's hook-up.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from textual import events
 from textual.widgets import Input
 
 from edge import config
+from edge.clock import utcnow
 from edge.ui.devices_link import DeviceLink
 from edge.ui.keys import expect, scanner_burst
 from edge.ui.screens.dev_ack_alarm import AckAlarmScreen
@@ -40,7 +42,8 @@ class LinkedApp:
 
 
 def test_wedge_scan_on_another_screen_goes_to_the_counter(store, make_order):
-    _, code = make_order("W1")
+    now = utcnow()  # the app judges by the wall clock
+    _, code = make_order("W1", window_start=now - timedelta(hours=1), window_end=now + timedelta(hours=5))
     cfg = config.Config(data_dir=store.data_dir, devices={"scanners": [{"kind": "wedge"}]})
     qr = qr_payload("S001", code)
 

@@ -7,6 +7,7 @@ database (status, audit, outbox).
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from textual.widgets import Input
@@ -146,8 +147,7 @@ def test_overdue_needs_manager_pin_and_reason_and_is_audited(data_dir, codes, ru
                 modal.query_one("#override-error").content)
             await attempt("m01", "9999", "  ")
             assert t("override.no_reason", "zh-CN") in str(modal.query_one("#override-error").content)
-            assert (await _status(data_dir, overdue["order_no"])) == "overdue"
-            fut = press_and_wait  # noqa: F841 (readability: the last attempt hands over)
+            assert _db_state(data_dir, overdue["order_no"])[0].status == "overdue"  # nothing yet
             await attempt("m01", "9999", "顾客堵车，店长同意")
             assert not isinstance(pilot.app.screen, OverrideScreen)
             assert overdue["order_no"] in banner(pilot) and banner(pilot).startswith("✔")
@@ -161,10 +161,6 @@ def test_overdue_needs_manager_pin_and_reason_and_is_audited(data_dir, codes, ru
     assert json.loads(override[0][2])["reason"] == "顾客堵车，店长同意"
     payload = json.loads([p for typ, p in events if typ == "order.handed_over"][0])
     assert payload["override"]["manager_id"] == "m01"
-
-
-async def _status(data_dir, order_no):
-    return _db_state(data_dir, order_no)[0].status
 
 
 def test_refused_hand_over_changes_nothing_and_says_why(data_dir, codes, run):
@@ -243,3 +239,25 @@ def test_partial_pickup_marks_lines_not_taken(data_dir, codes, run):
     payload = json.loads([p for typ, p in events if typ == "order.handed_over"][0])
     assert payload["lines_not_taken"] == [{"line_no": order.lines[0].line_no, "qty": 1,
                                           "reason": "refused"}]
+
+
+def test_two_scans_back_to_back_keep_the_second_code_whole(data_dir, codes, run):
+    """Keys of the next scan can arrive before the first verdict: the field must not eat them."""
+    from edge.ui.keys import expect, scanner_burst
+
+    first, second = codes["ready"][3], codes["ready"][4]
+
+    async def body():
+        async with make_app(data_dir).run_test(size=(80, 24)) as pilot:
+            app = pilot.app
+            scanner_burst(app, first["qr"])
+            scanner_burst(app, second["code"])  # queued right behind, no waiting
+            for _ in range(3):
+                verdict = await asyncio.wait_for(expect(app, counter(pilot).verdict_shown), 15)
+                if verdict.order and verdict.order.order_no == second["order_no"]:
+                    break
+            assert verdict.kind == "ok" and verdict.order.order_no == second["order_no"]
+            await settle(pilot)
+            assert counter(pilot).verdict.order.order_no == second["order_no"]
+
+    run(body())

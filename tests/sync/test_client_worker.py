@@ -1,0 +1,116 @@
+"""The background worker (status for the UI, HQ down and back), the ``store-edge sync``
+command, and the demo seeded through an embedded HQ with a live stream.
+
+``wait_until`` is the HQ tests' fixture: a generous deadline for liveness, never a timing
+assertion."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from conftest_client import channel, edge, hq, pack_all  # noqa: F401
+
+from edge import config as config_mod
+from edge.config import Config
+from edge.domain import orders, pickup
+from edge.ui.sync_status import SyncStatus as UISyncStatus
+from sync import demo as hq_demo
+from sync.client import SyncClient
+from sync.hq import service
+from sync.worker import SyncStatus, backoff_delay, start_sync_worker
+
+
+class FakeApp:
+    """What the worker needs of the Textual app: ``update_sync_status`` via ``call_from_thread``."""
+
+    lang = "en"
+
+    def __init__(self) -> None:
+        self.sync_status = UISyncStatus()
+
+    def call_from_thread(self, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+    def update_sync_status(self, **changes) -> None:
+        self.sync_status = replace(self.sync_status, **changes)
+
+
+def test_worker_reports_status_and_drains_backlog_after_hq_returns(hq, edge, channel, wait_until):
+    app = FakeApp()
+    cfg = Config(data_dir=edge.data_dir, hq_url=hq.url, hq_token=hq.add_store(), sync_interval_s=0.05)
+    worker = start_sync_worker(app, cfg)
+    try:
+        assert wait_until(lambda: app.sync_status.online and app.sync_status.pending == 0)
+        view = channel.place([("B001", 1)])
+        assert wait_until(lambda: orders.get_order(edge.db, view["order_no"]) is not None)
+        assert wait_until(lambda: app.sync_status.online and app.sync_status.pending == 0)
+        assert app.sync_status.last_ok is not None
+
+        hq.stop()
+        pack_all(edge, view["order_no"])  # the counter works on while HQ is down
+        pickup.hand_over(edge, view["order_no"], "c01")
+        assert wait_until(lambda: app.sync_status.online is False and app.sync_status.pending > 0)
+        assert app.sync_status.message == "HQ unreachable: no connection"
+
+        hq.start()
+        worker.wake()
+        assert wait_until(lambda: app.sync_status.online and app.sync_status.pending == 0, timeout=60)
+        assert service.get_order(hq.db, view["order_no"])["status"] == "picked_up"
+    finally:
+        worker.stop()
+    assert not worker.is_alive()
+
+
+def test_no_hq_configured_is_a_status_not_an_error(edge):
+    seen: list[SyncStatus] = []
+    assert start_sync_worker(seen.append, Config(data_dir=edge.data_dir), lang="en") is None
+    [status] = seen
+    assert status.online is False and status.pending > 0 and "No HQ configured" in status.message
+    UISyncStatus(**status.changes())  # the UI's status takes these fields as they are
+
+
+def test_backoff_grows_and_is_capped():
+    assert backoff_delay(5, 0) == 5
+    assert 5 < backoff_delay(5, 1) < backoff_delay(5, 4) * 2
+    assert backoff_delay(5, 40) <= 300 * 1.25
+
+
+def test_sync_command_once(hq, edge, channel, capsys):
+    from edge.cli import main
+
+    token = hq.add_store()
+    argv = ["sync", "--once", "--data-dir", str(edge.data_dir), "--hq", hq.url, "--token", token,
+            "--lang", "en"]
+    assert main(argv) == 0  # HQ learns the allotment
+    view = channel.place([("D001", 1)])
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Sent" in out and "received" in out and "Last successful sync" in out
+    assert orders.get_order(edge.db, view["order_no"]) is not None
+    hq.stop()
+    assert main(argv) == 1
+    assert "HQ unreachable" in capsys.readouterr().out
+    assert main(["sync", "--once", "--data-dir", str(edge.data_dir)]) == 2  # no HQ configured
+
+
+def test_demo_seeded_through_hq_and_the_stream_arrives(tmp_path, wait_until):
+    data_dir = tmp_path / "demo"
+    store = hq_demo.seed_with_hq(data_dir, n_orders=40)
+    codes = hq_demo.demo_codes(store)
+    assert len(codes) == 40 and all(c["status"] != "unknown" for c in codes)
+    assert {"picked_up", "ready"} <= {c["status"] for c in codes}
+    assert store.db.execute("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL").fetchone()[0] == 0
+    cfg = config_mod.load(data_dir)
+    assert cfg.hq_url and cfg.hq_token and cfg.devices  # [hq] added beside the devices config
+
+    with hq_demo.running_demo_hq(data_dir, rate=20) as hq:
+        client = SyncClient(store, hq.url, cfg.hq_token)
+
+        def streamed() -> list[dict]:
+            client.sync_once()
+            return [c for c in hq_demo.demo_codes(store)
+                    if c["scenario"] == "stream" and c["status"] != "unknown"]
+
+        assert wait_until(lambda: len(streamed()) >= 2)
+        client.close()
+    store.close()
