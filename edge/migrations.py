@@ -262,6 +262,7 @@ _V3_DEVICES = """
 
     CREATE TABLE probe_alarms (
         id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
         probe_id TEXT NOT NULL,
         kind TEXT NOT NULL CHECK (kind IN ('out_of_range', 'silent')),
         started_at TEXT NOT NULL,

@@ -30,6 +30,10 @@ class Store:
     @classmethod
     def open(cls, data_dir: str | Path) -> "Store":
         data_dir = Path(data_dir)
+        if not (data_dir / DB_FILENAME).is_file():
+            # connect() would create an empty database here, and then `demo --seed-only`
+            # (what the error message suggests) would take the directory for a store
+            raise StoreNotInitialised(data_dir)
         db = connect(data_dir / DB_FILENAME)
         row = db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
         if row is None:

@@ -13,6 +13,7 @@ the store is left exactly as it was and the next attempt starts from the same pl
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,9 @@ from edge.store import Store
 from sync import protocol as p
 
 M = TypeVar("M", bound=BaseModel)
-PUSH_BATCH = 500
+PUSH_BATCH = p.MAX_PUSH_EVENTS
+BATCH_BYTES = p.MAX_PUSH_BYTES // 2  # room for the envelope and JSON escaping
+ENVELOPE_BYTES = 250
 MAX_SEQ_GAPS = 3
 MAX_RESYNCS = 2
 
@@ -145,15 +148,26 @@ class SyncClient:
 
     # ------------------------------------------------------------ push
     def _unacked(self) -> list[dict]:
+        """The next batch in seq order: at most ``push_batch`` events and BATCH_BYTES of them."""
         rows = self.store.db.execute(
             "SELECT seq, event_id, type, entity, base_version, payload, schema, store_clock"
             " FROM outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?", [self.push_batch]).fetchall()
-        return [{"seq": r[0], "event_id": r[1], "type": r[2], "entity": r[3], "base_version": r[4],
-                 "payload": json.loads(r[5]), "schema": r[6], "store_clock": r[7]} for r in rows]
+        batch, size = [], 0
+        for r in rows:
+            size += len(r[5].encode()) + ENVELOPE_BYTES
+            if batch and size > BATCH_BYTES:
+                break
+            batch.append({"seq": r[0], "event_id": r[1], "type": r[2], "entity": r[3],
+                          "base_version": r[4], "payload": json.loads(r[5]), "schema": r[6],
+                          "store_clock": r[7]})
+        return batch
 
     def _max_acked(self) -> int:
         return self.store.db.execute(
             "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE acked_at IS NOT NULL").fetchone()[0]
+
+    def _max_seq(self) -> int:
+        return self.store.db.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()[0]
 
     def _unack_from(self, seq: int) -> None:
         """HQ lost events from ``seq`` on (restored from a backup): send them again."""
@@ -199,8 +213,9 @@ class SyncClient:
                 raise self._refused(resp)
             reply = self._parse(p.PushResponse, resp)
             sent_to = batch[-1]["seq"] if batch else self._max_acked()
-            if batch and reply.acked_through > sent_to:
-                raise _bad_reply(f"acked_through {reply.acked_through} beyond {sent_to}")
+            if batch and reply.acked_through > self._max_seq():
+                # (beyond sent_to is fine: another client of this store may have pushed more)
+                raise _bad_reply(f"acked_through {reply.acked_through} beyond the outbox")
             outcome.rejected += self._mark_acked(reply, now or utcnow())
             if not batch:
                 if reply.acked_through < sent_to and gaps < MAX_SEQ_GAPS:
@@ -280,6 +295,9 @@ class SyncClient:
             pushed = self.push(now=now)
             pulled = self.pull(now=now)
             again = self.push(now=now)
+        except sqlite3.OperationalError:  # the store's database stayed locked: try again later
+            problem = SyncProblem("sync.local_busy", online=True)
+            return self._report(False, True, problem=problem)
         except SyncProblem as problem:
             sync_state.mark_error(self.store.db, problem.key)
             return self._report(False, problem.online, problem=problem)

@@ -127,11 +127,18 @@ def _stock_stream_catalog(store: Store) -> None:
         stock.grant_allotment(store.db, sku=item.sku, qty=STREAM_STOCK // 2, actor="m01")
 
 
+def _forget_hq(data_dir: Path) -> None:
+    """A seed starts a fresh HQ: drop one left by an interrupted seed (no store matches it)."""
+    for name in (HQ_DB, HQ_DB + "-wal", HQ_DB + "-shm", STATE_FILE):
+        (data_dir / name).unlink(missing_ok=True)
+
+
 def seed_with_hq(data_dir: str | Path, *, n_orders: int = 300,
                  progress: Callable[[int, int], None] | None = None) -> Store:
     """Seed the demo store with its orders placed at an embedded HQ (started just for this)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
+    _forget_hq(data_dir)
     with EmbeddedHQ(data_dir / HQ_DB) as hq:
         state = _setup_hq(hq)
         arrival = HQArrival(hq, state["token"])

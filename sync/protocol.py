@@ -53,6 +53,54 @@ changes (apply them with the same code; every item is an idempotent upsert), plu
 ``cursor`` and ``epoch`` it corresponds to and ``acked_seq`` (HQ's last applied seq for the
 store: re-push everything after it).
 
+Event types store -> HQ (payload models in EVENT_PAYLOADS; extra fields are ignored)
+-------------------------------------------------------------------------------------
+``order.handed_over``     {order_no, clerk_id, at, verify_ms?, lines_not_taken: [{line_no, qty,
+                          reason: missing|refused}], override: {manager_id, reason}|null}
+                          Always stands, even against an HQ cancellation made meanwhile
+                          (HQ records a ``handover_after_cancel`` conflict for a refund decision).
+``order.status_changed``  {order_no, from?, to: preparing|ready|overdue|returned, at?}
+                          forward only; a backwards report is rejected ``status_not_forward``.
+``stock.moved``           {move_id, sku, lot?, qty (signed), kind: sale|pick|receipt|adjustment|
+                          count|waste|transfer_in, ref?, counted_base?} -- a ledger entry; for a
+                          count, qty is the counted quantity and HQ books qty - counted_base.
+                          Negative levels are kept and raise an exception task.
+``allotment.granted``     {sku, qty >= 1, pool: on_hand|presale} units the store sets aside online
+``allotment.revoked``     {sku, qty >= 1, pool} takes back only units HQ has not locked or sold
+                          (outcome applied, reason ``partial:<taken>_of_<asked>`` when short;
+                          HQ then sends ``allotment.updated`` with the truth)
+``sale.completed``        {sale_id, lines: [{sku, qty, unit_price_cents}], total_cents, clerk_id,
+                          with_pickup_order_no|null} (stock moves travel as ``stock.moved``)
+``temperature.reading``   {reading_id, probe_id, celsius, at} insert-only, de-duplicated by id
+``alarm.raised``          {alarm_id, probe_id, at, celsius?, limit_celsius?}
+``alarm.acknowledged``    {alarm_id, by, at, note?}
+``task.updated``          {task_id, status?, fields: {...}} fields last-write-wins in HQ receipt
+                          order; status only forward (open -> in_progress -> done|cancelled)
+``audit.override``        {manager_id, reason, action, ref?, at?}
+
+Change types HQ -> store (payload models in CHANGE_PAYLOADS)
+------------------------------------------------------------
+``order.allocated``       full order, an upsert by order_no (newer ``version`` wins): {order_no,
+                          store_id, channel, customer_masked, phone_last4, lines: [{line_no, sku,
+                          name_zh, name_en, qty, zone, unit_price_cents}], window_start,
+                          window_end (ISO UTC), payment_status: pending|paid|refunded,
+                          fulfilment: pickup|delivery, pickup_code (clear: hash it on arrival),
+                          made_to_order, presale, status (HQ's view), version}. Re-sent when
+                          paid. Bags: one per zone present in lines.
+``order.cancelled``       {order_no, reason, version} (customer | hq | payment_timeout ...); if
+                          the store already handed the order over, the hand-over stands.
+``order.window_extended`` {order_no, window_end, version}
+``catalog.item``          {sku, name_zh, name_en, zone, price_cents, barcode?, shelf_life_days?,
+                          version}
+``stock.transfer``        {transfer_id, lines: [{sku, lot, expiry?, qty}]} goods on the way; the
+                          store books a ``stock.moved`` transfer_in (ref = transfer_id) on receipt
+``allotment.requested``   {sku, qty, pool} HQ asks the store to grant more; the store decides
+``allotment.updated``     {sku, pool, granted, locked, sold} HQ's allotment after a grant/revoke
+``task.updated``          {task_id, kind: prepare|exception|store, status, order_no?, title,
+                          due_at?, fields, version} (prep task ``prep-<order_no>`` per order)
+``conflict.noted``        {conflict_id, kind: handover_after_cancel|handover_unpaid|refund_due|
+                          negative_stock, order_no?, sku?, detail} for the manager's attention
+
 Versions
 --------
 Every order / task / catalog payload carries ``version``; a receiver applies an upsert only
@@ -62,12 +110,12 @@ information only and never decide a conflict: HQ decides by the order it receive
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from . import pickup_code as _pickup
 
 PROTOCOL_VERSION = 1
 EVENT_SCHEMA_VERSION = 1  # highest event payload schema this HQ understands
@@ -519,36 +567,18 @@ class CancelRequest(BaseModel):
 
 
 # ---------------------------------------------------------------- pickup codes
-_DAMM = (
-    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
-    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
-    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
-    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
-    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
-    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
-    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
-    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
-    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
-    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
-)
-PICKUP_CODE_RANDOM_DIGITS = 10
-PICKUP_CODE_LENGTH = PICKUP_CODE_RANDOM_DIGITS + 1
+# One implementation, in sync/pickup_code.py (QR payloads, parsing); re-exported here so the
+# protocol stays the single import point for both sides.
+PICKUP_CODE_RANDOM_DIGITS = _pickup.RANDOM_DIGITS
+PICKUP_CODE_LENGTH = _pickup.CODE_LENGTH
+make_pickup_code = _pickup.make_pickup_code  # 10 CSPRNG digits + 1 Damm check digit
 
 
 def damm_check_digit(digits: str) -> str:
     """Damm check digit: catches every single-digit error and adjacent transposition."""
-    interim = 0
-    for ch in digits:
-        if not ch.isdigit() or not ch.isascii():
-            raise ValueError(f"not a digit: {ch!r}")
-        interim = _DAMM[interim][int(ch)]
-    return str(interim)
-
-
-def make_pickup_code() -> str:
-    """10 random digits (cryptographic) + 1 Damm check digit = 11 digits."""
-    body = "".join(str(secrets.randbelow(10)) for _ in range(PICKUP_CODE_RANDOM_DIGITS))
-    return body + damm_check_digit(body)
+    if not (digits.isascii() and digits.isdigit()) and digits:
+        raise ValueError(f"not decimal digits: {digits!r}")
+    return _pickup.damm_check_digit(digits)
 
 
 def is_valid_pickup_code(code: str) -> bool:
@@ -556,11 +586,6 @@ def is_valid_pickup_code(code: str) -> bool:
     if len(code) != PICKUP_CODE_LENGTH or not code.isascii() or not code.isdigit():
         return False
     return damm_check_digit(code) == "0"
-
-
-def pickup_code_hash(code: str) -> str:
-    """How a store keeps a pickup code (sha256 hex of the 11 digits)."""
-    return hashlib.sha256(code.encode("ascii")).hexdigest()
 
 
 def mask_name(name: str) -> str:

@@ -14,15 +14,22 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from edge.domain import orders
-from edge.store import Store
-from tests.support.edge_store import NOW, build_store, make_ready, order_data
+# `python -m pytest` puts the repo root on sys.path; a bare `pytest` does not, and then
+# `tests.support` (shared by tests and benchmarks) would not import.
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from edge.domain import orders  # noqa: E402
+from edge.store import Store  # noqa: E402
+from tests.support.edge_store import NOW, build_store, make_ready, order_data  # noqa: E402
 
 POSTGRES_DSN = os.environ.get("STORE_EDGE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

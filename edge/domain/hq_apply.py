@@ -22,7 +22,8 @@ from pydantic import BaseModel
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import allotments, catalog, conflicts, hq_orders, sync_state, tasks, transfers
+from edge.domain import (allotments, catalog, conflicts, hq_orders, outbox, sync_state, tasks,
+                         transfers)
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.domain.errors import DomainError
 from edge.store import Store
@@ -236,15 +237,18 @@ class LocalStatus:
     rejected: int
 
 
+def _count(store: Store, table: str) -> int:
+    return store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
 def local_status(store: Store) -> LocalStatus:
     """What the status bar shows from the store's side (reads only)."""
     db = store.db
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
     return LocalStatus(
-        pending=one("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL"),
+        pending=outbox.pending_count(db),
         conflicts=conflicts.open_count(db),
         last_ok=sync_state.get(db, sync_state.LAST_OK),
         last_error=sync_state.get(db, sync_state.LAST_ERROR),
-        skipped=one("SELECT COUNT(*) FROM sync_skipped"),
-        rejected=one("SELECT COUNT(*) FROM sync_rejected"),
+        skipped=_count(store, "sync_skipped"),
+        rejected=_count(store, "sync_rejected"),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
@@ -153,7 +153,8 @@ def hand_over(store: Store, order_no: str, clerk_id: str, *, scanned_at: datetim
             raise DomainError(f"verdict.{verdict.kind}", order_no=order_no, **_plain(verdict.params))
         left = _check_not_taken(order, not_taken)
         new_status = "partially_picked_up" if left else "picked_up"
-        verify_ms = max(0, int((now - scanned_at).total_seconds() * 1000)) if scanned_at else None
+        # exact integer milliseconds (float seconds * 1000 truncates 8.165 s to 8164 ms)
+        verify_ms = max(0, (now - scanned_at) // timedelta(milliseconds=1)) if scanned_at else None
         orders._set_status(
             db, order, new_status, actor=clerk_id, at=now,
             detail={"verify_ms": verify_ms, "not_taken": [vars(n) for n in left]},

@@ -27,7 +27,7 @@ from sqlite_utils import Database
 import edge.device_text  # noqa: F401  (registers dev.* strings)
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import audit, orders, pickup
+from edge.domain import audit, clerks, orders, pickup
 from edge.domain.errors import DomainError
 from edge.domain.orders import Order
 from edge.domain.print_docs import PrintSettings, labels_for_order, receipt_for_order
@@ -146,8 +146,6 @@ def handover_and_print(store: Store, order_no: str, clerk_id: str, *, print_rece
     """
     now = now or utcnow()
     if override is not None and override.reason.strip():
-        from edge.domain import clerks
-
         clerks.authenticate_manager(store.db, override.manager_id, override.pin, now=now)
     with write_tx(store.db):
         order = pickup.hand_over(store, order_no, clerk_id, scanned_at=scanned_at,

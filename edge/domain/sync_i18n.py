@@ -22,6 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "No HQ configured: set [hq] url and token in store-edge.toml, or pass --hq URL --token T"),
     "sync.bad_reply": ("总部的答复无法识别（{detail}），本店数据未改动", "HQ sent a reply that does not parse ({detail}); nothing was changed"),
     "sync.refused": ("总部拒绝了请求（HTTP {status}：{detail}）", "HQ refused the request (HTTP {status}: {detail})"),
+    "sync.local_busy": ("本店数据库一直被占用，稍后再同步", "The store database stayed busy; will sync again shortly"),
     "sync.summary": ("已上传 {pushed} 条事件，收到 {pulled} 条总部变更，待上传 {pending} 条，待处理冲突 {conflicts} 条",
                      "Sent {pushed} events, received {pulled} HQ changes, {pending} events waiting, {conflicts} conflicts need attention"),
     "sync.resynced": ("已按总部快照重新同步（{reason}），重传 {repushed} 条事件",

@@ -5,8 +5,9 @@ stored once, and each new one is an outbox event for HQ. Alarms:
 
 * out of range: the first reading beyond the fridge's limit opens an *excursion*
   (``started_at``); if it is still out ``grace_s`` later the alarm is *raised* (audited,
-  outbox ``alarm.raised``). A reading back in range clears it (``cleared_at``). A short
-  excursion that never outlasted the grace is kept, cleared and never raised: day-end counts it.
+  outbox ``alarm.raised``). A reading back in range clears it (``cleared_at``, audited; the
+  sync protocol has no event for it yet). A short excursion that never outlasted the grace is
+  kept, cleared and never raised: day-end counts it.
 * silent: no reading from a probe for ``silent_s`` (unplugged, broken, port gone) is an alarm
   at once (the silence already was the grace). The next reading clears it.
 
@@ -17,6 +18,7 @@ Readings are not audited one by one: the reading row is its own trace (probe, ti
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +58,7 @@ class Fridge:
 @dataclass(frozen=True)
 class Alarm:
     id: int
+    uid: str  # the alarm's id for HQ: unique across stores and rebuilt databases
     probe_id: str
     kind: str  # out_of_range | silent
     started_at: str
@@ -205,8 +208,9 @@ def _evaluate_reading(db: Database, fridge: Fridge, celsius: float, at: datetime
             _clear(db, alarm, at)
         return
     if alarm is None:
-        db.execute("INSERT INTO probe_alarms (probe_id, kind, started_at, peak_c, limit_c)"
-                   " VALUES (?, 'out_of_range', ?, ?, ?)", [fridge.probe_id, iso(at), celsius, limit])
+        db.execute("INSERT INTO probe_alarms (uid, probe_id, kind, started_at, peak_c, limit_c)"
+                   " VALUES (?, ?, 'out_of_range', ?, ?, ?)",
+                   [uuid.uuid4().hex, fridge.probe_id, iso(at), celsius, limit])
         alarm = _open_alarm(db, fridge.probe_id, "out_of_range")
         assert alarm is not None
     elif _worse(celsius, alarm):
@@ -232,22 +236,22 @@ def _raise_if_due(db: Database, fridge: Fridge, alarm: Alarm, now: datetime) -> 
 
 def _raise(db: Database, alarm: Alarm, now: datetime) -> None:
     db.execute("UPDATE probe_alarms SET raised_at = ? WHERE id = ?", [iso(now), alarm.id])
-    detail = {"alarm_id": alarm.id, "probe_id": alarm.probe_id, "kind": alarm.kind,
-              "started_at": alarm.started_at, "peak_c": alarm.peak_c, "limit_c": alarm.limit_c}
+    detail = {"alarm_id": alarm.uid, "probe_id": alarm.probe_id, "kind": alarm.kind,
+              "started_at": alarm.started_at, "celsius": alarm.peak_c,
+              "limit_celsius": alarm.limit_c}
     audit.record(db, actor="system", action="alarm.raised", entity=f"alarm:{alarm.id}", at=now,
                  detail=detail)
-    outbox.append(db, type="alarm.raised", entity=f"alarm:{alarm.id}", at=now,
-                  payload={**detail, "raised_at": iso(now)})
+    outbox.append(db, type="alarm.raised", entity=f"alarm:{alarm.uid}", at=now,
+                  payload={**detail, "at": iso(now)})
 
 
 def _clear(db: Database, alarm: Alarm, at: datetime) -> None:
     db.execute("UPDATE probe_alarms SET cleared_at = ? WHERE id = ?", [iso(at), alarm.id])
     action = "alarm.cleared" if alarm.raised_at else "temperature.excursion"
-    detail = {"alarm_id": alarm.id, "probe_id": alarm.probe_id, "kind": alarm.kind,
-              "started_at": alarm.started_at, "peak_c": alarm.peak_c}
+    detail = {"alarm_id": alarm.uid, "probe_id": alarm.probe_id, "kind": alarm.kind,
+              "started_at": alarm.started_at, "peak_c": alarm.peak_c, "cleared_at": iso(at)}
+    # audit only: the sync protocol has no "cleared" event yet (HQ sees it in the readings)
     audit.record(db, actor="system", action=action, entity=f"alarm:{alarm.id}", at=at, detail=detail)
-    outbox.append(db, type=action, entity=f"alarm:{alarm.id}", at=at,
-                  payload={**detail, "cleared_at": iso(at)})
 
 
 def _clear_silent(db: Database, probe_id: str, at: datetime) -> None:
@@ -307,8 +311,8 @@ def report_silent(store: Store, probe_id: str, *, reason: str = "probe_silent",
 
 
 def _raise_silent(db: Database, probe_id: str, since: datetime, now: datetime, reason: str) -> int:
-    cur = db.execute("INSERT INTO probe_alarms (probe_id, kind, started_at, note)"
-                     " VALUES (?, 'silent', ?, NULL)", [probe_id, iso(since)])
+    cur = db.execute("INSERT INTO probe_alarms (uid, probe_id, kind, started_at)"
+                     " VALUES (?, ?, 'silent', ?)", [uuid.uuid4().hex, probe_id, iso(since)])
     alarm = _alarm_by_id(db, cur.lastrowid)
     assert alarm is not None
     _raise(db, alarm, now)
@@ -342,12 +346,12 @@ def acknowledge_alarm(store: Store, alarm_id: int, manager_id: str, pin: str, no
                               by=alarm.acknowledged_by)
         store.db.execute("UPDATE probe_alarms SET acknowledged_by = ?, acknowledged_at = ?,"
                          " note = ? WHERE id = ?", [manager.clerk_id, iso(now), note, alarm_id])
-        detail = {"alarm_id": alarm_id, "probe_id": alarm.probe_id, "kind": alarm.kind,
+        detail = {"alarm_id": alarm.uid, "probe_id": alarm.probe_id, "kind": alarm.kind,
                   "note": note}
         audit.record(store.db, actor=manager.clerk_id, action="alarm.acknowledged",
                      entity=f"alarm:{alarm_id}", at=now, detail=detail)
-        outbox.append(store.db, type="alarm.acknowledged", entity=f"alarm:{alarm_id}", at=now,
-                      payload={**detail, "manager_id": manager.clerk_id, "at": iso(now)})
+        outbox.append(store.db, type="alarm.acknowledged", entity=f"alarm:{alarm.uid}", at=now,
+                      payload={**detail, "by": manager.clerk_id, "at": iso(now)})
     result = _alarm_by_id(store.db, alarm_id)
     assert result is not None
     return result
@@ -355,7 +359,7 @@ def acknowledge_alarm(store: Store, alarm_id: int, manager_id: str, pin: str, no
 
 # ---------------------------------------------------------------- queries
 
-_ALARM_COLS = ("id, probe_id, kind, started_at, peak_c, limit_c, raised_at, cleared_at,"
+_ALARM_COLS = ("id, uid, probe_id, kind, started_at, peak_c, limit_c, raised_at, cleared_at,"
                " acknowledged_by, acknowledged_at, note")
 
 

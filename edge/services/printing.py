@@ -25,7 +25,6 @@ from devices.printers import (
     render_bag_label, render_bag_label_tspl, render_receipt,
 )
 from edge.domain import print_jobs
-from edge.domain.errors import DomainError
 from edge.domain.print_docs import label_from_payload, receipt_from_payload
 from edge.i18n import t
 from edge.store import Store
@@ -239,9 +238,8 @@ class PrintService:
         for role, st in items:
             if st.ready:
                 continue
-            reason = t(f"dev.reason.{st.reason or 'offline'}", lang)
-            out.append(t("dev.printer.status", lang, role=t(f"dev.role.{role}", lang),
-                         reason=reason))
+            reason = t(f"dev.short.{st.reason or 'offline'}", lang)
+            out.append(t(f"dev.printer.status.{role}", lang, reason=reason))
         return out
 
 
@@ -254,14 +252,3 @@ def reason_text(job: print_jobs.PrintJob, lang: str) -> str:
         return t("dev.reason.replaced", lang, copy_id=reason.split(":", 1)[1])
     return t(f"dev.reason.{reason}", lang)
 
-
-def reprint(store: Store, job_id: int, actor: str, service: PrintService | None = None) -> int:
-    """Reprint as a copy and wake the printer (for screens)."""
-    new_id = print_jobs.reprint(store, job_id, actor=actor)
-    if service is not None:
-        service.wake()
-    return new_id
-
-
-__all__ = ["DomainError", "GuardedConnection", "PrintService", "PrinterSetup", "SqliteQueue",
-           "StorePrintWorker", "reason_text", "render_job", "reprint"]

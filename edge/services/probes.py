@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from devices.probes import ModbusProbe, ProbeLineError, ProbeReader, Reading
+from devices.probes import ModbusProbe, ProbeReader, Reading
 from devices.status import DeviceStatus
 from devices.worker import BackgroundWorker
 from edge.clock import utcnow
@@ -184,5 +184,3 @@ class ProbeService:
         return [t("dev.device.offline", lang, device=p.url, reason=p.reason or p.state)
                 for p in self.writer.ports.values() if p.state == "offline"]
 
-
-__all__ = ["ProbeLineError", "ProbeService", "ProbeWriter", "fridges_from_config", "reader_for"]

@@ -14,8 +14,7 @@ UI_DEV_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.dev.key.refresh": ("刷新", "Refresh"),
     "ui.dev.key.serial_scan": ("模拟串口扫码", "Simulate serial scan"),
     # alarm banner / notice
-    "ui.dev.alarm_notice": ("🔔 {count} 个温度报警未确认：{first}（F7 查看）",
-                            "🔔 {count} temperature alarm(s) to acknowledge: {first} (F7)"),
+    "ui.dev.alarm_notice": ("🔔报警{count} {first} F7", "🔔{count} alarm {first} F7"),
     # temperatures screen
     "ui.dev.temp.title": ("冷柜温度与报警", "Fridges, temperatures and alarms"),
     "ui.dev.temp.col_fridge": ("冷柜", "Fridge"),
@@ -45,7 +44,7 @@ UI_DEV_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.dev.ack.help": ("Enter 下一项 · F5 确认 · Esc 取消", "Enter next field · F5 confirm · Esc cancel"),
     "ui.dev.ack.done": ("报警已确认", "Alarm acknowledged"),
     # print queue screen
-    "ui.dev.print.title": ("打印队列", "Print queue"),
+    "ui.dev.print.title": ("打印队列与设备", "Print queue and devices"),
     "ui.dev.print.col_id": ("#", "#"),
     "ui.dev.print.col_kind": ("类型", "Kind"),
     "ui.dev.print.col_ref": ("单号", "Order"),
@@ -58,6 +57,7 @@ UI_DEV_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.dev.print.cancelled": ("任务 #{job_id} 已作废", "Job #{job_id} cancelled"),
     "ui.dev.print.printers_ok": ("打印机就绪", "Printers ready"),
     "ui.dev.print.no_printer": ("未配置打印机：小票不会打印（配置文件 [devices.printers]）", "No printer configured: nothing will print ([devices.printers] in the config)"),
+    "ui.dev.print.camera": ("摄像头 {source}：{state}，{fps} 帧/秒，最近识别 {last}", "Camera {source}: {state}, {fps} frames/s, last read {last}"),
     # scans from elsewhere
     "ui.dev.scan.to_counter": ("扫码已转到柜台：{text}", "Scan sent to the counter: {text}"),
     "ui.dev.scan.product": ("商品条码 {text}（柜台销售尚未开放）", "Product barcode {text} (counter sales not available yet)"),

@@ -35,7 +35,16 @@ def _alarm_summary(store, lang: str) -> tuple[int, str]:
     alarms = temperatures.active_alarms(store.db)
     if not alarms:
         return 0, ""
-    return len(alarms), alarm_text(store.db, alarms[0], lang)
+    return len(alarms), alarm_short(store.db, alarms[0], lang)
+
+
+def alarm_short(db, alarm: temperatures.Alarm, lang: str) -> str:
+    """An alarm in the few words the status bar has room for."""
+    fridge = temperatures.get_fridge(db, alarm.probe_id)
+    name = (fridge.name if fridge else alarm.probe_id).split()[0]
+    if alarm.kind == "silent":
+        return t("dev.alarm.short_silent", lang, fridge=name)
+    return t("dev.alarm.short", lang, fridge=name, celsius=f"{alarm.peak_c:.1f}")
 
 
 def alarm_text(db, alarm: temperatures.Alarm, lang: str) -> str:
@@ -57,7 +66,7 @@ class DeviceLink:
     def __init__(self, app: Any, cfg: Any, *, demo: bool = False) -> None:
         self.app = app
         self.hub = DeviceHub(cfg, demo=demo, lang=app.lang, on_scan=self._scan_from_thread,
-                             on_change=self._changed)
+                             on_change=self._changed, on_problem=self._problem_from_thread)
         self.wedge: WedgeDetector | None = self.hub.wedge()
         self._dirty = True
         self._shown: dict[str, Notice] = {}
@@ -100,7 +109,9 @@ class DeviceLink:
     async def _refresh_alarms(self) -> None:
         lang = self.app.lang
         try:
-            count, first = await self.app.service.call(_alarm_summary, lang)
+            # the app's background-read thread, so an alarm count never queues before a scan
+            service = getattr(self.app, "status_service", None) or self.app.service
+            count, first = await service.call(_alarm_summary, lang)
         except Exception:
             log.exception("alarm refresh failed")
             return
@@ -116,11 +127,41 @@ class DeviceLink:
         self._dirty = True
         self.refresh()
 
+    # -- printing --------------------------------------------------------------------------------
+    @property
+    def print_receipts(self) -> bool:
+        """Receipts are queued at hand-over when a receipt printer is configured."""
+        return "receipt" in self.hub.devices.printers
+
+    def hand_over(self, store, order_no: str, clerk_id: str, **kwargs: Any):
+        """Drop-in for ``pickup.hand_over`` (same arguments, runs on the store thread, returns
+        the Order) that queues the receipt in the same transaction and wakes the printer."""
+        from edge.domain import print_jobs
+
+        order, job_id = print_jobs.handover_and_print(
+            store, order_no, clerk_id, print_receipt=self.print_receipts,
+            settings=self.hub.print_settings, **kwargs)
+        if job_id is not None:
+            self.hub.wake_printer()
+        return order
+
     # -- scans -----------------------------------------------------------------------------------
     def _scan_from_thread(self, event: ScanEvent) -> None:
         try:
             self.app.call_from_thread(self.deliver, event)
         except RuntimeError:  # app closing
+            pass
+
+    def _problem_from_thread(self, message: str) -> None:
+        """An unreadable scan from a serial scanner: say so plainly (property 7)."""
+
+        def show() -> None:
+            self.app.bell()
+            self.app.notify(message, severity="warning")
+
+        try:
+            self.app.call_from_thread(show)
+        except RuntimeError:
             pass
 
     def on_key(self, event: events.Key) -> bool:

@@ -194,7 +194,10 @@ def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
               openapi_extra=_json_body(p.PushRequest))
     async def push(request: Request, store_id: str = Depends(store_auth)) -> Response:
         """Apply a batch of outbox events (see protocol docstring for the seq rules)."""
-        body = _parse(p.PushRequest, await request.body())  # pydantic's own JSON parser: fast ingest
+        raw = await request.body()
+        if len(raw) > p.MAX_PUSH_BYTES:  # chunked uploads carry no Content-Length
+            raise HQError("too_large", f"request body over {p.MAX_PUSH_BYTES} bytes", 413)
+        body = _parse(p.PushRequest, raw)  # pydantic's own JSON parser: fast ingest
         result = await run_in_threadpool(ingest.push, db, store_id, body.events, clock())
         return _json(result, 409 if isinstance(result, p.SeqGap) else 200)
 

@@ -107,7 +107,7 @@ def snapshot(db: Database, store_id: str, now: datetime) -> Snapshot:
             raise not_found("store", store_id)
         cursor, acked = row
         items = (
-            _catalog_items(tx)
+            catalog_items(tx)
             + _order_items(tx, store_id, now)
             + _task_items(tx, store_id)
             + _allotment_items(tx, store_id)
@@ -118,7 +118,7 @@ def snapshot(db: Database, store_id: str, now: datetime) -> Snapshot:
     return db.run_tx(read, snapshot=True)
 
 
-def _catalog_items(tx: Tx) -> list[SnapshotItem]:
+def catalog_items(tx: Tx) -> list[SnapshotItem]:
     rows = tx.all("SELECT sku, name_zh, name_en, zone, price_cents, barcode, shelf_life_days, "
                   "version FROM catalog ORDER BY sku")
     keys = ("sku", "name_zh", "name_en", "zone", "price_cents", "barcode", "shelf_life_days", "version")

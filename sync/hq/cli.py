@@ -1,12 +1,13 @@
 """``store-edge hq ...``: run and operate the HQ side.
 
-The lead's CLI calls ``add_subparsers(subparsers)`` and, for ``args.command == "hq"``,
-``run(args)``. Also runnable alone: ``python -m sync.hq.cli hq serve ...``.
+``edge.cli`` calls ``add_subparsers(sub, parents=[common])``; the ``hq`` parser sets
+``handler=run``. Also runnable alone: ``python -m sync.hq.cli hq serve ...``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -22,41 +23,47 @@ def default_db_url(data_dir: str | None = None) -> str:
     return f"sqlite:///{Path(base).expanduser().resolve() / 'hq.db'}"
 
 
-def _db_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="sqlite:///path or postgresql://... (default: <data-dir>/hq.db)")
-    # SUPPRESS: never overwrite a --data-dir the top-level parser already set
-    parser.add_argument("--data-dir", default=argparse.SUPPRESS, help="where the default SQLite HQ lives")
-
-
-def add_subparsers(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the ``hq`` command group to an existing CLI."""
+def add_subparsers(subparsers: argparse._SubParsersAction,
+                   parents: list[argparse.ArgumentParser] | None = None) -> argparse.ArgumentParser:
+    """Add the ``hq`` command group to an existing CLI. ``parents`` (the host CLI's common
+    options, e.g. ``--data-dir``) are given to every ``hq`` subcommand."""
     hq = subparsers.add_parser("hq", help="the HQ side: sync endpoint, stores, orders")
-    cmds = hq.add_subparsers(dest="hq_command", required=True, metavar="COMMAND")
+    hq.set_defaults(handler=run)
+    group = hq.add_subparsers(dest="hq_command", required=True, metavar="COMMAND")
+    inherited = {opt for parent in parents or [] for action in parent._actions for opt in action.option_strings}
 
-    p = cmds.add_parser("serve", help="run the HQ HTTP endpoint (uvicorn)")
+    add = functools.partial(group.add_parser, parents=parents or [])  # host options on every subcommand
+
+    def _db_option(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--db", help="sqlite:///path or postgresql://... (default: <data-dir>/hq.db)")
+        if "--data-dir" not in inherited:
+            # SUPPRESS: never overwrite a --data-dir the top-level parser already set
+            parser.add_argument("--data-dir", default=argparse.SUPPRESS, help="where the default SQLite HQ lives")
+
+    p = add("serve", help="run the HQ HTTP endpoint (uvicorn)")
     _db_option(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--webhook", help="URL receiving customer notifications (JSON POST)")
     p.add_argument("--sweep-interval", type=float, default=30.0, help="seconds between unpaid-order sweeps")
 
-    p = cmds.add_parser("add-store", help="register a store; prints its token once")
+    p = add("add-store", help="register a store; prints its token once")
     _db_option(p)
     p.add_argument("store_id")
     p.add_argument("--name", default="")
 
-    p = cmds.add_parser("add-channel", help="register an order channel; prints its API key once")
+    p = add("add-channel", help="register an order channel; prints its API key once")
     _db_option(p)
     p.add_argument("name")
     p.add_argument("--kind", default="live_stream", help="live_stream | mini_program | counter | ops")
 
-    p = cmds.add_parser("bump-epoch", help="after restoring HQ from a backup: make every store resync")
+    p = add("bump-epoch", help="after restoring HQ from a backup: make every store resync")
     _db_option(p)
 
-    p = cmds.add_parser("seed-catalog", help="load the bilingual demo catalog (sent to every store)")
+    p = add("seed-catalog", help="load the bilingual demo catalog (sent to every store)")
     _db_option(p)
 
-    p = cmds.add_parser("set-item", help="create or change a catalog item (sent to every store)")
+    p = add("set-item", help="create or change a catalog item (sent to every store)")
     _db_option(p)
     p.add_argument("sku")
     p.add_argument("--name-zh", required=True)
@@ -66,7 +73,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     p.add_argument("--barcode")
     p.add_argument("--shelf-life-days", type=int)
 
-    p = cmds.add_parser("place-order", help="place an order directly in the HQ database")
+    p = add("place-order", help="place an order directly in the HQ database")
     _db_option(p)
     p.add_argument("--store", required=True)
     p.add_argument("--line", action="append", required=True, metavar="SKU:QTY")
@@ -76,23 +83,23 @@ def add_subparsers(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
     p.add_argument("--delivery", action="store_true")
     p.add_argument("--channel", default="ops")
 
-    p = cmds.add_parser("cancel-order", help="cancel an order (units go back to the allotment)")
+    p = add("cancel-order", help="cancel an order (units go back to the allotment)")
     _db_option(p)
     p.add_argument("order_no")
     p.add_argument("--reason", default="hq")
 
-    p = cmds.add_parser("transfer", help="announce a warehouse transfer to a store")
+    p = add("transfer", help="announce a warehouse transfer to a store")
     _db_option(p)
     p.add_argument("store_id")
     p.add_argument("--line", action="append", required=True, metavar="SKU:QTY[:LOT[:EXPIRY]]")
 
-    p = cmds.add_parser("sweep", help="release orders unpaid for 30 minutes, send reminders (once)")
+    p = add("sweep", help="release orders unpaid for 30 minutes, send reminders (once)")
     _db_option(p)
 
-    p = cmds.add_parser("stores", help="list stores with their push seq and change cursor")
+    p = add("stores", help="list stores with their push seq and change cursor")
     _db_option(p)
 
-    p = cmds.add_parser("simulate-stream", help="keep placing live-stream orders over HTTP")
+    p = add("simulate-stream", help="keep placing live-stream orders over HTTP")
     p.add_argument("--hq", default=f"http://127.0.0.1:{DEFAULT_PORT}")
     p.add_argument("--key", default=os.environ.get("STORE_EDGE_CHANNEL_KEY"), help="channel API key")
     p.add_argument("--stores", default="S001", help="comma-separated store ids")

@@ -17,7 +17,7 @@ from .changes import get_epoch
 from .clock import iso
 from .codec import dumps
 from .db import Database, Tx
-from .errors import HQError, not_found
+from .errors import not_found
 
 _CHUNK = 500  # ids per IN (...) lookup
 
@@ -37,17 +37,18 @@ def _prepare(event: Event) -> _Prepared:
     return _Prepared(event, payload_text, digest)
 
 
-def _dedupe_batch(events: list[Event]) -> list[_Prepared]:
-    """Sort by seq; the same seq twice must be the same event (else 422)."""
+def _dedupe_batch(events: list[Event]) -> tuple[list[_Prepared], list[EventResult]]:
+    """Sort by seq and keep the first event per seq; a different event repeating a seq in
+    the same batch is answered ``rejected`` (and never stored)."""
     by_seq: dict[int, _Prepared] = {}
+    clashes: list[EventResult] = []
     for event in events:
         prepared = _prepare(event)
-        seen = by_seq.get(event.seq)
-        if seen is None:
-            by_seq[event.seq] = prepared
-        elif seen.digest != prepared.digest or seen.event.event_id != event.event_id:
-            raise HQError("conflicting_seq", f"seq {event.seq} appears twice with different content", 422)
-    return [by_seq[s] for s in sorted(by_seq)]
+        seen = by_seq.setdefault(event.seq, prepared)
+        if seen is not prepared and (seen.digest != prepared.digest or seen.event.event_id != event.event_id):
+            clashes.append(EventResult(seq=event.seq, event_id=event.event_id, outcome="rejected",
+                                       reason=f"seq_repeated_in_batch_by_other_event:{seen.event.event_id}"))
+    return [by_seq[s] for s in sorted(by_seq)], clashes
 
 
 def _first_gap(new: list[_Prepared], last_seq: int) -> bool:
@@ -117,7 +118,7 @@ def _apply_new(tx: Tx, store_id: str, new: list[_Prepared], now: datetime) -> li
 
 def push(db: Database, store_id: str, events: list[Event], now: datetime) -> PushResponse | SeqGap:
     """Apply one pushed batch (one transaction) and acknowledge through the last seq."""
-    batch = _dedupe_batch(events)
+    batch, clashes = _dedupe_batch(events)
 
     def work(tx: Tx) -> PushResponse | SeqGap:
         last_seq = tx.scalar("UPDATE stores SET last_seq = last_seq WHERE store_id = ? RETURNING last_seq",
@@ -129,7 +130,7 @@ def push(db: Database, store_id: str, events: list[Event], now: datetime) -> Pus
         new = [item for item in batch if item.event.seq > last_seq]
         if _first_gap(new, last_seq):
             return SeqGap(expected_seq=last_seq + 1, epoch=epoch)
-        results = _replayed(tx, store_id, old) + _apply_new(tx, store_id, new, now)
+        results = _replayed(tx, store_id, old) + _apply_new(tx, store_id, new, now) + clashes
         acked = new[-1].event.seq if new else last_seq
         if new:
             tx.run("UPDATE stores SET last_seq = ? WHERE store_id = ?", (acked, store_id))

@@ -8,7 +8,6 @@ order they were written: while one waits for a retry, later ones for that order 
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from .background import Periodic
 from .clock import iso
 from .codec import dumps, loads
 from .db import Database, Tx
@@ -40,56 +40,40 @@ def backoff_seconds(attempts: int, base: float, cap: float) -> float:
     return min(cap, base * (2 ** max(0, attempts - 1)))
 
 
-class Deliverer:
-    """Background sender: polls due notifications and POSTs each to ``url``."""
+class Deliverer(Periodic):
+    """Background sender: polls pending notifications and POSTs each to ``url``."""
 
     def __init__(self, db: Database, url: str, *, retry_base: float = 1.0, retry_cap: float = 300.0,
                  max_attempts: int = 20, poll_interval: float = 0.2, timeout: float = 5.0) -> None:
+        super().__init__("hq-notify", poll_interval)
         self.db = db
         self.url = url
         self.retry_base = retry_base
         self.retry_cap = retry_cap
         self.max_attempts = max_attempts
-        self.poll_interval = poll_interval
         self._client = httpx.Client(timeout=timeout)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="hq-notify", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+        super().stop()
         self._client.close()
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.deliver_due()
-            except Exception:
-                pass  # database briefly unavailable: try again next round
-            self._stop.wait(self.poll_interval)
+    def step(self) -> None:
+        self.deliver_due()
 
     def deliver_due(self, limit: int = 500) -> int:
-        """One pass over pending notifications, oldest first; returns how many were delivered."""
+        """One pass over due notifications, oldest first, skipping any whose order still has
+        an earlier one waiting (per-order order). Returns how many were delivered."""
         with self.db.tx(snapshot=True) as tx:
-            pending = tx.all(
-                "SELECT notification_id, store_id, order_no, kind, payload, attempts, created_at, "
-                "next_attempt_at FROM notifications WHERE status = 'pending' ORDER BY ord LIMIT ?", (limit,))
+            due = tx.all(
+                "SELECT n.notification_id, n.store_id, n.order_no, n.kind, n.payload, n.attempts, n.created_at "
+                "FROM notifications n WHERE n.status = 'pending' AND n.next_attempt_at <= ? "
+                "AND NOT EXISTS (SELECT 1 FROM notifications e WHERE e.order_no = n.order_no "
+                "AND e.status = 'pending' AND e.ord < n.ord) ORDER BY n.ord LIMIT ?", (time.time(), limit))
         delivered = 0
-        waiting: set[str | None] = set()  # orders with an earlier notification still waiting
-        for *row, next_attempt_at in pending:
-            if self._stop.is_set():
+        for row in due:
+            if self.stopping:
                 break
-            order_no = row[2]
-            if order_no in waiting:
-                continue
-            if next_attempt_at > time.time() or not self._send(*row):
-                if order_no is not None:
-                    waiting.add(order_no)
-                continue
-            delivered += 1
+            delivered += self._send(*row)
         return delivered
 
     def _send(self, notification_id: str, store_id: str, order_no: str | None, kind: str,

@@ -23,15 +23,31 @@ def _new_secret(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
 
 
+def _insert_new(db: Database, what: str, sql: str, row: tuple) -> None:
+    """Insert a registration whose first value is its unique name; 409 if already there."""
+    table, column = {"store": ("stores", "store_id"), "channel": ("channels", "name")}[what]
+    with db.tx() as tx:
+        if tx.one(f"SELECT 1 FROM {table} WHERE {column} = ?", (row[0],)):
+            raise HQError(f"{what}_exists", f"{what} {row[0]!r} is already registered", 409)
+        tx.run(sql, row)
+
+
 def add_store(db: Database, store_id: str, now: datetime, *, name: str = "") -> str:
     """Register a store; returns its token (shown once, never stored)."""
     token = _new_secret("st")
-    with db.tx() as tx:
-        if tx.one("SELECT 1 FROM stores WHERE store_id = ?", (store_id,)):
-            raise HQError("store_exists", f"store {store_id!r} is already registered", 409)
-        tx.run("INSERT INTO stores (store_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-               (store_id, name, hash_secret(token), iso(now)))
+    _insert_new(db, "store", "INSERT INTO stores (store_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                (store_id, name, hash_secret(token), iso(now)))
+    _send_catalog(db, store_id, now)
     return token
+
+
+def _send_catalog(db: Database, store_id: str, now: datetime) -> None:
+    """A new store starts its change feed with the whole current catalog."""
+    from .changes import catalog_items, emit
+
+    with db.tx() as tx:
+        for item in catalog_items(tx):
+            emit(tx, store_id, item.type, item.payload, now)
 
 
 def rotate_store_token(db: Database, store_id: str) -> str:
@@ -47,11 +63,8 @@ def add_channel(db: Database, name: str, now: datetime, *, kind: str = "live_str
     if kind not in CHANNEL_KINDS:
         raise HQError("bad_channel_kind", f"kind must be one of {', '.join(CHANNEL_KINDS)}", 422)
     key = _new_secret("ch")
-    with db.tx() as tx:
-        if tx.one("SELECT 1 FROM channels WHERE name = ?", (name,)):
-            raise HQError("channel_exists", f"channel {name!r} is already registered", 409)
-        tx.run("INSERT INTO channels (name, kind, key_hash, created_at) VALUES (?, ?, ?, ?)",
-               (name, kind, hash_secret(key), iso(now)))
+    _insert_new(db, "channel", "INSERT INTO channels (name, kind, key_hash, created_at) VALUES (?, ?, ?, ?)",
+                (name, kind, hash_secret(key), iso(now)))
     return key
 
 

@@ -51,6 +51,8 @@ STATEMENTS: tuple[str, ...] = (
         reminded BIGINT NOT NULL DEFAULT 0)""",
     "CREATE INDEX IF NOT EXISTS orders_payment ON orders (payment_status, placed_at)",
     "CREATE INDEX IF NOT EXISTS orders_store ON orders (store_id, status)",
+    "CREATE INDEX IF NOT EXISTS orders_code ON orders (store_id, pickup_code)",
+    "CREATE INDEX IF NOT EXISTS orders_window ON orders (status, window_end)",
     """CREATE TABLE IF NOT EXISTS order_lines (
         order_no TEXT NOT NULL, line_no BIGINT NOT NULL, sku TEXT NOT NULL,
         name_zh TEXT NOT NULL, name_en TEXT NOT NULL, qty BIGINT NOT NULL,
@@ -99,7 +101,8 @@ STATEMENTS: tuple[str, ...] = (
         kind TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
         attempts BIGINT NOT NULL DEFAULT 0, next_attempt_at DOUBLE PRECISION NOT NULL,
         last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT, ord BIGINT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS notifications_pending ON notifications (status, ord)",
+    "CREATE INDEX IF NOT EXISTS notifications_pending ON notifications (status, next_attempt_at)",
+    "CREATE INDEX IF NOT EXISTS notifications_order ON notifications (order_no, ord)",
 )
 
 

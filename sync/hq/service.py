@@ -35,6 +35,14 @@ from .orders import (  # noqa: F401  (re-exported)
 from .registry import add_channel, add_store, bump_epoch  # noqa: F401  (re-exported)
 
 
+__all__ = [
+    "add_channel", "add_store", "allotment", "bump_epoch", "cancel_order", "extend_window", "get_order",
+    "open_conflicts", "pay_order", "place_order", "prune_changes", "pull", "release_unpaid_orders",
+    "request_allotment", "send_reminders", "snapshot", "stock_level", "store_tasks", "transfer_stock",
+    "upsert_catalog_item",
+]
+
+
 def _store_ids(tx: Tx) -> list[str]:
     return [r[0] for r in tx.all("SELECT store_id FROM stores ORDER BY store_id")]
 

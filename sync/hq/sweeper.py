@@ -6,14 +6,10 @@ real time only for how often it wakes up.
 
 from __future__ import annotations
 
-import logging
-import threading
-
+from .background import Periodic
 from .clock import Clock
 from .db import Database
 from .orders import release_unpaid_orders, send_reminders
-
-log = logging.getLogger(__name__)
 
 
 def sweep_once(db: Database, clock: Clock) -> list[str]:
@@ -24,24 +20,11 @@ def sweep_once(db: Database, clock: Clock) -> list[str]:
     return released
 
 
-class Sweeper:
+class Sweeper(Periodic):
     def __init__(self, db: Database, clock: Clock, interval: float) -> None:
+        super().__init__("hq-sweeper", interval)
         self.db = db
         self.clock = clock
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="hq-sweeper", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                sweep_once(self.db, self.clock)
-            except Exception:  # the database may be briefly away; next round retries
-                log.exception("sweep failed")
+    def step(self) -> None:
+        sweep_once(self.db, self.clock)

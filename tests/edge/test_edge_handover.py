@@ -58,6 +58,15 @@ def test_hand_over_records_status_clerk_time_verify_ms_audit_and_event(store, ma
     assert_reserved_consistent(store.db)
 
 
+@pytest.mark.parametrize("ms", [8165, 1, 0, 59_999])
+def test_verify_ms_is_exact(store, make_order, ms):
+    """(Found a bug: float seconds * 1000 truncated 8.165 s to 8164 ms.)"""
+    order, _ = make_order()
+    result = pickup.hand_over(store, order.order_no, "c01",
+                              scanned_at=NOW - timedelta(milliseconds=ms), now=NOW)
+    assert result.verify_ms == ms
+
+
 def test_hand_over_without_scan_time_keeps_no_verify_ms(store, make_order):
     order, _ = make_order()
     result = pickup.hand_over(store, order.order_no, "c01", now=NOW)

@@ -1,8 +1,8 @@
 """Fixtures for HQ tests: a real uvicorn HQ on a loopback port over SQLite or PostgreSQL.
 
 * ``hq_db_url``      -- parametrized ``sqlite`` / ``postgresql`` (fresh file / fresh schema)
-* ``hq_pg_url``      -- a fresh PostgreSQL schema only (skips locally if PG is down,
-                        FAILS when CI=true)
+* ``hq_pg_url``      -- a fresh PostgreSQL schema only (via tests/conftest.py ``postgres``:
+                        skips locally if PG is down, FAILS when CI=true)
 * ``hq_clock``       -- :class:`FakeClock`, business time for HQ (``advance(minutes=31)``)
 * ``make_hq_server`` -- factory: ``make_hq_server(webhook_url=..., sweep_interval=...)``
 * ``hq_server``      -- one running :class:`HQServer` (``.url``, ``.db``, ``.clock``,
@@ -57,34 +57,15 @@ def hq_clock() -> FakeClock:
 
 
 # ---------------------------------------------------------------- databases
-@pytest.fixture(scope="session")
-def hq_pg_base() -> str:
-    """The PostgreSQL server, or skip (locally) / fail (CI=true) with the reason."""
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_BASE_URL, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        reason = f"PostgreSQL not reachable at {PG_BASE_URL}: {exc}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (mandatory under CI=true)")
-        pytest.skip(reason)
-    return PG_BASE_URL
-
-
 @pytest.fixture
-def hq_pg_url(hq_pg_base: str) -> Iterator[str]:
-    """A fresh schema per test (search_path in the URL), dropped afterwards."""
-    import psycopg
-
+def hq_pg_url(postgres) -> Iterator[str]:
+    """A fresh schema per test (search_path in the URL), dropped afterwards. Reachability
+    policy from tests/conftest.py ``postgres``: skip locally, FAIL under CI=true."""
     schema = f"hq_test_{secrets.token_hex(5)}"
-    with psycopg.connect(hq_pg_base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in hq_pg_base else "?"
-    yield f"{hq_pg_base}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(hq_pg_base, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    postgres.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in PG_BASE_URL else "?"
+    yield f"{PG_BASE_URL}{sep}options=-csearch_path%3D{schema}"
+    postgres.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

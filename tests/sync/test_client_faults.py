@@ -70,9 +70,11 @@ def test_bad_hq_reply_is_a_status_and_changes_nothing(edge, bad_hq, case):
 
 
 PULL_BAD = {
-    "cursor_backwards": {**PULL_OK, "next_cursor": 0, "changes": [
+    "cursor_backwards": {**PULL_OK, "next_cursor": 5, "changes": [
         {"cursor": 5, "change_id": "a", "type": "catalog.item", "payload": {}},
-        {"cursor": 4, "change_id": "b", "type": "catalog.item", "payload": {}}], "next_cursor": 5},
+        {"cursor": 4, "change_id": "b", "type": "catalog.item", "payload": {}}]},
+    "cursor_beyond_page": {**PULL_OK, "next_cursor": 2, "changes": [
+        {"cursor": 3, "change_id": "a", "type": "catalog.item", "payload": {}}]},
     "no_progress": {**PULL_OK, "has_more": True},
     "change_not_a_dict": {**PULL_OK, "changes": ["order.allocated"], "next_cursor": 1},
 }
@@ -92,7 +94,7 @@ def test_bad_pull_page_changes_nothing(edge, bad_hq, case):
 
 
 def test_hq_too_slow_is_offline_and_changes_nothing(edge, bad_hq):
-    bad_hq.answer(200, json.dumps(PULL_OK), delay=2.0)
+    bad_hq.answer(200, json.dumps(PULL_OK), delay=1.0)
     client = SyncClient(edge, bad_hq.url, "st_token", timeout=0.2)
     before = table_dump(edge, *STATE_TABLES)
     report = client.sync_once()

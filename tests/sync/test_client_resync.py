@@ -91,6 +91,8 @@ def test_hq_restored_from_older_backup_gets_lost_events_again(hq, edge, client, 
     noted = {c.conflict_id for c in conflicts.open_conflicts(edge.db)}
     assert f"unknown_at_hq:{lost['order_no']}" in noted
     assert _hq_events(hq) == _store_events(edge)
+    for sku in ("B001", "D001", "M001"):  # the stock moves HQ lost came again
+        assert service.stock_level(hq.db, "S001", sku) == stock.levels(edge.db, sku).on_hand
     assert client.sync_once().ok  # and a further sync is quiet
     assert client.sync_once().pushed == 0
 

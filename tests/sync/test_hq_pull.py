@@ -74,3 +74,22 @@ def test_snapshot_matches_its_cursor(hq_server):
     store.send("stock.moved", {"move_id": "rx", "sku": "A1", "lot": "L0", "qty": 1, "kind": "transfer_in",
                                "ref": "T0"})
     assert "stock.transfer" not in {i["type"] for i in store.snapshot().json()["items"]}
+
+
+def test_catalog_window_and_allotment_requests_reach_the_store(hq_server):
+    from datetime import timedelta
+
+    hq_server.add_product("A1")
+    store, other = hq_server.add_store("S1"), hq_server.add_store("S2")
+    hq_server.add_product("A1", price_cents=990)  # a price change goes to every store
+    channel = hq_server.add_channel("shop")
+    store.send("allotment.granted", {"sku": "A1", "qty": 1})
+    order_no = channel.place("S1", [("A1", 1)]).json()["order_no"]
+    service.extend_window(hq_server.db, order_no, hq_server.clock() + timedelta(days=2), hq_server.clock())
+    service.request_allotment(hq_server.db, "S1", "A1", 20, hq_server.clock())
+    changes = store.pull_all()
+    prices = [(c["payload"]["price_cents"], c["payload"]["version"]) for c in changes if c["type"] == "catalog.item"]
+    assert prices == [(1290, 1), (990, 2)]  # a new store starts with the current catalog
+    assert [c["payload"]["version"] for c in changes if c["type"] == "order.window_extended"] == [2]
+    assert [c["payload"]["qty"] for c in changes if c["type"] == "allotment.requested"] == [20]
+    assert [c["type"] for c in other.pull_all()] == ["catalog.item", "catalog.item"]

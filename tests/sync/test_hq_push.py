@@ -150,3 +150,14 @@ def test_store_sees_and_changes_only_its_own_data(hq_server):
     assert hq_server.client.get(f"/v1/orders/{order_no}", headers=other_channel.headers).status_code == 404
     view = hq_server.client.get(f"/v1/orders/{order_no}", headers=channel.headers).json()
     assert view["status"] == "allocated"
+
+
+def test_same_seq_twice_in_a_batch_keeps_the_first(hq_server):
+    store = hq_server.add_store("S1")
+    first = store.event("stock.moved", _move("m1", 2))
+    twin = {**first, "event_id": "00000000-0000-4000-8000-000000000002", "payload": _move("m2", 7)}
+    body = store.push([first, first, twin]).json()
+    assert body["acked_through"] == 1
+    assert [(r["outcome"], r["event_id"]) for r in body["results"]] == [
+        ("applied", first["event_id"]), ("rejected", twin["event_id"])]
+    assert service.stock_level(hq_server.db, "S1", "A1") == 2

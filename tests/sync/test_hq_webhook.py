@@ -39,3 +39,9 @@ def test_reminder_for_ready_order_near_window_end(hq_server):
     with hq_server.db.tx() as tx:
         kinds = [r[0] for r in tx.all("SELECT kind FROM notifications ORDER BY created_at")]
     assert "reminder" in kinds
+
+
+def test_backoff_doubles_and_is_capped():
+    from sync.hq.notify import backoff_seconds
+
+    assert [backoff_seconds(n, 1.0, 10.0) for n in range(1, 7)] == [1, 2, 4, 8, 10, 10]

@@ -58,7 +58,8 @@ class CounterScreen(Screen):
         super().__init__(id="counter")
         self.verdict: Verdict | None = None
         self.started_at: datetime | None = None
-        # published once a verdict is on screen (after the refresh that draws it): tests, bench
+        self.busy_with: Verdict | None = None  # the verdict whose hand-over is being written
+        # published from the frame that draws a new verdict / a finished hand-over: tests, bench
         self.verdict_shown: Signal[Verdict] = Signal(self, "verdict-shown")
         self.handed_over: Signal[orders.Order] = Signal(self, "handed-over")
 
@@ -126,12 +127,12 @@ class CounterScreen(Screen):
     def show_verdict(self, verdict: Verdict, started: datetime | None) -> None:
         self.verdict = verdict
         self.started_at = started
-        self.card.show(CardState("verdict", verdict))
+        self.card.show(CardState("verdict", verdict),
+                       on_drawn=lambda: self.verdict_shown.publish(verdict))
         self.card.flash()
         if tone(verdict.kind) == "stop":
             self.app.bell()
         self.scan.focus()
-        self.call_after_refresh(self.verdict_shown.publish, verdict)
 
     def show_error(self, code: str, params: dict, order: orders.Order | None = None) -> None:
         self.card.show(CardState("error", order=order, message=(code, dict(params))))
@@ -192,7 +193,7 @@ class CounterScreen(Screen):
         else:
             self.run_hand_over(not_taken)
 
-    @work(exclusive=True, group="hand-over")
+    @work(group="hand-over")
     async def run_hand_over(self, not_taken: list[NotTaken]) -> None:
         await self.try_hand_over(not_taken, None)
 
@@ -206,7 +207,10 @@ class CounterScreen(Screen):
         verdict, clerk = self.verdict, self.app.clerk  # type: ignore[attr-defined]
         if verdict is None or verdict.order is None or clerk is None:
             return ("ui.counter.nothing_to_hand_over", {})
+        if self.busy_with is verdict:  # F5 pressed again while the first one is being written
+            return ("ui.counter.nothing_to_hand_over", {})
         order_no = verdict.order.order_no
+        self.busy_with = verdict
         try:
             done = await self.app.service.call(  # type: ignore[attr-defined]
                 pickup.hand_over, order_no, clerk.clerk_id, scanned_at=self.started_at,
@@ -222,14 +226,19 @@ class CounterScreen(Screen):
             else:
                 self.show_error(exc.code, exc.params, verdict.order)
             return (exc.code, dict(exc.params))
+        finally:
+            self.busy_with = None
+        if self.verdict is not verdict:  # a newer scan is on screen (its keys may be in the field)
+            self.notify(t("ui.counter.handed_over", self.app.lang, order_no=order_no))  # type: ignore[attr-defined]
+            self.handed_over.publish(done)
+            return None
         self.verdict = None
         self.started_at = None
-        self.scan.reset()
         left = sum(n.qty for n in not_taken)
         message = (("ui.counter.handed_over_partial", {"order_no": order_no, "count": left})
                    if left else ("ui.counter.handed_over", {"order_no": order_no}))
-        self.card.show(CardState("done", order=done, message=message))
+        self.card.show(CardState("done", order=done, message=message),
+                       on_drawn=lambda: self.handed_over.publish(done))
         self.card.flash()
         self.scan.focus()
-        self.call_after_refresh(self.handed_over.publish, done)
         return None

@@ -72,10 +72,24 @@ class PrintQueueScreen(Screen):
         notices = link.hub.printing.notices(lang)
         return ("  ".join(notices), True) if notices else (t("ui.dev.print.printers_ok", lang), False)
 
+    def _cameras_line(self, lang: str) -> str:
+        """Each camera's frame rate and last decode (the small camera status of issue 4)."""
+        link = getattr(self.app, "devices", None)
+        if link is None or link.hub.scanners is None:
+            return ""
+        parts = []
+        for cam in link.hub.scanners.cameras():
+            last = cam.last_text or "—"
+            parts.append(t("ui.dev.print.camera", lang, source=cam.source, fps=f"{cam.fps:.1f}",
+                           state=cam.state, last=last[:24]))
+        return "\n".join(parts)
+
     def _draw(self) -> None:
         lang = self.app.lang  # type: ignore[attr-defined]
         self.query_one("#pq-title", Static).update(t("ui.dev.print.title", lang))
         text, bad = self._printers_line(lang)
+        cameras = self._cameras_line(lang)
+        text = f"{text}\n{cameras}" if cameras else text
         printers = self.query_one("#pq-printers", Static)
         printers.update(text)
         printers.set_class(bad, "-bad")

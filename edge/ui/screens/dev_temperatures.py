@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
 
-from edge.clock import utcnow
+from edge.clock import parse_iso, utcnow
 from edge.domain import temperatures
 from edge.i18n import t
 from edge.present import local_time
@@ -64,13 +64,11 @@ def record_line(record: temperatures.TemperatureRecord | None, lang: str) -> str
              excursions=len(record.alarms))
 
 
-def hourly_max(record: temperatures.TemperatureRecord | None, buckets: int = 48) -> list[float]:
-    """The record squeezed to ``buckets`` points (max per slot) for the sparkline."""
+def record_points(record: temperatures.TemperatureRecord | None, buckets: int = 48) -> list[float]:
+    """The record squeezed to ``buckets`` points (the max of each slot) for the sparkline."""
     if record is None or not record.readings:
         return []
     span = (record.end - record.start).total_seconds() / buckets
-    from edge.clock import parse_iso
-
     slots: dict[int, float] = {}
     for at, c in record.readings:
         i = min(buckets - 1, int((parse_iso(at) - record.start).total_seconds() // span))
@@ -133,7 +131,7 @@ class TemperatureScreen(Screen):
         for alarm_id, words in v.alarms:
             alarms.add_row(f"🔔 {words}", key=str(alarm_id))
         self.query_one("#temp-record", Static).update(record_line(v.record, lang))
-        self.query_one("#temp-spark", Sparkline).data = hourly_max(v.record)
+        self.query_one("#temp-spark", Sparkline).data = record_points(v.record)
         self.query_one("#temp-errors", Static).update(
             t("ui.dev.temp.line_errors", lang, count=v.line_errors) if v.line_errors else "")
 

@@ -6,11 +6,13 @@ phone matches, a finished hand-over, an error) and re-renders it when the langua
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.app import RenderResult
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -33,6 +35,25 @@ def tone(kind: str) -> str:
     return VERDICT_TONE.get(kind, "stop")
 
 
+class VerdictBanner(Static):
+    """The big coloured line. Tells whoever waits for it when its new content was drawn."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._on_drawn: Callable[[], None] | None = None
+
+    def when_drawn(self, callback: Callable[[], None] | None) -> None:
+        self._on_drawn = callback
+
+    def render(self) -> RenderResult:
+        # render() runs while a frame is composed; the callback sees that frame as done
+        visual = super().render()
+        if self._on_drawn is not None:
+            callback, self._on_drawn = self._on_drawn, None
+            callback()
+        return visual
+
+
 @dataclass
 class CardState:
     """What the card shows; kept so a language switch can draw it again."""
@@ -52,7 +73,7 @@ class OrderCard(Vertical):
         self.state = CardState()
 
     def compose(self) -> ComposeResult:
-        yield Static(id="verdict")
+        yield VerdictBanner(id="verdict")
         yield Static(id="help")
         yield Static(id="head")
         with Horizontal(id="details"):
@@ -69,8 +90,10 @@ class OrderCard(Vertical):
     def lang(self) -> str:
         return self.app.lang  # type: ignore[attr-defined]
 
-    def show(self, state: CardState) -> None:
+    def show(self, state: CardState, on_drawn: Callable[[], None] | None = None) -> None:
+        """Show ``state``; ``on_drawn`` runs once the frame showing it has been composed."""
         self.state = state
+        self.query_one("#verdict", VerdictBanner).when_drawn(on_drawn)
         self.render_state()
 
     # -- drawing -------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from devices.printers import PrinterError, PrinterStatus, open_printer, parse_es
 from edge.domain import audit, orders, print_jobs
 from edge.domain.errors import DomainError
 from edge.domain.print_docs import PrintSettings
-from edge.services.printing import PrinterSetup, SqliteQueue, StorePrintWorker
+from edge.services.printing import (
+    PrinterSetup, PrintService, SqliteQueue, StorePrintWorker, reason_text,
+)
 from tests.conftest import NOW
 
 SETTINGS = PrintSettings(lang="zh-CN", store_name="鲜食铺 静安寺店", store_address="上海市静安区南京西路 1 号")
@@ -104,6 +106,7 @@ def test_paper_out_waits_with_reason_then_prints_once(store, make_order, tmp_pat
     job = print_jobs.get_job(store.db, job_id)
     assert (job.status, job.last_error) == ("failed_waiting", "paper_out")
     assert worker.last_status.reason == "paper_out"
+    assert reason_text(job, "en") == "printer out of paper: load paper"
     assert not paper.exists()
     assert worker.step() is False  # still out: still waiting, still nothing printed
     flag.unlink()
@@ -178,3 +181,23 @@ def test_transport_failure_while_sending_waits_for_a_person(store, make_order, t
     assert (job.status, job.last_error, job.attempts) == ("failed_waiting", "interrupted", 1)
     assert worker.step() is False
     assert print_jobs.get_job(store.db, job_id).attempts == 1
+
+
+def test_print_service_thread_reports_paper_out_for_the_status_bar(store, make_order, tmp_path, wait_for):
+    make_order("T11")
+    paper = tmp_path / "printer.bin"
+    flag = Path(f"{paper}.paper_out")
+    flag.touch()
+    service = PrintService(store.data_dir, {"receipt": PrinterSetup(f"file://{paper}", 58)},
+                           poll_s=0.05).start()
+    try:
+        _, job_id = print_jobs.handover_and_print(store, "T11", "c01", settings=SETTINGS, now=NOW)
+        service.wake()
+        wait_for(lambda: service.notices("zh-CN") == ["小票打印机缺纸"])
+        wait_for(lambda: print_jobs.get_job(store.db, job_id).last_error == "paper_out")
+        flag.unlink()
+        wait_for(lambda: print_jobs.get_job(store.db, job_id).status == "printed")
+        wait_for(lambda: service.notices("zh-CN") == [])
+    finally:
+        service.stop()
+    assert parse_escpos(paper.read_bytes()).cuts == 1

@@ -179,3 +179,21 @@ def test_writer_survives_a_reading_for_an_unknown_probe(store, wait_for):
         wait_for(lambda: store.db.execute("SELECT COUNT(*) FROM temperature_readings").fetchone()[0] == 2)
     finally:
         writer.stop()
+
+
+def test_cold_chain_events_match_the_sync_protocol(fridges):
+    from sync.protocol import EVENT_PAYLOADS, parse_payload
+
+    _read(fridges, "a", "F1", 9.0, 0)
+    _read(fridges, "b", "F1", 9.0, 400)
+    temperatures.evaluate(fridges, now=at(1000), watching_since=at(0))  # both probes silent
+    for alarm in temperatures.active_alarms(fridges.db):
+        temperatures.acknowledge_alarm(fridges, alarm.id, "m01", "9999", "checked", now=at(1100))
+    events = outbox.events(fridges.db)
+    kinds = {e["type"] for e in events}
+    assert {"temperature.reading", "alarm.raised", "alarm.acknowledged"} <= kinds
+    assert kinds <= set(EVENT_PAYLOADS)  # nothing HQ would refuse as an unknown type
+    for event in events:
+        parse_payload(event["type"], event["payload"], EVENT_PAYLOADS)
+    raised = [e["payload"] for e in events if e["type"] == "alarm.raised"]
+    assert len({p["alarm_id"] for p in raised}) == 3 and all(len(p["alarm_id"]) == 32 for p in raised)

@@ -1,0 +1,193 @@
+"""The `store-edge` command as an operator or a script runs it: a real subprocess, a real data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sync.pickup_code import make_pickup_code, qr_payload
+
+ROOT = Path(__file__).resolve().parents[2]
+EXE = ROOT / ".venv" / "bin" / "store-edge"
+
+
+def run(*args: str, data_dir: Path | None = None, lang: str = "en") -> subprocess.CompletedProcess:
+    cmd = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "edge.cli"]
+    cmd += list(args)
+    if data_dir is not None:
+        cmd += ["--data-dir", str(data_dir)]
+    if lang:
+        cmd += ["--lang", lang]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("STORE_EDGE_DATA_DIR", "STORE_EDGE_CONFIG")}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli") / "demo"
+    proc = run("demo", "--seed-only", "--orders", "120", data_dir=data_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert (data_dir / "store.db").exists()
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def codes(demo_dir) -> dict:
+    proc = run("demo", "codes", "--json", data_dir=demo_dir)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _code_for(codes: dict, scenario: str, status: str | None = None) -> dict:
+    for c in codes["codes"]:
+        if c["scenario"] == scenario and (status is None or c["status"] == status):
+            return c
+    pytest.fail(f"demo has no {scenario} order")
+
+
+def test_demo_codes_lists_codes_orders_statuses_and_clerks(codes):
+    assert codes["store_id"] == "S001"
+    assert len(codes["codes"]) == 120
+    for c in codes["codes"]:
+        assert len(c["code"]) == 11 and c["code"].isdigit()
+        assert c["order_no"] and c["status"] and c["qr"].endswith(c["code"])
+    statuses = {c["status"] for c in codes["codes"]}
+    assert {"ready", "picked_up", "cancelled", "overdue", "preparing"} <= statuses
+    people = {p["clerk_id"]: p for p in codes["clerks"]}
+    assert people["c01"]["pin"] == "1111" and people["c01"]["role"] == "clerk"
+    assert any(p["role"] == "manager" and p["pin"] for p in codes["clerks"])
+
+
+def test_check_a_ready_code_exits_0_with_the_order(demo_dir, codes):
+    c = _code_for(codes, "ready", "ready")
+    proc = run("pickup", "check", c["code"], "--json", data_dir=demo_dir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["verdict"] == "ok" and out["can_hand_over"] is True
+    assert out["order"]["order_no"] == c["order_no"]
+    assert out["order"]["lines"] and out["order"]["bags"]
+    assert out["message"]
+    # the QR form is the same order
+    proc = run("pickup", "check", qr_payload("S001", c["code"]), "--json", data_dir=demo_dir)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["order"]["order_no"] == c["order_no"]
+
+
+def test_check_exits_non_zero_for_each_bad_verdict(demo_dir, codes):
+    ready = _code_for(codes, "ready", "ready")["code"]
+    cases = {
+        "picked_up": _code_for(codes, "picked_up")["code"],
+        "cancelled": _code_for(codes, "cancelled")["code"],
+        "returned": _code_for(codes, "returned")["code"],
+        "not_ready": _code_for(codes, "preparing")["code"],
+        "before_window": _code_for(codes, "before_window")["code"],
+        "overdue": _code_for(codes, "overdue")["code"],
+        "other_store": _code_for(codes, "other_store")["code"],
+        "unknown": make_pickup_code(),
+        "mistyped": ready[:-1] + str((int(ready[-1]) + 1) % 10),
+        "malformed": "12ab",
+    }
+    for expected, code in cases.items():
+        proc = run("pickup", "check", code, "--json", data_dir=demo_dir)
+        assert proc.returncode == 1, (expected, proc.stdout, proc.stderr)
+        out = json.loads(proc.stdout)
+        assert out["verdict"] == expected, (expected, out["verdict"])
+        assert out["can_hand_over"] is False and out["message"]
+    # a QR naming another store says which
+    proc = run("pickup", "check", qr_payload("S002", ready), "--json", data_dir=demo_dir)
+    out = json.loads(proc.stdout)
+    assert proc.returncode == 1 and out["verdict"] == "other_store"
+    assert "Xuhui Riverside" in out["message"]
+
+
+def test_check_in_chinese_without_json(demo_dir, codes):
+    c = _code_for(codes, "cancelled")
+    proc = run("pickup", "check", c["code"], data_dir=demo_dir, lang="zh-CN")
+    assert proc.returncode == 1
+    assert "订单已取消" in proc.stdout and c["order_no"] in proc.stdout
+
+
+def test_handover_then_check_says_picked_up(demo_dir, codes):
+    c = [x for x in codes["codes"] if x["scenario"] == "ready" and x["status"] == "ready"][1]
+    proc = run("pickup", "handover", c["code"], "--clerk", "c02", "--json", data_dir=demo_dir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = json.loads(proc.stdout)
+    assert out == {"ok": True, "order_no": c["order_no"], "status": "picked_up"}
+    proc = run("pickup", "check", c["code"], "--json", data_dir=demo_dir)
+    out = json.loads(proc.stdout)
+    assert proc.returncode == 1 and out["verdict"] == "picked_up"
+    assert out["params"]["clerk"] == "李强"  # c02's name, not just the id
+    assert out["order"]["picked_up_by"] == "c02"
+    # and a second hand-over is refused with the same verdict
+    proc = run("pickup", "handover", c["code"], "--clerk", "c01", "--json", data_dir=demo_dir)
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["error"] == "verdict.picked_up"
+
+
+def test_handover_partial_and_overdue_override_from_the_command_line(demo_dir, codes):
+    ready = [x for x in codes["codes"] if x["scenario"] == "ready" and x["status"] == "ready"][2]
+    proc = run("pickup", "handover", ready["code"], "--clerk", "c01", "--not-taken", "1:1:refused",
+               "--json", data_dir=demo_dir)
+    out = json.loads(proc.stdout)
+    if proc.returncode == 1:  # a one-line, one-unit order cannot be partly taken
+        assert out["error"] in ("handover.nothing_left", "handover.bad_qty")
+    else:
+        assert out["status"] == "partially_picked_up"
+    overdue = _code_for(codes, "overdue")["code"]
+    proc = run("pickup", "handover", overdue, "--clerk", "c01", "--json", data_dir=demo_dir)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "override.required"
+    proc = run("pickup", "handover", overdue, "--clerk", "c01", "--manager", "c02",
+               "--manager-pin", "2222", "--reason", "late", "--json", data_dir=demo_dir)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "auth.not_manager"
+    proc = run("pickup", "handover", overdue, "--clerk", "c01", "--manager", "m01",
+               "--manager-pin", "9999", "--reason", "customer was ill", "--json",
+               data_dir=demo_dir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["status"] == "picked_up"
+
+
+def test_config_typo_exits_2_and_suggests_the_key(tmp_path):
+    data_dir = tmp_path / "store"
+    data_dir.mkdir()
+    (data_dir / "store-edge.toml").write_text('langauge = "en"\n', encoding="utf-8")
+    proc = run("pickup", "check", "12345678901", data_dir=data_dir, lang="en")
+    assert proc.returncode == 2
+    assert "langauge" in proc.stderr and "language" in proc.stderr
+    assert "Did you mean" in proc.stderr
+    proc = run("pickup", "check", "12345678901", data_dir=data_dir, lang="zh-CN")
+    assert proc.returncode == 2 and "language" in proc.stderr and "配置" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_config_that_is_not_toml_exits_2(tmp_path):
+    data_dir = tmp_path / "store"
+    data_dir.mkdir()
+    (data_dir / "store-edge.toml").write_text('language = "en\n', encoding="utf-8")
+    proc = run("pickup", "check", "12345678901", data_dir=data_dir)
+    assert proc.returncode == 2 and "TOML" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("make_dir", ["empty", "missing", "file"])
+def test_a_data_dir_that_is_not_a_store_says_so_and_exits_2(tmp_path, make_dir):
+    data_dir = tmp_path / "not-a-store"
+    if make_dir == "empty":
+        data_dir.mkdir()
+    elif make_dir == "file":
+        data_dir.write_text("x")
+    proc = run("pickup", "check", "12345678901", "--json", data_dir=data_dir)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "is not a store data directory" in proc.stderr
+    assert "store-edge demo --seed-only" in proc.stderr  # and what to do about it
+    assert "Traceback" not in proc.stderr
+    if make_dir == "empty":
+        # looking did not leave a half-made store behind (found bug: it created an empty
+        # store.db, and then the suggested `demo --seed-only` took the dir for a store)
+        assert list(data_dir.iterdir()) == []
+        assert run("demo", "--seed-only", "--orders", "3", data_dir=data_dir).returncode == 0
+        proc = run("demo", "codes", "--json", data_dir=data_dir)
+        assert proc.returncode == 0 and len(json.loads(proc.stdout)["codes"]) == 3
