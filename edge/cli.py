@@ -71,7 +71,14 @@ def _add_plugin(sub, module: str, common: argparse.ArgumentParser) -> None:
         if exc.name and module.startswith(exc.name):
             return
         raise
-    mod.add_subparsers(sub, parents=[common])
+    import inspect
+
+    # the contract is add_subparsers(sub, parents=[common]); a plugin written to the older
+    # one-argument form must not take the whole command (and the counter) down with it
+    if "parents" in inspect.signature(mod.add_subparsers).parameters:
+        mod.add_subparsers(sub, parents=[common])
+    else:
+        mod.add_subparsers(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     args.lang = args.lang or cfg.language
     args.cfg = cfg
-    handler = getattr(args, "handler", None)
+    handler = getattr(args, "handler", None) or getattr(args, "func", None)
     if handler is not None:
         return handler(args)
     try:
@@ -184,8 +191,12 @@ def _handover(store: Store, args: argparse.Namespace) -> int:
         order = pickup.hand_over(store, verdict.order.order_no, args.clerk, scanned_at=started,
                                  not_taken=_parse_not_taken(args.not_taken), override=override)
     except DomainError as exc:
-        message = (verdict_message(verdict, args.lang)
-                   if exc.code.startswith("verdict.") else t(exc.code, args.lang, **exc.params))
+        if exc.code.startswith("verdict."):
+            # judge again: another terminal may have handed it over since our first check
+            verdict = pickup.check(store, args.code)
+            message = verdict_message(verdict, args.lang)
+        else:
+            message = t(exc.code, args.lang, **exc.params)
         if args.json:
             print(json.dumps({"ok": False, "error": exc.code, "message": message}, ensure_ascii=False))
         else:

@@ -2,7 +2,7 @@
 
 ``t(key, lang, **params)`` formats a message; a missing key falls back to English, then to
 the key itself, so a forgotten translation shows up plainly instead of crashing the counter.
-Catalog entries are ``key: (zh-CN, en)``. tests/edge/test_i18n.py checks both exist for
+Catalog entries are ``key: (zh-CN, en)``. tests/edge/test_edge_i18n.py checks both exist for
 every key and that placeholders agree.
 """
 

@@ -14,6 +14,7 @@ import json
 import sys
 import time
 
+from edge.domain import conflicts, hq_apply, transfers
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.i18n import t
 from edge.store import Store, StoreNotInitialised
@@ -31,6 +32,8 @@ def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
     parser.add_argument("--token", help="this store's HQ token (default: [hq] token)")
     parser.add_argument("--interval", type=float, help="seconds between syncs (default: [hq] interval_s)")
     parser.add_argument("--json", action="store_true", help="print each report as JSON")
+    parser.add_argument("--status", action="store_true",
+                        help="show where this store stands (no HQ contact): waiting events, conflicts")
     parser.set_defaults(handler=run)
 
 
@@ -60,14 +63,17 @@ def _print(report: SyncReport, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = args.cfg
-    url, token = args.hq or cfg.hq_url, args.token or cfg.hq_token
-    if not (url and token):
-        print(t("sync.no_hq", args.lang), file=sys.stderr)
-        return EXIT_USAGE
     try:
         store = Store.open(cfg.data_dir)
     except StoreNotInitialised as exc:
         print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
+        return EXIT_USAGE
+    if args.status:
+        return _status(store, args)
+    url, token = args.hq or cfg.hq_url, args.token or cfg.hq_token
+    if not (url and token):
+        store.close()
+        print(t("sync.no_hq", args.lang), file=sys.stderr)
         return EXIT_USAGE
     client = SyncClient(store, url, token, timeout=cfg.hq_timeout_s)
     try:
@@ -79,6 +85,27 @@ def run(args: argparse.Namespace) -> int:
     finally:
         client.close()
         store.close()
+
+
+def _status(store: Store, args: argparse.Namespace) -> int:
+    """Where the store stands, from its own database only."""
+    try:
+        local = hq_apply.local_status(store)
+        open_conflicts = conflicts.open_conflicts(store.db)
+        waiting = transfers.pending(store.db)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({**dataclasses.asdict(local),
+                          "open_conflicts": [dataclasses.asdict(c) for c in open_conflicts],
+                          "transfers_waiting": [w.transfer_id for w in waiting]}, ensure_ascii=False))
+        return EXIT_OK
+    print(t("sync.status", args.lang, pending=local.pending, conflicts=local.conflicts,
+            transfers=len(waiting), rejected=local.rejected, skipped=local.skipped))
+    print(t("sync.last_ok", args.lang, at=local.last_ok) if local.last_ok else t("sync.never", args.lang))
+    for c in open_conflicts:
+        print(f"  {c.conflict_id}  {c.detail}")
+    return EXIT_OK
 
 
 def _loop(client: SyncClient, args: argparse.Namespace, interval: float) -> int:

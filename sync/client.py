@@ -125,7 +125,9 @@ class SyncClient:
             resp = self.http.request(method, path, **kw)  # type: ignore[arg-type]
         except httpx.TimeoutException:
             raise _offline("timeout") from None
-        except httpx.TransportError:
+        except httpx.UnsupportedProtocol:  # a config typo, not the network
+            raise SyncProblem("sync.bad_url", online=False, url=str(self.http.base_url)) from None
+        except (httpx.TransportError, httpx.InvalidURL):
             raise _offline("unreachable") from None
         if resp.status_code >= 500:
             raise _offline("unavailable")

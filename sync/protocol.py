@@ -18,7 +18,12 @@ Push  ``POST /v1/sync/push``  body :class:`PushRequest` -> :class:`PushResponse`
   transaction) and a globally unique ``event_id`` (uuid). HQ applies each seq at most once,
   in seq order, the whole batch in ONE database transaction.
 * seq <= HQ's last seq for the store -> ``duplicate`` (the stored outcome is repeated in
-  ``original_outcome``/``reason``). Nothing changes.
+  ``original_outcome``/``reason``). Nothing changes. If a *different* event arrives under a
+  seq HQ already holds (or twice in one batch) it is answered ``rejected``
+  (``seq_reused_by_other_event`` / ``seq_repeated_in_batch_by_other_event``), never stored.
+* A new seq whose event_id HQ already holds with the same content -> ``duplicate`` (the seq
+  advances, nothing is applied twice); with other content -> ``rejected``
+  ``event_id_reused_with_different_content``.
 * first new seq > last + 1, or a hole inside the batch -> HTTP 409 :class:`SeqGap` with
   ``expected_seq``; nothing applied. This is also how a store learns HQ was restored from an
   older backup: it re-pushes from ``expected_seq`` (the store keeps acknowledged events).
@@ -32,6 +37,8 @@ Push  ``POST /v1/sync/push``  body :class:`PushRequest` -> :class:`PushResponse`
   nothing. Only transient trouble (database unavailable) is a 5xx: retry the same batch.
 * The reply acknowledges through ``acked_through``: the store may mark every event with
   seq <= acked_through as acknowledged. An empty batch just asks HQ for its position.
+  ``results`` has one entry per event sent, in seq order (outcome applied | duplicate |
+  rejected; ``reason`` may be set on applied too, e.g. ``partial:1_of_3`` for a revoke).
 
 Pull  ``GET /v1/sync/pull?cursor=N&limit=500&epoch=E`` -> :class:`PullResponse`
 -------------------------------------------------------------------------------

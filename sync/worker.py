@@ -1,9 +1,9 @@
 """Sync in the background of the terminal: a thread with its own Store connection that
 syncs every few seconds, backs off while HQ is unreachable, and reports status.
 
-The UI wires it with :func:`start_sync_worker`; the callback runs in the worker thread, so
-a Textual app passes ``lambda s: app.call_from_thread(update, s)``. Nothing here ever waits
-on the counter's thread, and the counter never waits on this one.
+The UI wires it with :func:`start_sync_worker` (in ``on_mount``: the app then shows the
+worker's latest status on a timer). Nothing here ever waits on the app's thread, and the
+counter never waits on this one.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300.0
 # smaller pages in the background: each page is one write transaction the counter may wait on
 BACKGROUND_PULL_LIMIT = 200
+STATUS_POLL_S = 0.5  # how often the app shows the worker's latest status
+OUTBOX_POLL_S = 0.5  # how often an idle worker looks for new events to send at once
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ def backoff_delay(interval: float, failures: int, rng: random.Random | None = No
     return delay * (0.75 + 0.5 * (rng or random).random())
 
 
+def _last_seq(client: SyncClient) -> int:
+    return client.store.db.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()[0]
+
+
 class SyncWorker(threading.Thread):
     """Runs ``sync_once`` every ``interval`` seconds until :meth:`stop`."""
 
@@ -103,10 +110,21 @@ class SyncWorker(threading.Thread):
         try:
             while not self._stop_event.is_set():
                 self._cycle(client)
-                self._wake.wait(backoff_delay(self.interval, self.failures))
-                self._wake.clear()
+                self._wait(client, backoff_delay(self.interval, self.failures))
         finally:
             client.close()
+
+    def _wait(self, client: SyncClient, delay: float) -> None:
+        """Sleep until the next sync; while HQ answers, a new outbox event (a hand-over: HQ
+        tells the customer) ends the wait early."""
+        seen = _last_seq(client)
+        deadline = time.monotonic() + delay
+        while (left := deadline - time.monotonic()) > 0:
+            if self._wake.wait(min(left, OUTBOX_POLL_S)):
+                break
+            if self.failures == 0 and _last_seq(client) != seen:
+                break
+        self._wake.clear()
 
     def _cycle(self, client: SyncClient) -> None:
         try:
@@ -116,16 +134,16 @@ class SyncWorker(threading.Thread):
                                 problem_params={"reason": "error"})
             log.exception("sync cycle failed")
         self.failures = 0 if report.ok else self.failures + 1
-        self.last_report = report
+        self.last_report = report  # replaced whole, never mutated: safe to read from the app
         self._publish(report)
 
     def _publish(self, report: SyncReport) -> None:
         if self.on_status is None:
-            return
+            return  # an app reads ``last_report`` on its own timer
         try:
             self.on_status(to_status(report, self.lang))
         except Exception:  # noqa: BLE001 - the UI may be closing; keep syncing
-            pass
+            log.exception("sync status callback failed")
 
 
 def offline_status(data_dir: str | Path, lang: str, key: str = "sync.no_hq") -> SyncStatus:
@@ -140,31 +158,35 @@ def offline_status(data_dir: str | Path, lang: str, key: str = "sync.no_hq") -> 
                       conflicts=local.conflicts, message=t(key, lang))
 
 
-def app_callback(app: Any) -> StatusCallback:
-    """For a Textual app with ``update_sync_status(**changes)``: hop onto its thread."""
+def _follow(app: Any, worker: SyncWorker) -> None:
+    """On the app's timer: show the worker's latest report in the app's current language.
+    The worker never calls into the app, so neither thread ever waits for the other
+    (stopping the worker from the app is safe)."""
+    shown: list = [None, None]
 
-    def publish(status: SyncStatus) -> None:
-        app.call_from_thread(app.update_sync_status, **status.changes())
+    def show() -> None:
+        report, lang = worker.last_report, getattr(app, "lang", worker.lang)
+        if report is not None and [report, lang] != shown:
+            shown[:] = [report, lang]
+            app.update_sync_status(**to_status(report, lang).changes())
 
-    return publish
+    app.set_interval(STATUS_POLL_S, show)
 
 
 def start_sync_worker(app_or_callback: Any, cfg: Any, *, lang: str | None = None) -> SyncWorker | None:
     """Start background sync for the store in ``cfg`` (edge.config.Config).
 
     ``app_or_callback`` is the running Textual app (anything with ``update_sync_status`` and
-    ``call_from_thread``) or a plain ``callback(SyncStatus)`` called in the worker thread.
-    Returns the running worker (call ``.stop()`` on exit, ``.wake()`` after a hand-over), or
-    None when the config names no HQ; then the status says so once."""
-    if hasattr(app_or_callback, "update_sync_status"):
-        on_status: StatusCallback | None = app_callback(app_or_callback)
-        lang = lang or getattr(app_or_callback, "lang", None)
-    else:
-        on_status = app_or_callback
-    lang = lang or cfg.language
+    ``set_interval``; call this on the app's thread, e.g. in ``on_mount``) or a plain
+    ``callback(SyncStatus)`` called in the worker thread. Returns the running worker (call
+    ``.stop()`` on exit, ``.wake()`` after a hand-over), or None when the config names no HQ;
+    then the status says so once."""
+    is_app = hasattr(app_or_callback, "update_sync_status")
+    on_status = None if is_app else app_or_callback
+    lang = lang or (getattr(app_or_callback, "lang", None) if is_app else None) or cfg.language
     if not (cfg.hq_url and cfg.hq_token):
         status = offline_status(cfg.data_dir, lang)
-        if hasattr(app_or_callback, "update_sync_status"):
+        if is_app:
             app_or_callback.update_sync_status(**status.changes())  # on the app's own thread
         elif on_status is not None:
             on_status(status)
@@ -172,4 +194,6 @@ def start_sync_worker(app_or_callback: Any, cfg: Any, *, lang: str | None = None
     worker = SyncWorker(cfg.data_dir, cfg.hq_url, cfg.hq_token, interval=cfg.sync_interval_s,
                         timeout=cfg.hq_timeout_s, on_status=on_status, lang=lang)
     worker.start()
+    if is_app:
+        _follow(app_or_callback, worker)
     return worker

@@ -2,10 +2,11 @@
 
 - ``store``: a fresh store S001 in tmp_path with clerk c01 (PIN 1111), manager m01
   (PIN 9999), neighbour store S002 and stock of three products in two lots each
-  (see ``tests.support.edge_store``).
+  (see ``tests.support.edge_store``); built once per session, each test gets its own copy.
 - ``make_order``: receives an order through the domain (ready by default), returns it with
   its pickup code.
-- ``demo_store``: ``edge.demo.seed(tmp_path / 'd', n_orders=120)``.
+- ``demo_store``: ``edge.demo.seed(tmp_path / 'd', n_orders=120)`` (seeded once per session,
+  each test gets its own copy).
 - ``postgres``: a psycopg connection to postgresql://postgres@127.0.0.1:5432/test; skips with
   the reason when PostgreSQL is not reachable, FAILS instead when ``CI=true``.
 """
@@ -27,16 +28,23 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from edge.db import write_tx  # noqa: E402
 from edge.domain import orders  # noqa: E402
 from edge.store import Store  # noqa: E402
-from tests.support.edge_store import NOW, build_store, make_ready, order_data  # noqa: E402
+from tests.support.edge_store import (NOW, StoreTemplates, build_store, make_ready,  # noqa: E402
+                                      order_data)
 
 POSTGRES_DSN = os.environ.get("STORE_EDGE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory) -> StoreTemplates:
+    return StoreTemplates(tmp_path_factory.mktemp("templates"))
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = build_store(tmp_path / "store")
+def store(tmp_path: Path, _templates: StoreTemplates) -> Iterator[Store]:
+    s = _templates.copy("store", build_store, tmp_path / "store")
     yield s
     s.close()
 
@@ -49,18 +57,20 @@ def make_order(store: Store) -> Callable[..., tuple[orders.Order, str]]:
     def make(order_no: str | None = None, *, ready: bool = True, **kwargs):
         order_no = order_no or f"T{next(counter):06d}"
         data = order_data(order_no, **kwargs)
-        orders.receive_order(store.db, store.pickup_key, data, now=NOW - timedelta(hours=3))
-        order = make_ready(store, order_no) if ready else orders.get_order(store.db, order_no)
+        with write_tx(store.db):  # one commit (one fsync) for the whole preparation
+            orders.receive_order(store.db, store.pickup_key, data, now=NOW - timedelta(hours=3))
+            order = make_ready(store, order_no) if ready else orders.get_order(store.db, order_no)
         return order, data["pickup_code"]
 
     return make
 
 
 @pytest.fixture
-def demo_store(tmp_path: Path) -> Iterator[Store]:
+def demo_store(tmp_path: Path, _templates: StoreTemplates) -> Iterator[Store]:
+    """``edge.demo.seed(tmp_path / 'd', n_orders=120)``, copied from one seeding per session."""
     from edge import demo
 
-    s = demo.seed(tmp_path / "d", n_orders=120)
+    s = _templates.copy("demo", lambda path: demo.seed(path, n_orders=120), tmp_path / "d")
     yield s
     s.close()
 

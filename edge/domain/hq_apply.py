@@ -193,8 +193,8 @@ def apply_snapshot(store: Store, snapshot: dict, *, now: datetime | None = None)
     items = snapshot["items"]
     with write_tx(store.db):
         result = ApplyResult(epoch=snapshot["epoch"])
-        for item in items:
-            _apply_one(store, item, now, result)
+        for i, item in enumerate(items):
+            _apply_one(store, {"change_id": f"snapshot:{snapshot['epoch']}:{i}", **item}, now, result)
         listed = {i["payload"].get("task_id") for i in items if i.get("type") == p.CH_TASK_UPDATED}
         tasks.close_missing(store.db, {t for t in listed if t}, now=now)
         orders_listed = {i["payload"].get("order_no") for i in items

@@ -270,7 +270,9 @@ def evaluate(store: Store, *, now: datetime | None = None,
     time the app itself was not running. Returns the ids of alarms raised.
     """
     now = now or utcnow()
-    raised = []
+    raised: list[int] = []
+    if not _anything_due(store.db, now, watching_since):
+        return raised  # the usual case: no write lock taken every few seconds
     with write_tx(store.db):
         for fridge in list_fridges(store.db):
             alarm = _open_alarm(store.db, fridge.probe_id, "out_of_range")
@@ -280,6 +282,18 @@ def evaluate(store: Store, *, now: datetime | None = None,
             if silent is not None:
                 raised.append(_raise_silent(store.db, fridge.probe_id, silent, now, "no_readings"))
     return raised
+
+
+def _anything_due(db: Database, now: datetime, watching_since: datetime | None) -> bool:
+    """Read-only pre-check of ``evaluate`` (re-checked under the write lock)."""
+    for fridge in list_fridges(db):
+        alarm = _open_alarm(db, fridge.probe_id, "out_of_range")
+        if alarm is not None and alarm.raised_at is None and \
+                now - parse_iso(alarm.started_at) >= timedelta(seconds=fridge.grace_s):
+            return True
+        if _silent_since(db, fridge, now, watching_since) is not None:
+            return True
+    return False
 
 
 def _silent_since(db: Database, fridge: Fridge, now: datetime,

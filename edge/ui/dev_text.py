@@ -14,7 +14,9 @@ UI_DEV_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.dev.key.refresh": ("刷新", "Refresh"),
     "ui.dev.key.serial_scan": ("模拟串口扫码", "Simulate serial scan"),
     # alarm banner / notice
-    "ui.dev.alarm_notice": ("🔔报警{count} {first} F7", "🔔{count} alarm {first} F7"),
+    # the status bar's notice slot is narrow at 80 columns: fridge and temperature first
+    "ui.dev.alarm_notice": ("{first}{more}", "{first}{more}"),
+    "ui.dev.alarm_more": (" 另{extra}个", " +{extra} more"),
     # temperatures screen
     "ui.dev.temp.title": ("冷柜温度与报警", "Fridges, temperatures and alarms"),
     "ui.dev.temp.col_fridge": ("冷柜", "Fridge"),

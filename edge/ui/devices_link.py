@@ -71,6 +71,8 @@ class DeviceLink:
         self._dirty = True
         self._shown: dict[str, Notice] = {}
         self.alarm_count = 0
+        self._alarm_shown: tuple[int, str] = (0, "")
+        self._lang = app.lang
         self._last_key_t: float | None = None
         self._before_burst: tuple[Any, str] | None = None
 
@@ -93,6 +95,8 @@ class DeviceLink:
     def refresh(self) -> None:
         """Status-bar notices from the devices; the alarm notice from the database."""
         lang = self.app.lang
+        if lang != self._lang:  # the alarm notice's words are in the old language
+            self._lang, self._dirty = lang, True
         current = {}
         for notice in self.hub.notices(lang):
             current[f"dev:{notice.source}"] = Notice(notice.text, {}, notice.level, f"dev:{notice.source}")
@@ -115,9 +119,12 @@ class DeviceLink:
         except Exception:
             log.exception("alarm refresh failed")
             return
-        self.alarm_count = count
+        if (count, first) == self._alarm_shown:
+            return
+        self.alarm_count, self._alarm_shown = count, (count, first)
         if count:
-            self.app.add_notice(Notice("ui.dev.alarm_notice", {"count": count, "first": first},
+            more = t("ui.dev.alarm_more", lang, extra=count - 1) if count > 1 else ""
+            self.app.add_notice(Notice("ui.dev.alarm_notice", {"first": first, "more": more},
                                        "error", ALARM_SOURCE))
         else:
             self.app.remove_notices(ALARM_SOURCE)

@@ -76,6 +76,7 @@ class Database:
     """A small connection pool plus ``tx()``; subclasses know one engine each."""
 
     dialect = "?"
+    _writer_lock: threading.Lock | None = None  # in-process writer queue (SQLite)
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -124,6 +125,16 @@ class Database:
         REPEATABLE READ; SQLite transactions already are)."""
         if self._closed:
             raise TransientDBError("database closed")
+        lock = self._writer_lock if not snapshot else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            yield from self._tx(snapshot)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _tx(self, snapshot: bool) -> Iterator[Tx]:
         try:
             conn = self._take()
             self._begin(conn, snapshot)
@@ -185,12 +196,19 @@ class Database:
 
 
 class SQLiteDatabase(Database):
-    """A SQLite file in WAL mode; BEGIN IMMEDIATE makes writers queue instead of failing."""
+    """A SQLite file in WAL mode; BEGIN IMMEDIATE makes writers queue instead of failing.
+
+    synchronous=NORMAL: a process crash loses nothing; a power cut may lose the last few
+    commits, which the protocol recovers (the next push gets 409 ``expected_seq`` and the
+    store re-pushes the events it keeps)."""
 
     dialect = "sqlite"
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
+        # SQLite has one writer at a time; queueing writers on a lock hands over at once,
+        # where SQLite's own busy handler would sleep-poll (other processes still use it)
+        self._writer_lock = threading.Lock()
         self.path = sqlite_path(url)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -201,7 +219,7 @@ class SQLiteDatabase(Database):
             timeout=30.0, cached_statements=512,
         )
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA wal_autocheckpoint=8000")  # fewer, larger checkpoints: faster ingest
         return conn

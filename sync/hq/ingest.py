@@ -91,7 +91,9 @@ def _replayed(tx: Tx, store_id: str, old: list[_Prepared]) -> list[EventResult]:
     return results
 
 
-def _apply_new(tx: Tx, store_id: str, new: list[_Prepared], now: datetime) -> list[EventResult]:
+def _apply_new(tx: Tx, store_id: str, new: list[_Prepared], now: datetime) -> list[dict]:
+    """Apply new events in seq order; results as plain dicts (validated once, in bulk, by
+    ``PushResponse``: per-event model objects cost more than the SQL on this hot path)."""
     known = _known_ids(tx, [item.event.event_id for item in new])
     rows, results = [], []
     received = iso(now)
@@ -107,9 +109,8 @@ def _apply_new(tx: Tx, store_id: str, new: list[_Prepared], now: datetime) -> li
             known[ev.event_id] = (item.digest, outcome, reason)
         rows.append((store_id, ev.seq, ev.event_id, ev.type, ev.entity, ev.base_version, item.payload_text,
                      ev.schema_version, ev.store_clock, item.digest, outcome, reason, received))
-        results.append(EventResult.model_construct(  # trusted values: skip re-validation (hot path)
-            seq=ev.seq, event_id=ev.event_id, outcome=outcome, reason=reason,
-            original_outcome=prior[1] if outcome == "duplicate" and prior else None))
+        results.append({"seq": ev.seq, "event_id": ev.event_id, "outcome": outcome, "reason": reason,
+                        "original_outcome": prior[1] if outcome == "duplicate" and prior else None})
     tx.many("INSERT INTO events (store_id, seq, event_id, type, entity, base_version, payload, "
             "schema_version, store_clock, digest, outcome, reason, received_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -134,6 +135,6 @@ def push(db: Database, store_id: str, events: list[Event], now: datetime) -> Pus
         acked = new[-1].event.seq if new else last_seq
         if new:
             tx.run("UPDATE stores SET last_seq = ? WHERE store_id = ?", (acked, store_id))
-        return PushResponse(acked_through=acked, epoch=epoch, results=results)
+        return PushResponse.model_validate({"acked_through": acked, "epoch": epoch, "results": results})
 
     return db.run_tx(work)

@@ -129,6 +129,25 @@ def test_handover_then_check_says_picked_up(demo_dir, codes):
     assert json.loads(proc.stdout)["error"] == "verdict.picked_up"
 
 
+def test_two_handover_commands_at_once_exactly_one_wins(demo_dir, codes):
+    """Two terminals run `pickup handover` on the same code at the same time."""
+    ready = [x for x in codes["codes"] if x["scenario"] == "ready" and x["status"] == "ready"]
+    for c in ready[3:5]:
+        base = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "edge.cli"]
+        procs = [subprocess.Popen([*base, "pickup", "handover", c["code"], "--clerk", clerk,
+                                   "--json", "--data-dir", str(demo_dir), "--lang", "en"],
+                                  stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                 for clerk in ("c01", "c03")]
+        outs = [(p.wait(timeout=120), json.loads(p.stdout.read())) for p in procs]
+        for p in procs:
+            p.stdout.close()
+        assert sorted(code for code, _ in outs) == [0, 1], outs
+        loser = next(out for code, out in outs if code == 1)
+        assert loser["error"] == "verdict.picked_up"
+        # the loser hears what happened, not the stale "ready" it saw before the race
+        assert loser["message"].startswith("Already picked up"), loser
+
+
 def test_handover_partial_and_overdue_override_from_the_command_line(demo_dir, codes):
     ready = [x for x in codes["codes"] if x["scenario"] == "ready" and x["status"] == "ready"][2]
     proc = run("pickup", "handover", ready["code"], "--clerk", "c01", "--not-taken", "1:1:refused",

@@ -6,6 +6,7 @@ raise DomainError and change nothing; after every step the invariants below must
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import shutil
 import tempfile
@@ -20,21 +21,13 @@ from edge.domain import orders, pickup
 from edge.domain.errors import DomainError
 from edge.domain.orders import HANDED_OVER, STATUSES, TERMINAL, TRANSITIONS, ZONES
 from edge.domain.pickup import NotTaken, Override
-from edge.store import Store
-from tests.support.edge_store import (NOW, SKUS, assert_outbox_gapless, assert_reserved_consistent,
-                                      build_store, dump, order_data, received_status, status_trail)
+from tests.support.edge_store import (NOW, SKUS, StoreTemplates, assert_outbox_gapless,
+                                      assert_reserved_consistent, build_store, dump, order_data,
+                                      received_status, status_trail)
 
-_TEMPLATE: Path | None = None
-
-
-def _template() -> Path:
-    """One stocked store built once; each example starts from a copy (scrypt is slow on purpose)."""
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        path = Path(tempfile.mkdtemp(prefix="store-edge-sm-")) / "template"
-        build_store(path).close()
-        _TEMPLATE = path
-    return _TEMPLATE
+# one stocked store built on first use; each example starts from a copy
+_TEMPLATES = StoreTemplates(Path(tempfile.mkdtemp(prefix="store-edge-sm-")))
+atexit.register(shutil.rmtree, _TEMPLATES.root, True)
 
 
 order_index = st.integers(min_value=0, max_value=10_000)
@@ -46,8 +39,7 @@ class OrderMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="store-edge-sm-"))
-        shutil.copytree(_template(), self.dir / "store")
-        self.store = Store.open(self.dir / "store")
+        self.store = _TEMPLATES.copy("store", build_store, self.dir / "store")
         self.clock = NOW
         self.order_nos: list[str] = []
         self.numbers = itertools.count(1)
@@ -180,6 +172,26 @@ class OrderMachine(RuleBasedStateMachine):
     def reallocate(self, i):
         self._tick()
         self._attempt(orders.reallocate, self.store.db, self._pick(i), "S002", now=self.clock)
+
+    @rule()
+    def act_on_an_unknown_order(self):
+        before = dump(self.store)
+        db, now = self.store.db, self.clock
+        for action in (lambda: orders.start_preparing(db, "NOPE", actor="c01", now=now),
+                       lambda: orders.pack_bag(db, "NOPE", "ambient", "A-1", actor="c01", now=now),
+                       lambda: orders.cancel_order(db, "NOPE", "x", actor="hq", now=now),
+                       lambda: orders.extend_window(db, "NOPE", now + timedelta(hours=1),
+                                                    actor="m01", now=now),
+                       lambda: orders.return_to_stock(db, "NOPE", actor="m01", now=now),
+                       lambda: orders.reallocate(db, "NOPE", "S002", now=now),
+                       lambda: pickup.hand_over(self.store, "NOPE", "c01", now=now)):
+            try:
+                action()
+            except DomainError as exc:
+                assert exc.code == "order.unknown"
+            else:
+                raise AssertionError("an action on an unknown order was accepted")
+        assert dump(self.store) == before
 
     # --- invariants ------------------------------------------------------------------------------
     @invariant()

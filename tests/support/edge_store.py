@@ -8,6 +8,7 @@ with its own SQLite connection, as a second terminal or a crashing one would be.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -62,6 +63,24 @@ def build_store(data_dir: Path, now: datetime = NOW) -> Store:
     for sku in SKUS:
         stock.grant_allotment(db, sku=sku, qty=ALLOTMENT, actor="m01", now=now - timedelta(days=2))
     return store
+
+
+class StoreTemplates:
+    """Stores built once (PIN hashing is slow on purpose, seeding takes a while) and handed
+    out as fresh copies: each copy is a closed store directory copied file by file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.built: dict[str, Path] = {}
+
+    def copy(self, name: str, build, dest: Path) -> Store:
+        """A fresh open copy of the store ``build(path)`` makes (built on first use)."""
+        if name not in self.built:
+            path = self.root / name
+            build(path).close()
+            self.built[name] = path
+        shutil.copytree(self.built[name], dest)
+        return Store.open(dest)
 
 
 def order_data(order_no: str, *, code: str | None = None, store_id: str = STORE_ID,

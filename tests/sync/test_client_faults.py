@@ -101,3 +101,10 @@ def test_hq_too_slow_is_offline_and_changes_nothing(edge, bad_hq):
     assert not report.ok and not report.online and report.problem_params == {"reason": "timeout"}
     assert table_dump(edge, *STATE_TABLES) == before
     client.close()
+
+
+def test_a_mistyped_hq_address_says_so(edge):
+    client = SyncClient(edge, "hq.example.com:8765", "st_token")
+    report = client.sync_once()
+    assert not report.ok and report.problem == "sync.bad_url"
+    client.close()

@@ -71,3 +71,40 @@ def test_lossy_network_loses_and_duplicates_nothing(hq, edge, channel):
         a = service.allotment(hq.db, "S001", sku)
         assert a["granted"] - a["locked"] - a["sold"] == levels.allotment, sku
     assert orders.get_order(edge.db, placed[0]["order_no"]) is not None
+
+
+def test_two_clients_of_one_store_at_once_change_nothing_twice(hq, edge, channel):
+    """The UI's worker and ``store-edge sync`` may run together: each fact still lands once."""
+    import threading
+
+    from edge.store import Store
+
+    token = hq.add_store()
+    assert SyncClient(edge, hq.url, token).sync_once().ok
+    stop = threading.Event()
+
+    def other_terminal() -> None:
+        client = SyncClient(lambda: Store.open(edge.data_dir), hq.url, token)
+        while not stop.is_set():
+            client.sync_once()
+        client.close()
+
+    thread = threading.Thread(target=other_terminal)
+    thread.start()
+    mine = SyncClient(edge, hq.url, token)
+    try:
+        rng = random.Random(2)
+        for _ in range(10):
+            channel.place([(rng.choice(PRODUCTS)[0], 1)])
+            mine.sync_once()
+            _counter_work(edge, rng)
+    finally:
+        stop.set()
+        thread.join()
+    _sync_until_quiet(mine)
+    with hq.db.tx(snapshot=True) as tx:
+        hq_events = tx.all("SELECT seq, event_id FROM events WHERE store_id = 'S001' ORDER BY seq")
+        hq_orders = dict(tx.all("SELECT order_no, status FROM orders WHERE store_id = 'S001'"))
+    assert hq_events == edge.db.execute("SELECT seq, event_id FROM outbox ORDER BY seq").fetchall()
+    assert dict(edge.db.execute("SELECT order_no, status FROM orders").fetchall()) == hq_orders
+    assert edge.db.execute("SELECT COUNT(*) FROM audit WHERE action = 'order.received'").fetchone()[0] == 10

@@ -21,15 +21,25 @@ from sync.worker import SyncStatus, backoff_delay, start_sync_worker
 
 
 class FakeApp:
-    """What the worker needs of the Textual app: ``update_sync_status`` via ``call_from_thread``."""
+    """What the worker needs of the Textual app: ``update_sync_status`` and a timer (here a
+    thread standing in for the app's event loop)."""
 
     lang = "en"
 
     def __init__(self) -> None:
         self.sync_status = UISyncStatus()
+        self.timers: list = []
 
-    def call_from_thread(self, fn, *args, **kwargs):
-        return fn(*args, **kwargs)
+    def set_interval(self, seconds: float, callback) -> None:
+        import threading
+
+        def tick() -> None:
+            while not self.stopped.wait(seconds):
+                callback()
+
+        self.stopped = threading.Event()
+        self.timers.append(threading.Thread(target=tick, daemon=True))
+        self.timers[-1].start()
 
     def update_sync_status(self, **changes) -> None:
         self.sync_status = replace(self.sync_status, **changes)
@@ -58,6 +68,7 @@ def test_worker_reports_status_and_drains_backlog_after_hq_returns(hq, edge, cha
         assert service.get_order(hq.db, view["order_no"])["status"] == "picked_up"
     finally:
         worker.stop()
+        app.stopped.set()
     assert not worker.is_alive()
 
 
@@ -91,6 +102,9 @@ def test_sync_command_once(hq, edge, channel, capsys):
     assert main(argv) == 1
     assert "HQ unreachable" in capsys.readouterr().out
     assert main(["sync", "--once", "--data-dir", str(edge.data_dir)]) == 2  # no HQ configured
+    capsys.readouterr()
+    assert main(["sync", "--status", "--data-dir", str(edge.data_dir), "--lang", "en"]) == 0
+    assert "events waiting" in capsys.readouterr().out
 
 
 def test_demo_seeded_through_hq_and_the_stream_arrives(tmp_path, wait_until):
@@ -114,3 +128,47 @@ def test_demo_seeded_through_hq_and_the_stream_arrives(tmp_path, wait_until):
         assert wait_until(lambda: len(streamed()) >= 2)
         client.close()
     store.close()
+
+
+def test_worker_drives_the_real_status_bar(hq, edge, channel):
+    """start_sync_worker(app, cfg) with the terminal app itself: status shown on its timer."""
+    import asyncio
+
+    from edge.ui.app import StoreEdgeApp
+
+    cfg = Config(data_dir=edge.data_dir, hq_url=hq.url, hq_token=hq.add_store(), sync_interval_s=0.05)
+
+    async def body() -> None:
+        app = StoreEdgeApp(edge.data_dir, lang="en", clerk_id="c01")
+        async with app.run_test(size=(100, 30)) as pilot:
+            worker = start_sync_worker(app, cfg)
+            try:
+                for _ in range(1500):  # a generous deadline, not a timing assertion
+                    if app.sync_status.online and app.sync_status.pending == 0:
+                        break
+                    await pilot.pause(0.02)
+                assert app.sync_status.online and app.sync_status.pending == 0
+                assert app.sync_status.last_ok is not None
+            finally:
+                worker.stop()
+
+    asyncio.run(body())
+
+
+def test_a_hand_over_is_sent_without_waiting_for_the_interval(hq, edge, channel, wait_until):
+    seen: list[SyncStatus] = []
+    cfg = Config(data_dir=edge.data_dir, hq_url=hq.url, hq_token=hq.add_store(),
+                 sync_interval_s=3600)  # an hour: only the new event can trigger the sync
+    client = SyncClient(edge, hq.url, cfg.hq_token)
+    assert client.sync_once().ok
+    view = channel.place([("B001", 1)])
+    assert client.sync_once().ok
+    client.close()
+    worker = start_sync_worker(seen.append, cfg, lang="en")
+    try:
+        assert wait_until(lambda: len(seen) >= 1)
+        pack_all(edge, view["order_no"])
+        pickup.hand_over(edge, view["order_no"], "c01")
+        assert wait_until(lambda: service.get_order(hq.db, view["order_no"])["status"] == "picked_up")
+    finally:
+        worker.stop()

@@ -7,7 +7,7 @@ phone matches, a finished hand-over, an error) and re-renders it when the langua
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -62,7 +62,6 @@ class CardState:
     verdict: Verdict | None = None
     order: Order | None = None
     message: tuple[str, dict] | None = None  # an i18n key and its params
-    extra: dict = field(default_factory=dict)
 
 
 class OrderCard(Vertical):
@@ -105,24 +104,19 @@ class OrderCard(Vertical):
         order = s.order or (s.verdict.order if s.verdict else None)
         help_.display = s.mode == "empty"
         matches.display = bool(s.verdict and s.verdict.kind == "matches" and s.mode == "verdict")
-        if s.mode == "empty":
-            banner.update(t("ui.counter.empty_title", lang))
-            banner.set_classes("-empty")
-            help_.update(t("ui.counter.empty_help", lang))
-        elif s.mode == "checking":
-            banner.update(t("ui.counter.checking", lang))
-            banner.set_classes("-checking")
-        elif s.mode == "verdict" and s.verdict is not None:
-            banner.update(verdict_text(s.verdict, lang), layout=False)
-            banner.set_classes(f"-{tone(s.verdict.kind)}")
-        elif s.mode == "done":
-            key, params = s.message or ("ui.counter.handed_over", {})
-            banner.update(t(key, lang, **_translated(params, lang)))
-            banner.set_classes("-done")
-        elif s.mode == "error":
+        text: str | Text
+        if s.mode == "verdict" and s.verdict is not None:
+            text, tone_class = verdict_text(s.verdict, lang), f"-{tone(s.verdict.kind)}"
+        elif s.mode in ("done", "error"):
             key, params = s.message or ("ui.counter.error", {"message": ""})
-            banner.update(t(key, lang, **_translated(params, lang)))
-            banner.set_classes("-stop")
+            text, tone_class = t(key, lang, **params), "-done" if s.mode == "done" else "-stop"
+        elif s.mode == "checking":
+            text, tone_class = t("ui.counter.checking", lang), "-checking"
+        else:
+            text, tone_class = t("ui.counter.empty_title", lang), "-empty"
+            help_.update(t("ui.counter.empty_help", lang))
+        banner.update(text, layout=False)  # fixed height (app.tcss): a repaint, no relayout
+        banner.set_classes(tone_class)
         self._draw_order(order if s.mode != "empty" else None)
         if matches.display and s.verdict is not None:
             self._draw_matches(s.verdict.matches)
@@ -175,11 +169,6 @@ def verdict_text(verdict: Verdict, lang: str) -> Text:
     if hint:
         text.append("\n" + t(hint, lang), style="not bold")
     return text
-
-
-def _translated(params: dict, lang: str) -> dict:
-    """Params that are themselves (key, params) pairs get translated too."""
-    return {k: (t(v[0], lang, **v[1]) if isinstance(v, tuple) else v) for k, v in params.items()}
 
 
 def order_head(order: Order, lang: str) -> Text:

@@ -261,3 +261,19 @@ def test_two_scans_back_to_back_keep_the_second_code_whole(data_dir, codes, run)
             assert counter(pilot).verdict.order.order_no == second["order_no"]
 
     run(body())
+
+
+def test_pressing_hand_over_twice_hands_over_once(data_dir, codes, run):
+    ready = codes["ready"][5]
+
+    async def body():
+        async with make_app(data_dir).run_test(size=(80, 24)) as pilot:
+            assert (await scan(pilot, ready["code"])).kind == "ok"
+            await pilot.press("f5", "f5")
+            await settle(pilot)
+            assert banner(pilot).startswith("✔")
+
+    run(body())
+    order, _audits, events, _ = _db_state(data_dir, ready["order_no"])
+    assert order.status == "picked_up"
+    assert [typ for typ, _p in events].count("order.handed_over") == 1
