@@ -2,7 +2,9 @@
 
 HQ runs as a real uvicorn subprocess (``hq serve``); stores push pre-encoded batches of
 ``--batch`` events over HTTP, one thread per store. The baseline inserts the very same event
-rows with executemany into a bare SQLite table (WAL, same batch size) in the same run.
+rows with executemany into a bare SQLite table (WAL, synchronous=FULL like HQ, same batch
+size) in the same run. Besides wall-clock rates it prints the HQ server's own CPU time, a
+figure other load on the machine cannot halve.
 
     .venv/bin/python -m bench.bench_hq_ingest [--events 100000] [--batch 500] [--stores 2]
 """
@@ -125,7 +127,7 @@ def run_hq_push(data_dir: Path, stores: int, per_store: int, batch: int) -> tupl
 def run_raw_insert(path: Path, stores: int, per_store: int, batch: int) -> tuple[float, float]:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA synchronous=FULL")  # the same durability as the HQ
     conn.execute("CREATE TABLE events (store_id TEXT, seq INTEGER, event_id TEXT, type TEXT, entity TEXT, "
                  "base_version INTEGER, payload TEXT, schema_version INTEGER, store_clock TEXT, "
                  "PRIMARY KEY (store_id, seq))")

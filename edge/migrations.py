@@ -60,9 +60,12 @@ _V1_COUNTER = """
         verify_ms INTEGER,
         cancel_reason TEXT
     );
-    CREATE UNIQUE INDEX orders_code_hash ON orders(code_hash) WHERE code_hash IS NOT NULL;
+    -- not unique: HQ keeps codes unique among a store's open orders, but may reuse the code
+    -- of an order closed long ago; the lookup prefers open orders
+    CREATE INDEX orders_code_hash ON orders(code_hash) WHERE code_hash IS NOT NULL;
     CREATE INDEX orders_phone ON orders(phone_last4);
     CREATE INDEX orders_status_window ON orders(status, window_start);
+    CREATE INDEX orders_status_window_end ON orders(status, window_end);
     CREATE INDEX orders_picked_up_at ON orders(picked_up_at) WHERE picked_up_at IS NOT NULL;
 
     CREATE TABLE order_lines (

@@ -43,8 +43,10 @@ def verdict_message(verdict: Verdict, lang: str) -> str:
         p["reason"] = f"（{p['reason']}）" if p.get("reason") else ""
     elif kind == "not_ready" and verdict.order is not None:
         missing = [line for line in verdict.order.lines if line.line_no in p.get("missing", [])]
-        p["missing_text"] = "、".join(
-            f"{line_name(line, lang)} ×{line.qty}（{t('zone.' + line.zone, lang)}）" for line in missing
+        item = "{name} ×{qty}（{zone}）" if lang == "zh-CN" else "{name} ×{qty} ({zone})"
+        p["missing_text"] = ("、" if lang == "zh-CN" else ", ").join(
+            item.format(name=line_name(line, lang), qty=line.qty, zone=t("zone." + line.zone, lang))
+            for line in missing
         ) or t(f"status.{verdict.order.status}", lang)
     elif kind == "before_window":
         p["start"] = local_time(p["start"])

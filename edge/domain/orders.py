@@ -113,7 +113,11 @@ def get_order(db: Database, order_no: str) -> Order | None:
 
 
 def find_by_code_hash(db: Database, digest: bytes) -> Order | None:
-    row = db.execute(f"SELECT {_ORDER_COLS} FROM orders WHERE code_hash = ?", [digest]).fetchone()
+    """The order with this code: an open one if any, else the most recent closed one."""
+    row = db.execute(
+        f"SELECT {_ORDER_COLS} FROM orders WHERE code_hash = ? ORDER BY status IN"
+        " ('picked_up','partially_picked_up','cancelled','returned'), created_at DESC LIMIT 1",
+        [digest]).fetchone()
     return _order_from_row(db, row) if row else None
 
 

@@ -197,3 +197,21 @@ def test_cold_chain_events_match_the_sync_protocol(fridges):
         parse_payload(event["type"], event["payload"], EVENT_PAYLOADS)
     raised = [e["payload"] for e in events if e["type"] == "alarm.raised"]
     assert len({p["alarm_id"] for p in raised}) == 3 and all(len(p["alarm_id"]) == 32 for p in raised)
+
+
+def test_modbus_probes_from_config_feed_the_store(store, wait_for):
+    from devices.config import parse_devices_config
+    from devices.sim.modbus_slave import SimModbusSlave
+
+    with SimModbusSlave({1: 3.5, 2: -19.0}) as slave:
+        cfg = parse_devices_config({"probes": [{
+            "url": slave.port, "protocol": "modbus", "poll_s": 0.05,
+            "probes": [{"probe_id": "F1", "fridge": "奶柜", "zone": "chilled", "slave": 1},
+                       {"probe_id": "Z1", "fridge": "冷冻柜", "zone": "frozen", "slave": 2}]}]})
+        service = ProbeService(store.data_dir, cfg.probes, evaluate_s=3600).start()
+        try:
+            wait_for(lambda: {s.fridge.probe_id: s.last_c for s in temperatures.fridge_states(store.db)}
+                     == {"F1": 3.5, "Z1": -19.0})
+        finally:
+            service.stop()
+    assert {(f.probe_id, f.max_c) for f in temperatures.list_fridges(store.db)} == {("F1", 4.0), ("Z1", -18.0)}
