@@ -1,7 +1,8 @@
 """``store-edge devices …``: decode image files, check the configured devices.
 
-The app's CLI wires this in with ``devices.cli.add_subparsers(subparsers)``; it can also run
-alone: ``python -m devices.cli devices check --config store.toml``.
+The app's CLI wires this in with ``devices.cli.add_subparsers(subparsers, parents=[common])``
+(common: the app's ``--data-dir/--config/--lang``); it can also run alone:
+``python -m devices.cli devices check --config store.toml``.
 """
 from __future__ import annotations
 
@@ -16,23 +17,33 @@ from devices.messages import msg, norm_lang
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
-def add_subparsers(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``devices`` command (with ``decode`` and ``check``) to an argparse subparsers object."""
-    p = subparsers.add_parser("devices", help="scanners, printers, probes: decode images, check devices")
-    # SUPPRESS: do not overwrite a --lang given to the parent parser
-    p.add_argument("--lang", default=argparse.SUPPRESS, help="zh-CN or en")
+def add_subparsers(subparsers: Any, parents: list[argparse.ArgumentParser] | None = None
+                   ) -> argparse.ArgumentParser:
+    """Add the ``devices`` command (with ``decode`` and ``check``) to an argparse subparsers object.
+
+    ``parents`` are the host CLI's common options; without them (standalone) this adds its
+    own ``--lang`` and ``--config``.
+    """
+    parents = parents or []
+    p = subparsers.add_parser("devices", parents=parents,
+                              help="scanners, printers, probes: decode images, check devices")
+    if not parents:
+        # SUPPRESS: do not overwrite a --lang given to the parent parser
+        p.add_argument("--lang", default=argparse.SUPPRESS, help="zh-CN or en")
     sub = p.add_subparsers(dest="devices_command", metavar="{decode,check}")
     sub.required = True
-    d = sub.add_parser("decode", help="print the codes the decoder reads in image files")
+    d = sub.add_parser("decode", parents=parents, help="print the codes the decoder reads in image files")
     d.add_argument("images", nargs="+", metavar="IMAGE")
     d.add_argument("--json", action="store_true", help="machine-readable output")
     d.add_argument("--decoder", choices=("auto", "pyzbar", "zxing"), default="auto")
-    c = sub.add_parser("check", help="list configured devices, whether each answers, what to do if not")
+    c = sub.add_parser("check", parents=parents,
+                       help="list configured devices, whether each answers, what to do if not")
     c.add_argument("--json", action="store_true")
-    c.add_argument("--config", metavar="PATH", help="TOML/JSON file with a [devices] table "
-                   "(default: $STORE_EDGE_CONFIG)")
+    if not parents:
+        c.add_argument("--config", metavar="PATH", help="TOML/JSON file with a [devices] table "
+                       "(default: $STORE_EDGE_CONFIG)")
     c.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for probe readings")
-    p.set_defaults(func=run)
+    p.set_defaults(handler=run)
     return p
 
 
@@ -86,7 +97,10 @@ def _check(args: argparse.Namespace, lang: str) -> int:
     from devices.check import check_config, check_decoders, discover
     from devices.config import DeviceConfigError, load_devices_config
 
-    path = args.config or os.environ.get("STORE_EDGE_CONFIG")
+    # the host CLI resolves the store's config file (args.cfg.path) from --data-dir
+    host_cfg = getattr(getattr(args, "cfg", None), "path", None)
+    path = getattr(args, "config", None) or os.environ.get("STORE_EDGE_CONFIG") or host_cfg
+    path = str(path) if path else None
     results = []
     note = ""
     if path:
@@ -122,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", default=None)
     add_subparsers(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return args.func(args)
+    return args.handler(args)
 
 
 if __name__ == "__main__":

@@ -71,14 +71,8 @@ def _add_plugin(sub, module: str, common: argparse.ArgumentParser) -> None:
         if exc.name and module.startswith(exc.name):
             return
         raise
-    import inspect
-
-    # the contract is add_subparsers(sub, parents=[common]); a plugin written to the older
-    # one-argument form must not take the whole command (and the counter) down with it
-    if "parents" in inspect.signature(mod.add_subparsers).parameters:
-        mod.add_subparsers(sub, parents=[common])
-    else:
-        mod.add_subparsers(sub)
+    # contract: add_subparsers(sub, parents=[common]) and set_defaults(handler=run)
+    mod.add_subparsers(sub, parents=[common])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     args.lang = args.lang or cfg.language
     args.cfg = cfg
-    handler = getattr(args, "handler", None) or getattr(args, "func", None)
+    handler = getattr(args, "handler", None)
     if handler is not None:
         return handler(args)
     try:

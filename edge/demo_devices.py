@@ -79,22 +79,25 @@ def write_demo_devices(data_dir: str | Path, qr_codes: list[str]) -> None:
 
 
 class _DoorLeftOpen(BackgroundWorker):
-    """Every few minutes the drifting fridge warms past its limit for a while, then recovers."""
+    """A minute after start, then every ten minutes, the drifting fridge's door is left open:
+    it warms past its limit for longer than its grace (an alarm to acknowledge), then recovers."""
 
     thread_name = "demo-door"
 
-    def __init__(self, sim: SimProbe, probe_id: str, setpoint: float, period_s: float = 240.0,
-                 open_s: float = 120.0) -> None:
+    def __init__(self, sim: SimProbe, probe_id: str, setpoint: float, first_s: float = 60.0,
+                 period_s: float = 600.0, open_s: float = 150.0) -> None:
         super().__init__()
         self.sim, self.probe_id, self.setpoint = sim, probe_id, setpoint
-        self.period_s, self.open_s = period_s, open_s
+        self.first_s, self.period_s, self.open_s = first_s, period_s, open_s
 
     def run(self) -> None:
-        while not self._stop.wait(self.period_s - self.open_s):
+        wait = self.first_s
+        while not self._stop.wait(wait):
             self.sim.drift_to(self.probe_id, 7.5, per_reading=0.6)
             if self._stop.wait(self.open_s):
                 return
             self.sim.drift_to(self.probe_id, self.setpoint, per_reading=0.6)
+            wait = self.period_s - self.open_s
 
 
 class DemoSimulators:

@@ -22,14 +22,8 @@ from pathlib import Path
 
 import pytest
 
-# `python -m pytest` puts the repo root on sys.path; a bare `pytest` does not, and then
-# `tests.support` (shared by tests and benchmarks) would not import.
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from edge.db import write_tx  # noqa: E402
-from edge.domain import orders  # noqa: E402
+from edge.db import write_tx
+from edge.domain import orders
 from edge.store import Store  # noqa: E402
 from tests.support.edge_store import (NOW, StoreTemplates, build_store, make_ready,  # noqa: E402
                                       order_data)

@@ -166,7 +166,8 @@ def hand_over(store: Store, order_no: str, clerk_id: str, *, scanned_at: datetim
                        [item.qty, item.reason, order_no, item.line_no])
         _move_stock(db, order, left, clerk_id, now)
         override_info = None
-        if manager is not None and override is not None:
+        # an override is recorded only where it was needed: no misleading audit on an ok order
+        if manager is not None and override is not None and verdict.needs_override:
             override_info = {"manager_id": manager.clerk_id, "reason": override.reason.strip(),
                              "verdict": verdict.kind}
             audit.record(db, actor=manager.clerk_id, action="override.hand_over",

@@ -79,7 +79,7 @@ def test_add_subparsers_into_an_existing_cli_honours_parent_lang(capsys):
     cli.add_subparsers(sub)
     args = parser.parse_args(["--lang", "en", "devices", "check"])
     assert args.lang == "en" and args.devices_command == "check"
-    assert args.func is cli.run
+    assert args.handler is cli.run
     assert cli.run(args) in (0, 1)
     assert "Device check" in capsys.readouterr().out
     args = parser.parse_args(["devices", "--lang", "en", "decode", "a.png", "--decoder", "zxing"])
