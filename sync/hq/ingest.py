@@ -51,7 +51,7 @@ def _dedupe_batch(events: list[Event]) -> tuple[list[_Prepared], list[EventResul
     return [by_seq[s] for s in sorted(by_seq)], clashes
 
 
-def _first_gap(new: list[_Prepared], last_seq: int) -> bool:
+def _has_gap(new: list[_Prepared], last_seq: int) -> bool:
     return any(item.event.seq != last_seq + 1 + i for i, item in enumerate(new))
 
 
@@ -129,7 +129,7 @@ def push(db: Database, store_id: str, events: list[Event], now: datetime) -> Pus
         epoch = get_epoch(tx)
         old = [item for item in batch if item.event.seq <= last_seq]
         new = [item for item in batch if item.event.seq > last_seq]
-        if _first_gap(new, last_seq):
+        if _has_gap(new, last_seq):
             return SeqGap(expected_seq=last_seq + 1, epoch=epoch)
         results = _replayed(tx, store_id, old) + _apply_new(tx, store_id, new, now) + clashes
         acked = new[-1].event.seq if new else last_seq
