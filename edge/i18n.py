@@ -87,6 +87,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "stock.bad_qty": ("数量不对：{qty}", "Invalid quantity: {qty}"),
     "stock.bad_reason": ("未知调整原因：{reason}", "Unknown adjustment reason: {reason}"),
     "stock.not_enough": ("{sku} 可售库存不足：需要 {wanted}，只有 {available}", "Not enough sellable {sku}: wanted {wanted}, have {available}"),
+    "sale.empty": ("这笔销售没有商品", "The sale has no items"),
+    "sale.unknown_sku": ("没有这个商品：{sku}", "No such product: {sku}"),
     # CLI
     "cli.not_initialised": ("{path} 还不是门店数据目录。先运行：store-edge demo --seed-only --data-dir {path}", "{path} is not a store data directory yet. Run: store-edge demo --seed-only --data-dir {path}"),
     "cli.handed_over": ("已交付订单 {order_no}（{status}）", "Handed over order {order_no} ({status})"),

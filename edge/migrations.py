@@ -290,4 +290,26 @@ _V3_DEVICES = """
     );
     """
 
-MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES]
+# 4: counter sales (with the pickup order they were sold alongside, for the add-on rate)
+_V4_SALES = """
+    CREATE TABLE sales (
+        sale_id TEXT PRIMARY KEY,
+        clerk_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        total_cents INTEGER NOT NULL,
+        with_pickup_order_no TEXT
+    );
+    CREATE INDEX sales_at ON sales(at);
+    CREATE INDEX sales_pickup ON sales(with_pickup_order_no) WHERE with_pickup_order_no IS NOT NULL;
+
+    CREATE TABLE sale_lines (
+        sale_id TEXT NOT NULL REFERENCES sales(sale_id),
+        line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        unit_price_cents INTEGER NOT NULL,
+        PRIMARY KEY (sale_id, line_no)
+    );
+    """
+
+MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES]
