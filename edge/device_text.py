@@ -11,6 +11,8 @@ from edge.i18n import CATALOG, register
 ENTRIES: dict[str, tuple[str, str]] = {
     # receipt and label words (printed)
     "dev.receipt.title": ("取货小票", "Pickup receipt"),
+    "dev.receipt.sale_title": ("销售小票", "Sales receipt"),
+    "dev.print.unknown_sale": ("没有这笔销售：{sale_id}", "No such sale: {sale_id}"),
     "dev.receipt.order_no": ("单号", "Order"),
     "dev.receipt.item": ("商品", "Item"),
     "dev.receipt.qty": ("数量", "Qty"),

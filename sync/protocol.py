@@ -94,8 +94,12 @@ Change types HQ -> store (payload models in CHANGE_PAYLOADS)
                           fulfilment: pickup|delivery, pickup_code (clear: hash it on arrival),
                           made_to_order, presale, status (HQ's view), version}. Re-sent when
                           paid. Bags: one per zone present in lines.
-``order.cancelled``       {order_no, reason, version} (customer | hq | payment_timeout ...); if
-                          the store already handed the order over, the hand-over stands.
+``order.cancelled``       {order_no, reason, version, regrant} (customer | hq | payment_timeout ...);
+                          if the store already handed the order over, the hand-over stands.
+                          ``regrant``: HQ handed the units back to the store (granted -= qty,
+                          not back into its free allotment: they may be gone offline); a store
+                          that still has them grants them again (``allotment.granted``), and
+                          only then does HQ sell them online again.
 ``order.window_extended`` {order_no, window_end, version}
 ``catalog.item``          {sku, name_zh, name_en, zone, price_cents, barcode?, shelf_life_days?,
                           version}
@@ -220,6 +224,7 @@ class OrderCancelled(_Payload):
     order_no: str
     reason: str  # customer | hq | payment_timeout | ...
     version: int
+    regrant: bool = False  # units went back to the store: grant them again if still there
 
 
 class OrderWindowExtended(_Payload):

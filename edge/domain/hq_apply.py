@@ -62,7 +62,8 @@ def _order_allocated(store: Store, m: p.OrderAllocated, now: datetime) -> str:
 
 
 def _order_cancelled(store: Store, m: p.OrderCancelled, now: datetime) -> str:
-    return hq_orders.cancel_from_hq(store, m.order_no, m.reason, m.version, now=now)
+    return hq_orders.cancel_from_hq(store, m.order_no, m.reason, m.version, regrant=m.regrant,
+                                    now=now)
 
 
 def _window_extended(store: Store, m: p.OrderWindowExtended, now: datetime) -> str:

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from edge.clock import iso, parse_iso, utcnow
 from edge.db import write_tx
-from edge.domain import audit, conflicts, hq_rules, orders, stock
+from edge.domain import audit, conflicts, hq_rules, orders, outbox, stock
 from edge.store import Store
 
 APPLIED, UNCHANGED, CONFLICT, UNKNOWN = "applied", "unchanged", "conflict", "unknown_order"
@@ -38,14 +38,17 @@ def upsert_order(store: Store, data: dict, *, now: datetime | None = None) -> st
         if held is None:
             start = hq_rules.hq_never_sets_store_progress(data.get("status", "allocated"))
             received = {**data, "status": start, "channel": hq_rules.store_channel(data["channel"])}
-            orders.receive_order(db, store.pickup_key, received, actor="hq", now=now)
+            order = orders.receive_order(db, store.pickup_key, received, actor="hq", now=now)
             _set_hq_version(db, data["order_no"], data["version"])
+            if start == "cancelled" and not data.get("presale"):
+                _regrant(db, order, now)  # never reserved here: HQ's take-back is granted again
             return APPLIED
         if not hq_rules.newer_version_wins(data["version"], held):
             return UNCHANGED
         _update_hq_fields(db, data, now)
         if data.get("status") == "cancelled":
-            return cancel_from_hq(store, data["order_no"], "hq", data["version"], now=now)
+            return cancel_from_hq(store, data["order_no"], "hq", data["version"],
+                                  regrant=not data.get("presale"), now=now)
     return APPLIED
 
 
@@ -64,9 +67,12 @@ def _update_hq_fields(db: Database, data: dict, now: datetime) -> None:
 
 
 def cancel_from_hq(store: Store, order_no: str, reason: str, version: int, *,
-                   now: datetime | None = None) -> str:
+                   regrant: bool = False, now: datetime | None = None) -> str:
     """``order.cancelled``: cancel and give the units back to HQ's allotment, unless the
-    order was handed over already (then the hand-over stands and a conflict is noted)."""
+    order was handed over already (then the hand-over stands and a conflict is noted).
+    ``regrant``: HQ took the units out of its allotment with the order; grant them again
+    (an ``allotment.granted`` event), so HQ sells them online only once the store has said
+    they are still here."""
     db, now = store.db, now or utcnow()
     with write_tx(db):
         order = orders.get_order(db, order_no)
@@ -84,16 +90,29 @@ def cancel_from_hq(store: Store, order_no: str, reason: str, version: int, *,
             return UNCHANGED
         orders.cancel_order(db, order_no, reason, actor="hq", now=now)
         _give_back(db, order, now)
+        if regrant:
+            _regrant(db, order, now)
     return APPLIED
 
 
-def _give_back(db: Database, order: orders.Order, now: datetime) -> None:
+def _sku_totals(order: orders.Order) -> dict[str, int]:
     totals: Counter[str] = Counter()
     for line in order.lines:
         totals[line.sku] += line.qty
-    for sku, qty in hq_rules.cancel_returns_to_allotment(dict(totals)).items():
+    return hq_rules.cancel_returns_to_allotment(dict(totals))
+
+
+def _give_back(db: Database, order: orders.Order, now: datetime) -> None:
+    for sku, qty in _sku_totals(order).items():
         stock._move(db, sku=sku, account="allotment", qty=qty, kind="cancel_back", actor="hq",
                     at=now, ref=order.order_no)
+
+
+def _regrant(db: Database, order: orders.Order, now: datetime) -> None:
+    """Tell HQ the cancelled order's units are still here (rule ``cancel_returns_to_allotment``)."""
+    for sku, qty in _sku_totals(order).items():
+        outbox.append(db, type="allotment.granted", entity=f"sku:{sku}", at=now,
+                      payload={"sku": sku, "qty": qty, "ref": order.order_no})
 
 
 def extend_from_hq(store: Store, order_no: str, window_end: str, version: int, *,

@@ -17,7 +17,9 @@ Each rule is a small pure function with a named test in ``tests/sync/test_client
    the larger of the store's own grants and HQ's ``granted`` (HQ may not have seen a grant
    yet; a short revoke leaves HQ holding more) minus what HQ locked or sold.
 7. ``cancel_returns_to_allotment`` -- an HQ cancellation gives the order's units back to
-   HQ's allotment (as HQ does), so the counter never sells units HQ will sell again.
+   HQ's allotment, so the counter never sells units HQ will sell again. HQ took them out of
+   ``granted`` with the order (they might have been handed over offline): the store grants
+   them again in the same transaction, and only then can HQ sell them online again.
 8. ``store_channel`` -- HQ's channel kinds (live_stream, mini_program, ...) map onto the
    store's three (live, mini, counter).
 """

@@ -17,6 +17,7 @@ import edge.device_text  # noqa: F401  (registers dev.* strings)
 from devices.printers.documents import BagLabel, BagLabelCaptions, Receipt, ReceiptCaptions, ReceiptLine
 from edge.clock import parse_iso
 from edge.domain import clerks
+from edge.domain.errors import DomainError
 from edge.domain.orders import Order
 from edge.i18n import DEFAULT_LANGUAGE, t
 
@@ -107,6 +108,29 @@ def receipt_for_order(db: Database, order: Order, settings: PrintSettings) -> di
         qr_payload=settings.receipt_url.format(store_id=order.store_id, order_no=order.order_no),
         title=t("dev.receipt.title", lang),
         footer=" ".join([*notes, t("dev.receipt.footer", lang)]),
+        captions=_receipt_captions(lang))
+    return asdict(receipt)
+
+
+def receipt_for_sale(db: Database, store_id: str, sale_id: str, settings: PrintSettings) -> dict:
+    """The receipt of a counter sale: its lines, total, clerk and time, a QR for the e-receipt."""
+    lang = settings.lang
+    sale = db.execute("SELECT clerk_id, at, total_cents, with_pickup_order_no FROM sales"
+                      " WHERE sale_id = ?", [sale_id]).fetchone()
+    if sale is None:
+        raise DomainError("dev.print.unknown_sale", sale_id=sale_id)
+    lines = [ReceiptLine(zh if lang == "zh-CN" else en, qty, price, qty * price)
+             for zh, en, qty, price in db.execute(
+                 "SELECT p.name_zh, p.name_en, l.qty, l.unit_price_cents FROM sale_lines l"
+                 " JOIN products p ON p.sku = l.sku WHERE l.sale_id = ? ORDER BY l.line_no",
+                 [sale_id])]
+    clerk = clerks.get_clerk(db, sale[0])
+    receipt = Receipt(
+        store_name=_store_name(db, store_id, settings), store_address=settings.store_address,
+        order_no=sale_id[:8].upper(), lines=lines, total_cents=sale[2],
+        clerk=clerk.name if clerk else sale[0], time=_local(sale[1]),
+        qr_payload=settings.receipt_url.format(store_id=store_id, order_no=sale_id),
+        title=t("dev.receipt.sale_title", lang), footer=t("dev.receipt.footer", lang),
         captions=_receipt_captions(lang))
     return asdict(receipt)
 

@@ -27,10 +27,12 @@ from sqlite_utils import Database
 import edge.device_text  # noqa: F401  (registers dev.* strings)
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import audit, clerks, orders, pickup
+from edge.domain import audit, clerks, orders, pickup, sales
 from edge.domain.errors import DomainError
 from edge.domain.orders import Order
-from edge.domain.print_docs import PrintSettings, labels_for_order, receipt_for_order
+from edge.domain.print_docs import (
+    PrintSettings, labels_for_order, receipt_for_order, receipt_for_sale,
+)
 from edge.store import Store
 
 KINDS = ("receipt", "bag_label")
@@ -115,6 +117,29 @@ def queue_receipt(store: Store, order_no: str, *, actor: str, settings: PrintSet
         payload = receipt_for_order(store.db, order, settings)
         return _insert(store.db, kind="receipt", ref=order_no, printer="receipt",
                        payload=payload, actor=actor, at=now)
+
+
+def queue_sale_receipt(store: Store, sale_id: str, *, actor: str,
+                       settings: PrintSettings | None = None, now: datetime | None = None) -> int:
+    """Queue the receipt of a counter sale; joins the caller's transaction if any."""
+    now = now or utcnow()
+    with write_tx(store.db):
+        payload = receipt_for_sale(store.db, store.store_id, sale_id, settings or PrintSettings())
+        return _insert(store.db, kind="receipt", ref=sale_id, printer="receipt", payload=payload,
+                       actor=actor, at=now)
+
+
+def sell_and_print(store: Store, lines: list[sales.SaleLine], clerk_id: str, *,
+                   print_receipt: bool = True, settings: PrintSettings | None = None,
+                   with_pickup_order_no: str | None = None,
+                   now: datetime | None = None) -> tuple[sales.Sale, int | None]:
+    """A counter sale and its receipt job in ONE transaction: both or neither."""
+    now = now or utcnow()
+    with write_tx(store.db):
+        sale = sales.sell(store, lines, clerk_id, with_pickup_order_no=with_pickup_order_no, now=now)
+        job_id = (queue_sale_receipt(store, sale.sale_id, actor=clerk_id, settings=settings, now=now)
+                  if print_receipt else None)
+    return sale, job_id
 
 
 def queue_bag_labels(store: Store, order_no: str, *, actor: str,

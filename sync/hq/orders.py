@@ -113,10 +113,12 @@ def _deduct(tx: Tx, store_id: str, pool: str, totals: list[tuple[str, int]]) -> 
 
 
 def _give_back(tx: Tx, store_id: str, pool: str, totals: list[tuple[str, int]], paid: bool) -> None:
+    """rules.cancelled_units_back_to_store: on-hand units leave HQ's allotment with the order."""
     column = "sold" if paid else "locked"
+    back = 1 if rules.cancelled_units_back_to_store(pool) else 0
     for sku, qty in totals:
-        tx.run(f"UPDATE allotments SET {column} = {column} - ? WHERE store_id = ? AND sku = ? AND pool = ?",
-               (qty, store_id, sku, pool))
+        tx.run(f"UPDATE allotments SET {column} = {column} - ?, granted = granted - ? "
+               "WHERE store_id = ? AND sku = ? AND pool = ?", (qty, qty * back, store_id, sku, pool))
 
 
 # ---------------------------------------------------------------- placing
@@ -244,7 +246,8 @@ def cancel_in_tx(tx: Tx, order_no: str, reason: str, now: datetime) -> dict[str,
            "version = version + 1 WHERE order_no = ?",
            (reason, "refunded" if paid else o["payment_status"], order_no))
     emit(tx, o["store_id"], CH_ORDER_CANCELLED,
-         {"order_no": order_no, "reason": reason, "version": o["version"] + 1}, now)
+         {"order_no": order_no, "reason": reason, "version": o["version"] + 1,
+          "regrant": rules.cancelled_units_back_to_store(rules.allotment_pool(bool(o["presale"])))}, now)
     tasks.set_status_from_hq(tx, f"prep-{order_no}", "cancelled", now)
     notify.enqueue(tx, o["store_id"], order_no, "cancelled", _notice(tx, order_no), now)
     return order_view(tx, order_no)
@@ -339,10 +342,11 @@ def record_handover(tx: Tx, store_id: str, h: OrderHandedOver, now: datetime) ->
     pool = rules.allotment_pool(bool(o["presale"]))
     totals = _sku_totals(lines)
     if decision.conflict:
-        # the cancel gave the units back to the allotment, but they left the store: take them again
+        # the cancel gave the units back, but they left the store: they count as sold again
+        back = 1 if rules.cancelled_units_back_to_store(pool) else 0
         for sku, qty in totals:
-            tx.run("UPDATE allotments SET sold = sold + ? WHERE store_id = ? AND sku = ? AND pool = ?",
-                   (qty, store_id, sku, pool))
+            tx.run("UPDATE allotments SET sold = sold + ?, granted = granted + ? "
+                   "WHERE store_id = ? AND sku = ? AND pool = ?", (qty, qty * back, store_id, sku, pool))
         _record_conflict(tx, store_id, decision.conflict, now, order_no=h.order_no, key=h.order_no,
                          detail=f"handed over by {h.clerk_id} after HQ cancelled ({o['status']}); "
                                 "decide refund")

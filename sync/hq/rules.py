@@ -13,6 +13,8 @@
 6. ``revocable_units`` -- a store can take back only units HQ has not locked or sold.
 7. ``handover_beats_cancellation`` -- a physical hand-over stands against an HQ cancellation
    made meanwhile; HQ records a conflict for a refund decision.
+   ``cancelled_units_back_to_store`` -- so a cancellation never frees units online that the
+   store may have handed over offline: they go back to the store, which grants them again.
 8. ``device_clock_never_decides`` -- order of receipt at HQ decides, never a device clock.
 9. ``merge_task`` -- task fields: last write wins in HQ-receipt order; status only forward.
 10. ``order_status_may_advance`` -- store-reported order status only moves forward.
@@ -113,6 +115,14 @@ def handover_beats_cancellation(hq_status: str) -> HandoverDecision:
     if hq_status == "cancelled":
         return HandoverDecision(apply=True, conflict="handover_after_cancel")
     return HandoverDecision(apply=True)
+
+
+def cancelled_units_back_to_store(pool: str) -> bool:
+    """A cancelled order's on-hand units are on the store's shelf (or already handed over while
+    the store was cut off): HQ takes them out of ``granted`` with the order and sells them
+    online again only when the store grants them again. Pre-sale units are not on any shelf
+    yet: they go straight back to HQ's pre-sale pool."""
+    return pool == "on_hand"
 
 
 def device_clock_never_decides(device_at: str | None, hq_received_at: datetime) -> datetime:

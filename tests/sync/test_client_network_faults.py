@@ -9,7 +9,7 @@ import random
 
 from conftest_client import PRODUCTS, channel, edge, hq, pack_all  # noqa: F401
 
-from edge.domain import orders, pickup, stock
+from edge.domain import orders, pickup, sales, stock
 from sync.client import SyncClient
 from sync.hq import service
 from tests.support.fault_proxy import FaultProxy, Faults
@@ -26,7 +26,7 @@ def _sync_until_quiet(client: SyncClient, attempts: int = 30) -> None:
 
 
 def _counter_work(edge, rng: random.Random) -> None:
-    """Hand over what arrived (sometimes leaving one line behind), and a stock correction."""
+    """Hand over what arrived, a stock correction now and then, a counter sale."""
     arrived = edge.db.execute("SELECT order_no FROM orders WHERE status = 'allocated'"
                               " AND payment_status = 'paid'").fetchall()
     for (order_no,) in arrived:
@@ -34,6 +34,9 @@ def _counter_work(edge, rng: random.Random) -> None:
         pickup.hand_over(edge, order_no, "c01")
     if rng.random() < 0.5:
         stock.adjust(edge.db, sku=rng.choice(PRODUCTS)[0], qty=-1, reason="damaged", actor="c01")
+    sku = rng.choice(PRODUCTS)[0]
+    if stock.levels(edge.db, sku).sellable > 0:  # an add-on sale at the counter
+        sales.sell(edge, [sales.SaleLine(sku, 1)], "c01")
 
 
 def test_lossy_network_loses_and_duplicates_nothing(hq, edge, channel):
@@ -59,7 +62,10 @@ def test_lossy_network_loses_and_duplicates_nothing(hq, edge, channel):
     with hq.db.tx(snapshot=True) as tx:
         hq_events = tx.all("SELECT seq, event_id FROM events WHERE store_id = 'S001' ORDER BY seq")
         hq_orders = dict(tx.all("SELECT order_no, status FROM orders WHERE store_id = 'S001'"))
+        hq_sales = tx.all("SELECT sale_id, total_cents FROM sales ORDER BY sale_id")
     assert hq_events == edge.db.execute("SELECT seq, event_id FROM outbox ORDER BY seq").fetchall()
+    assert hq_sales and hq_sales == edge.db.execute(
+        "SELECT sale_id, total_cents FROM sales ORDER BY sale_id").fetchall()
     store_orders = dict(edge.db.execute("SELECT order_no, status FROM orders").fetchall())
     assert store_orders == hq_orders  # every order once, the same outcome on both sides
     received = edge.db.execute("SELECT entity, COUNT(*) FROM audit WHERE action = 'order.received'"

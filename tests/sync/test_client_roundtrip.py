@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from conftest_client import channel, client, edge, hq, pack_all  # noqa: F401  (fixtures)
 
 from edge.domain import orders, pickup, stock
@@ -72,3 +73,33 @@ def test_big_events_go_in_batches_under_hq_size_limit(hq, edge, client):
                           payload={"manager_id": "m01", "reason": reason, "action": "demo"})
     report = client.sync_once()
     assert report.ok and report.pending == 0 and report.rejected == 0
+
+
+@pytest.mark.xfail(strict=True, reason="known gap, reported: the store books missing goods as "
+                   "stock.moved kind 'missing' and counts without counted_base; HQ's protocol "
+                   "rejects both, so HQ's stock drifts from the store's")
+def test_missing_goods_and_counts_reach_hq_stock(hq, edge, client, channel):
+    assert client.sync_once().ok
+    view = channel.place([("B001", 1), ("D001", 2)])
+    assert client.sync_once().ok
+    pack_all(edge, view["order_no"])
+    pickup.hand_over(edge, view["order_no"], "c01",
+                     not_taken=[pickup.NotTaken(line_no=2, qty=1, reason="missing")])
+    stock.count(edge.db, sku="M001", counted=40, based_on=stock.levels(edge.db, "M001").on_hand,
+                actor="m01")
+    assert client.sync_once().ok
+    for sku in ("B001", "D001", "M001"):
+        assert service.stock_level(hq.db, "S001", sku) == stock.levels(edge.db, sku).on_hand, sku
+
+
+@pytest.mark.xfail(strict=True, reason="known gap, reported: a window the store extends travels as "
+                   "'order.window_extended', a type the protocol does not have (HQ parks it)")
+def test_a_window_extended_at_the_store_reaches_hq(hq, edge, client, channel):
+    assert client.sync_once().ok
+    view = channel.place([("B001", 1)])
+    assert client.sync_once().ok
+    later = datetime.now(timezone.utc) + timedelta(days=3)
+    orders.extend_window(edge.db, view["order_no"], later, actor="m01")
+    assert client.sync_once().ok
+    hq_end = datetime.fromisoformat(service.get_order(hq.db, view["order_no"])["window_end"])
+    assert abs(hq_end - later) < timedelta(seconds=1)

@@ -201,3 +201,21 @@ def test_print_service_thread_reports_paper_out_for_the_status_bar(store, make_o
     finally:
         service.stop()
     assert parse_escpos(paper.read_bytes()).cuts == 1
+
+
+def test_counter_sale_and_its_receipt_in_one_transaction(store, tmp_path):
+    from edge.domain import sales
+
+    sale, job_id = print_jobs.sell_and_print(
+        store, [sales.SaleLine("B001", 2), sales.SaleLine("M001", 1)], "c01", settings=SETTINGS,
+        with_pickup_order_no=None, now=NOW)
+    paper = tmp_path / "printer.bin"
+    worker = _worker(store, paper)
+    assert worker.step() is True
+    parsed = parse_escpos(paper.read_bytes())
+    assert "销售小票" in parsed.text and "法式牛角包" in parsed.text and "澳洲和牛西冷" in parsed.text
+    assert "￥30.00" in parsed.text and parsed.cuts == 1  # 3 x ￥10.00
+    assert parsed.qr == [f"https://e.store-edge.cn/r/S001/{sale.sale_id}"]
+    with pytest.raises(DomainError):  # not enough stock: neither sale nor job
+        print_jobs.sell_and_print(store, [sales.SaleLine("B001", 10_000)], "c01", now=NOW)
+    assert [j.ref for j in print_jobs.list_jobs(store.db)] == [sale.sale_id]
