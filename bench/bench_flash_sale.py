@@ -20,6 +20,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_hq_ingest import cpu_seconds  # noqa: E402
 from bench.flash import checks  # noqa: E402
 from bench.flash.channel import place_orders  # noqa: E402
 from bench.flash.plan import CATALOG, Plan  # noqa: E402
@@ -67,6 +69,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     channel_key: str = ""
     proxies: dict[str, FaultProxy] = field(default_factory=dict)
+    hq_pid: int = 0
 
     def store_dir(self, store_id: str) -> Path:
         return self.work / "stores" / store_id
@@ -93,6 +96,7 @@ def setup_hq(w: World) -> None:
     proc = w.children.python("-m", "sync.hq.cli", "hq", "serve", "--db", url, "--port", str(port),
                              "--sweep-interval", "3600", log=w.work / "hq.log")
     wait_healthy(w.hq_url, proc)
+    w.hq_pid = proc.pid
 
 
 def build_stores(w: World) -> None:
@@ -198,11 +202,13 @@ def run_sale(w: World, stores: list) -> dict:
 
 
 def converge_backlog(w: World) -> dict:
+    """The week-offline store reconnects (own process); HQ's CPU time is read around it."""
+    cpu = cpu_seconds(w.hq_pid)
     proc = w.children.python("-m", "bench.flash.store_proc", "converge", "--data-dir",
                              str(w.store_dir(BACKLOG_STORE)), "--hq", w.hq_url,
                              "--token", w.tokens[BACKLOG_STORE], stdout=-1, log=w.work / "converge.log")
     out, _ = proc.communicate(timeout=180)
-    return json.loads(out)
+    return {**json.loads(out), "hq_cpu_s": cpu_seconds(w.hq_pid) - cpu}
 
 
 # ---------------------------------------------------------------- baselines
@@ -251,7 +257,8 @@ def ingest_figures(w: World, sale: dict, backlog: dict, converge_start: str) -> 
     run_wall = (sale["ended"] - sale["started"]).total_seconds()
     return {"run_events": n_run, "run_rate": n_run / run_wall, "run_batches": len(run),
             "run_raw_rate": n_run / max(raw_insert_s(w.work / "raw_run.db", run), 1e-9),
-            "week_events": n_week, "week_rate": n_week / max(backlog["push_s"], 1e-9),
+            "week_events": n_week, "week_rate": backlog["push_events"] / max(backlog["push_s"], 1e-9),
+            "week_per_hq_cpu": n_week / max(backlog["hq_cpu_s"], 1e-9),
             "week_raw_rate": n_week / max(raw_insert_s(w.work / "raw_week.db", week), 1e-9)}
 
 
@@ -304,7 +311,7 @@ def run(plan: Plan, work: Path) -> Result:
 
 # ---------------------------------------------------------------- the table
 def _row(name: str, value: str, target: str = "", ratio: str = "", verdict: str = "") -> str:
-    return f"{name:<58}{value:>14}{target:>12}{ratio:>8}  {verdict}"
+    return f"{name:<70}{value:>12}{target:>10}{ratio:>7}  {verdict}"
 
 
 def _zero(name: str, n: int) -> str:
@@ -358,13 +365,15 @@ def table(r: Result) -> list[str]:
              f"{ch['p50_ms']:.0f} / {ch['p99_ms']:.0f}", "", "", "info"),
         _row(f"push ingest during the sale ({ing['run_events']:,} ev; rate = what stores made)",
              f"{ing['run_rate']:,.0f}/s", "", "", "info"),
-        _row("  raw SQLite insert of the same rows, same batches (baseline)",
+        _row("  raw SQLite insert of the same rows, batched as received (baseline)",
              f"{ing['run_raw_rate']:,.0f}/s", "", f"{ing['run_rate'] / ing['run_raw_rate']:.2f}", "info"),
-        _row(f"push ingest, week backlog ({ing['week_events']:,} ev, one store, loopback)",
+        _row(f"push ingest, week backlog ({cv['push_events']:,} ev, real client, loopback)",
              f"{ing['week_rate']:,.0f}/s", f">={INGEST_TARGET:,}", "",
              "PASS" if ing["week_rate"] >= INGEST_TARGET else "FAIL"),
         _row("  raw SQLite insert of the same rows, batches of 1000 (baseline)",
-             f"{ing['week_raw_rate']:,.0f}/s", "", f"{ing['week_rate'] / ing['week_raw_rate']:.2f}", ""),
+             f"{ing['week_raw_rate']:,.0f}/s", "", f"{ing['week_rate'] / ing['week_raw_rate']:.2f}", "info"),
+        _row("  HQ alone: events per HQ CPU-second during the reconnect",
+             f"{ing['week_per_hq_cpu']:,.0f}", "", "", "info"),
         _row(f"converge after 7 days offline ({cv['events']:,} ev out, {cv['pulled']:,} changes in)",
              f"{cv['converge_s'] + cv['settle_s']:.2f} s", f"<{CONVERGE_TARGET_S:.0f} s", "",
              "PASS" if cv["settled"] and cv["converge_s"] + cv["settle_s"] < CONVERGE_TARGET_S else "FAIL"),
@@ -403,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
                         ("place_seconds", args.seconds), ("backlog_events", args.backlog)):
         if value is not None:
             setattr(plan, name, value)
+    # SIGTERM unwinds like Ctrl-C, so the cleanup below runs (children also die with us)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="flash-sale-"))
     try:
         result = run(plan, work)

@@ -241,7 +241,8 @@ def converge(args: argparse.Namespace) -> int:
     t2 = time.perf_counter()
     settled, rounds = sync_until_still(client, 60.0)
     t3 = time.perf_counter()
-    print(json.dumps({"events": events, "pushed": pushed.pushed + again.pushed,
+    print(json.dumps({"events": events, "push_events": pushed.pushed,
+                      "pushed": pushed.pushed + again.pushed,
                       "rejected": pushed.rejected + again.rejected, "pulled": pulled.pulled,
                       "push_s": t1 - t0, "pull_s": t2 - t1, "converge_s": t2 - t0,
                       "settle_s": t3 - t2, "settled": settled, "settle_rounds": rounds,

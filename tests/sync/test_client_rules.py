@@ -3,6 +3,8 @@ through ``hq_apply.apply_changes`` on a real store database."""
 
 from __future__ import annotations
 
+import json
+
 from conftest_client import GRANTED, allocated, change, edge, pack_all  # noqa: F401
 
 from edge.domain import conflicts, hq_apply, hq_rules, orders, pickup, stock, tasks
@@ -103,11 +105,15 @@ def test_rule_cancel_returns_to_allotment(edge):
     before = stock.levels(edge.db, "B001")
     assert before.reserved == 4 and before.allotment == GRANTED - 4
     apply(edge, change(2, "order.cancelled", {"order_no": "O1", "reason": "payment_timeout",
-                                              "version": 2}))
+                                              "version": 2, "regrant": True}))
     after = stock.levels(edge.db, "B001")
     assert orders.get_order(edge.db, "O1").status == "cancelled"
     assert after.reserved == 0 and after.allotment == GRANTED
     assert after.sellable == before.sellable  # the counter gained nothing HQ may sell again
+    # HQ took the units out of its allotment with the order: the store grants them again
+    granted = edge.db.execute("SELECT payload FROM outbox WHERE type = 'allotment.granted'"
+                              " AND json_extract(payload, '$.ref') = 'O1'").fetchall()
+    assert [json.loads(p) for (p,) in granted] == [{"sku": "B001", "qty": 4, "ref": "O1"}]
 
 
 def test_rule_store_channel():

@@ -67,6 +67,12 @@ def test_rule_handover_beats_cancellation():
     assert not again.apply and again.reject_reason == "already_picked_up"
 
 
+def test_rule_cancelled_units_back_to_store():
+    # on-hand units may have left the store offline: HQ re-sells them only after a new grant
+    assert rules.cancelled_units_back_to_store("on_hand") is True
+    assert rules.cancelled_units_back_to_store("presale") is False
+
+
 def test_rule_device_clock_never_decides():
     hq_now = T0
     assert rules.device_clock_never_decides("2026-04-30T08:00:00+00:00", hq_now) == hq_now
