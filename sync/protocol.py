@@ -169,6 +169,8 @@ EV_ALARM_RAISED = "alarm.raised"
 EV_ALARM_ACKNOWLEDGED = "alarm.acknowledged"
 EV_TASK_UPDATED = "task.updated"
 EV_AUDIT_OVERRIDE = "audit.override"
+EV_BAG_PACKED = "bag.packed"
+EV_ORDER_WINDOW_EXTENDED = "order.window_extended"
 
 # HQ -> store change types.
 CH_ORDER_ALLOCATED = "order.allocated"
@@ -349,7 +351,9 @@ class StockMoved(_Payload):
     sku: str
     lot: str | None = None
     qty: int
-    kind: Literal["sale", "pick", "receipt", "adjustment", "count", "waste", "transfer_in"]
+    # missing: units an order should have taken that were not in the store (booked out)
+    kind: Literal["sale", "pick", "receipt", "adjustment", "count", "waste", "transfer_in",
+                  "missing"]
     ref: str | None = None
     counted_base: int | None = None
 
@@ -407,6 +411,24 @@ class TaskUpdate(_Payload):
     fields: dict[str, Any] = Field(default_factory=dict)
 
 
+class BagPacked(_Payload):
+    """One zone's bag of an order is packed and stored at ``slot`` (task progress for HQ)."""
+
+    order_no: str
+    zone: Zone
+    slot: str
+    at: str | None = None
+
+
+class WindowExtendedByStore(_Payload):
+    """The store gave the customer more time; an overdue order is open again as ``status``."""
+
+    order_no: str
+    window_end: str
+    status: Literal["allocated", "preparing", "ready"]
+    at: str | None = None
+
+
 class AuditOverride(_Payload):
     manager_id: str
     reason: str
@@ -427,6 +449,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_ALARM_ACKNOWLEDGED: AlarmAcknowledged,
     EV_TASK_UPDATED: TaskUpdate,
     EV_AUDIT_OVERRIDE: AuditOverride,
+    EV_BAG_PACKED: BagPacked,
+    EV_ORDER_WINDOW_EXTENDED: WindowExtendedByStore,
 }
 
 

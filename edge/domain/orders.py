@@ -322,13 +322,15 @@ def extend_window(db: Database, order_no: str, new_end: datetime, *, actor: str,
         db.execute("UPDATE orders SET window_end = ? WHERE order_no = ?", [iso(new_end), order_no])
         audit.record(db, actor=actor, action="order.window_extended", entity=f"order:{order_no}",
                      at=now, detail={"from": iso(order.window_end), "to": iso(new_end)})
+        status = order.status
+        if order.status == "overdue":
+            status = "ready" if not order.missing_lines() else "preparing"
+            _set_status(db, order, status, actor=actor, at=now)
+        # one event says both: HQ reopens an overdue order only through a window extension
         outbox.append(db, type="order.window_extended", entity=f"order:{order_no}", at=now,
                       base_version=order.version,
-                      payload={"order_no": order_no, "window_end": iso(new_end)})
-        if order.status == "overdue":
-            back = "ready" if not order.missing_lines() else "preparing"
-            _set_status(db, order, back, actor=actor, at=now)
-            _status_event(db, order, back, now)
+                      payload={"order_no": order_no, "window_end": iso(new_end), "status": status,
+                               "at": iso(now)})
     return _require(db, order_no)
 
 

@@ -152,7 +152,11 @@ def count(db: Database, *, sku: str, counted: int, based_on: int, actor: str,
     now = now or utcnow()
     with write_tx(db):
         move_id = _move(db, sku=sku, lot=lot, account="on_hand", qty=diff, kind="count",
-                        actor=actor, at=now, reason="count")
+                        actor=actor, at=now, reason="count", emit=False)
+        # HQ books counted − counted_base itself, so it is told both, not the difference
+        outbox.append(db, type="stock.moved", entity=f"sku:{sku}", at=now, payload={
+            "move_id": move_id, "sku": sku, "lot": lot, "qty": counted, "kind": "count",
+            "counted_base": based_on, "ref": None, "reason": "count"})
         audit.record(db, actor=actor, action="stock.counted", entity=f"sku:{sku}", at=now,
                      detail={"counted": counted, "based_on": based_on, "diff": diff})
     return move_id

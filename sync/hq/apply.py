@@ -90,6 +90,18 @@ def _override(tx: Tx, store_id: str, o: p.AuditOverride, seq: int, now: datetime
     return None
 
 
+def _window_extended(tx: Tx, store_id: str, e: p.WindowExtendedByStore, seq: int,
+                     now: datetime) -> str | None:
+    return orders.record_window_extended(tx, store_id, e, now)
+
+
+def _bag_packed(tx: Tx, store_id: str, b: p.BagPacked, seq: int, now: datetime) -> str | None:
+    """Progress on the order's preparation task: which bag is packed and where it is kept."""
+    update = p.TaskUpdate(task_id=f"prep-{b.order_no}",
+                          fields={f"bag_{b.zone}": b.slot})
+    return tasks.apply_store_update(tx, store_id, update, now)
+
+
 HANDLERS: dict[str, Handler] = {
     p.EV_ORDER_HANDED_OVER: _handover,
     p.EV_ORDER_STATUS_CHANGED: _status,
@@ -102,6 +114,8 @@ HANDLERS: dict[str, Handler] = {
     p.EV_ALARM_ACKNOWLEDGED: _alarm_acked,
     p.EV_TASK_UPDATED: _task,
     p.EV_AUDIT_OVERRIDE: _override,
+    p.EV_BAG_PACKED: _bag_packed,
+    p.EV_ORDER_WINDOW_EXTENDED: _window_extended,
 }
 assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
 

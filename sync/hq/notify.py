@@ -20,7 +20,7 @@ from .clock import iso
 from .codec import dumps, loads
 from .db import Database, Tx
 
-KINDS = ("allocated", "ready", "picked_up", "reminder", "overdue", "cancelled")
+KINDS = ("allocated", "ready", "picked_up", "reminder", "overdue", "cancelled", "window_extended")
 
 
 def enqueue(tx: Tx, store_id: str, order_no: str | None, kind: str, payload: dict[str, Any],

@@ -19,6 +19,7 @@ from ..protocol import (
     OrderHandedOver,
     OrderStatusChanged,
     PlaceOrderRequest,
+    WindowExtendedByStore,
     make_pickup_code,
     mask_name,
     phone_last4,
@@ -364,6 +365,20 @@ def record_handover(tx: Tx, store_id: str, h: OrderHandedOver, now: datetime) ->
            (status, iso(handed_at), h.order_no))
     tasks.set_status_from_hq(tx, f"prep-{h.order_no}", "done", now)
     notify.enqueue(tx, store_id, h.order_no, "picked_up", _notice(tx, h.order_no), now)
+    return None
+
+
+def record_window_extended(tx: Tx, store_id: str, e: WindowExtendedByStore, now: datetime) -> str | None:
+    """The store extended the pickup window: the new end stands, an overdue order reopens,
+    and the customer hears of it (a fresh reminder becomes due)."""
+    o = _store_order(tx, store_id, e.order_no)
+    if o is None:
+        return "unknown_order"
+    if not rules.window_extension_reopens(o["status"], e.status):
+        return f"window_not_extendable:{o['status']}"
+    tx.run("UPDATE orders SET window_end = ?, status = ?, reminded = 0, version = version + 1"
+           " WHERE order_no = ?", (e.window_end, e.status, e.order_no))
+    notify.enqueue(tx, store_id, e.order_no, "window_extended", _notice(tx, e.order_no), now)
     return None
 
 

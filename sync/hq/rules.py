@@ -140,6 +140,15 @@ def order_status_may_advance(current: str, new: str) -> bool:
     return ORDER_STATUS_FLOW.index(new) > ORDER_STATUS_FLOW.index(current)
 
 
+def window_extension_reopens(current: str, new: str) -> bool:
+    """A store's window extension may take an overdue order back to ready or preparing (the
+    only way an order status moves backwards); on an open order it leaves the status as is;
+    a terminal order is never reopened."""
+    if current == "overdue":
+        return new in ("ready", "preparing")
+    return current == new and current in ORDER_STATUS_FLOW and current != "returned"
+
+
 # 9 ------------------------------------------------------------------ tasks
 def _task_rank(status: str) -> int:
     if status == "cancelled":

@@ -11,8 +11,8 @@ from conftest_client import channel, client, edge, hq, pack_all  # noqa: F401  (
 from edge.domain import orders, pickup, stock
 from sync.hq import service
 
-# store events the protocol has no type for yet (reported to the lead); HQ parks them
-KNOWN_PROTOCOL_GAPS = {"bag.packed", "order.window_extended"}
+# store events the protocol has no type for yet; HQ parks them (none left)
+KNOWN_PROTOCOL_GAPS: set[str] = set()
 
 
 def test_order_placed_at_hq_is_handed_over_and_hq_sees_it(hq, edge, client, channel):
@@ -75,9 +75,6 @@ def test_big_events_go_in_batches_under_hq_size_limit(hq, edge, client):
     assert report.ok and report.pending == 0 and report.rejected == 0
 
 
-@pytest.mark.xfail(strict=True, reason="known gap, reported: the store books missing goods as "
-                   "stock.moved kind 'missing' and counts without counted_base; HQ's protocol "
-                   "rejects both, so HQ's stock drifts from the store's")
 def test_missing_goods_and_counts_reach_hq_stock(hq, edge, client, channel):
     assert client.sync_once().ok
     view = channel.place([("B001", 1), ("D001", 2)])
@@ -92,8 +89,6 @@ def test_missing_goods_and_counts_reach_hq_stock(hq, edge, client, channel):
         assert service.stock_level(hq.db, "S001", sku) == stock.levels(edge.db, sku).on_hand, sku
 
 
-@pytest.mark.xfail(strict=True, reason="known gap, reported: a window the store extends travels as "
-                   "'order.window_extended', a type the protocol does not have (HQ parks it)")
 def test_a_window_extended_at_the_store_reaches_hq(hq, edge, client, channel):
     assert client.sync_once().ok
     view = channel.place([("B001", 1)])
@@ -103,3 +98,25 @@ def test_a_window_extended_at_the_store_reaches_hq(hq, edge, client, channel):
     assert client.sync_once().ok
     hq_end = datetime.fromisoformat(service.get_order(hq.db, view["order_no"])["window_end"])
     assert abs(hq_end - later) < timedelta(seconds=1)
+
+
+def test_window_extended_at_the_store_reopens_the_order_at_hq(hq, edge, client, channel):
+    assert client.sync_once().ok
+    view = channel.place([("B001", 1)])
+    assert client.sync_once().ok
+    order = orders.get_order(edge.db, view["order_no"])
+    pack_all(edge, order.order_no)
+    later = order.window_end + timedelta(minutes=5)
+    assert orders.mark_overdue(edge.db, now=later) == [order.order_no]
+    assert client.sync_once().ok
+    assert service.get_order(hq.db, order.order_no)["status"] == "overdue"
+
+    new_end = later + timedelta(days=1)
+    orders.extend_window(edge.db, order.order_no, new_end, actor="m01", now=later)
+    report = client.sync_once()
+    assert report.ok and report.pending == 0, report
+    at_hq = service.get_order(hq.db, order.order_no)
+    assert at_hq["status"] == "ready"
+    assert datetime.fromisoformat(at_hq["window_end"]) == new_end
+    rejected = edge.db.execute("SELECT type, reason FROM sync_rejected").fetchall()
+    assert not rejected, rejected

@@ -86,6 +86,16 @@ def test_rule_order_status_only_forward():
     assert not rules.order_status_may_advance("picked_up", "overdue")
 
 
+def test_rule_window_extension_reopens_only_overdue_orders():
+    assert rules.window_extension_reopens("overdue", "ready")
+    assert rules.window_extension_reopens("overdue", "preparing")
+    assert rules.window_extension_reopens("ready", "ready")
+    assert not rules.window_extension_reopens("ready", "allocated")
+    assert not rules.window_extension_reopens("picked_up", "ready")
+    assert not rules.window_extension_reopens("returned", "ready")
+    assert not rules.window_extension_reopens("cancelled", "cancelled")
+
+
 def test_rule_task_fields_last_write_wins_status_only_forward():
     task = {"task_id": "t", "status": "done", "fields": {"shelf": "F1", "note": "a"}}
     merged = rules.merge_task(task, TaskUpdate(task_id="t", status="in_progress", fields={"shelf": "F2"}))
