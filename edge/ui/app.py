@@ -24,7 +24,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive, var
@@ -38,6 +38,7 @@ from edge.ui import messages  # noqa: F401  (registers the UI's i18n keys)
 from edge.ui.screens.counter import CounterScreen
 from edge.ui.screens.demo_codes import DemoCodesScreen
 from edge.ui.screens.sign_in import SignInScreen
+from edge.ui.devices_link import DeviceLink  # devices hook-up
 from edge.ui.service import StoreService
 from edge.ui.sync_status import LEVEL_ORDER, Notice, SyncStatus
 
@@ -64,6 +65,8 @@ class StoreEdgeApp(App[int]):
     BINDINGS = [
         Binding("f2", "sign_in", "ui.key.sign_in"),
         Binding("f3", "demo_codes", "ui.key.demo_codes"),
+        Binding("f7", "temperatures", "ui.dev.key.temperatures"),  # devices hook-up
+        Binding("f8", "print_queue", "ui.dev.key.print_queue"),  # devices hook-up
         Binding("f9", "toggle_language", "ui.key.language"),
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True, show=False),
     ]
@@ -87,6 +90,9 @@ class StoreEdgeApp(App[int]):
         names, clerk = self.service.call_sync(_identity, clerk_id or (DEMO_CLERK if demo else None))
         self.store_names: tuple[str, str] = names
         self.notices: list[Notice] = []
+        # devices hook-up: printers, probes, scanners; only when run with a config (run_app),
+        # so tests that build the app on a demo store do not start simulators
+        self.devices: DeviceLink | None = DeviceLink(self, cfg, demo=demo) if cfg else None
         self.set_reactive(StoreEdgeApp.lang, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
         self.set_reactive(StoreEdgeApp.clerk, clerk)
 
@@ -97,8 +103,12 @@ class StoreEdgeApp(App[int]):
             self.push_screen(SignInScreen(can_cancel=False), self._signed_in)
         self.set_interval(PENDING_REFRESH_S, self.refresh_pending)
         self.refresh_pending()
+        if self.devices is not None:  # devices hook-up
+            self.devices.start()
 
     def on_unmount(self) -> None:
+        if self.devices is not None:  # devices hook-up
+            self.devices.stop()
         self.service.close()
         self.status_service.close()
 
@@ -134,6 +144,24 @@ class StoreEdgeApp(App[int]):
             self.update_sync_status(pending=pending)
 
     # -- actions -------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """Devices hook-up: a keyboard-wedge scan on any screen goes to the counter."""
+        if isinstance(event, events.Key) and self.devices is not None and self.devices.on_key(event):
+            return
+        await super().on_event(event)
+
+    def action_temperatures(self) -> None:  # devices hook-up
+        from edge.ui.screens.dev_temperatures import TemperatureScreen
+
+        if not isinstance(self.screen, TemperatureScreen):
+            self.push_screen(TemperatureScreen())
+
+    def action_print_queue(self) -> None:  # devices hook-up
+        from edge.ui.screens.dev_print_queue import PrintQueueScreen
+
+        if not isinstance(self.screen, PrintQueueScreen):
+            self.push_screen(PrintQueueScreen())
+
     def action_toggle_language(self) -> None:
         self.lang = LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]
 

@@ -212,8 +212,12 @@ class CounterScreen(Screen):
         order_no = verdict.order.order_no
         self.busy_with = verdict
         try:
+            # devices hook-up: with a receipt printer configured, the receipt is queued in the
+            # same transaction as the hand-over (edge.ui.devices_link.DeviceLink.hand_over)
+            link = getattr(self.app, "devices", None)
+            hand_over = link.hand_over if link is not None else pickup.hand_over
             done = await self.app.service.call(  # type: ignore[attr-defined]
-                pickup.hand_over, order_no, clerk.clerk_id, scanned_at=self.started_at,
+                hand_over, order_no, clerk.clerk_id, scanned_at=self.started_at,
                 not_taken=not_taken, override=override)
         except DomainError as exc:
             if override is not None and exc.code.startswith(("auth.", "override.")):
