@@ -5,8 +5,8 @@ from __future__ import annotations
 from edge.i18n import CATALOG, register
 
 UI_DEV_MESSAGES: dict[str, tuple[str, str]] = {
-    "ui.dev.key.temperatures": ("冷柜温度", "Fridges"),
-    "ui.dev.key.print_queue": ("打印队列", "Printing"),
+    "ui.dev.key.temperatures": ("温度", "Temps"),
+    "ui.dev.key.print_queue": ("打印", "Print"),
     "ui.dev.key.acknowledge": ("确认报警", "Acknowledge"),
     "ui.dev.key.reprint": ("重印副本", "Reprint copy"),
     "ui.dev.key.cancel_job": ("作废任务", "Cancel job"),

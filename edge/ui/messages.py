@@ -7,10 +7,10 @@ from edge.i18n import register
 UI_MESSAGES: dict[str, tuple[str, str]] = {
     # key hints (footer)
     "ui.key.hand_over": ("交付", "Hand over"),
-    "ui.key.partial": ("部分取货", "Partial"),
+    "ui.key.partial": ("部分取", "Partial"),
     "ui.key.clear": ("清空", "Clear"),
-    "ui.key.sign_in": ("换人登录", "Sign in"),
-    "ui.key.demo_codes": ("演示取货码", "Demo codes"),
+    "ui.key.sign_in": ("换人", "Sign in"),
+    "ui.key.demo_codes": ("演示码", "Codes"),
     "ui.key.language": ("English", "中文"),
     "ui.key.quit": ("退出", "Quit"),
     "ui.key.cancel": ("取消", "Cancel"),

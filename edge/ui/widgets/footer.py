@@ -10,7 +10,12 @@ from edge.i18n import t
 
 
 class LocalFooter(Footer):
-    """Binding descriptions are catalog keys (``ui.key.*``); translated at compose time."""
+    """Binding descriptions are catalog keys (``ui.key.*``); translated at compose time.
+
+    Compact: every key of the counter must fit in 80 columns."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, compact=True, **kwargs)
 
     def compose(self) -> ComposeResult:
         lang: str = self.app.lang  # type: ignore[attr-defined]

@@ -53,6 +53,8 @@ class StatusBar(Horizontal):
         self._set("#sb-store", f"{app.store_id} {zh if lang == 'zh-CN' else en}")  # type: ignore[attr-defined]
         self._set("#sb-sync", sync_text(app.sync_status, lang))  # type: ignore[attr-defined]
         notice = app.top_notice()  # type: ignore[attr-defined]
+        # at 80 columns an alarm needs the store name's room; the store is on every receipt
+        self.query_one("#sb-store", Static).display = notice is None
         if notice is None:
             self._set("#sb-notice", "", "")
         else:
