@@ -41,6 +41,7 @@ from edge.ui.screens.sign_in import SignInScreen
 from edge.ui.devices_link import DeviceLink  # devices hook-up
 from edge.ui.service import StoreService
 from edge.ui.sync_status import LEVEL_ORDER, Notice, SyncStatus
+from sync.worker import SyncWorker, start_sync_worker
 
 log = logging.getLogger(__name__)
 DEMO_CLERK = "c01"
@@ -93,6 +94,9 @@ class StoreEdgeApp(App[int]):
         # devices hook-up: printers, probes, scanners; only when run with a config (run_app),
         # so tests that build the app on a demo store do not start simulators
         self.devices: DeviceLink | None = DeviceLink(self, cfg, demo=demo) if cfg else None
+        # background sync with HQ, likewise only when run with a config
+        self._run_sync = cfg is not None
+        self.sync_worker: SyncWorker | None = None
         self.set_reactive(StoreEdgeApp.lang, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
         self.set_reactive(StoreEdgeApp.clerk, clerk)
 
@@ -105,8 +109,13 @@ class StoreEdgeApp(App[int]):
         self.refresh_pending()
         if self.devices is not None:  # devices hook-up
             self.devices.start()
+        if self._run_sync:
+            # its own connection and thread; the status bar follows its reports
+            self.sync_worker = start_sync_worker(self, self.cfg)
 
     def on_unmount(self) -> None:
+        if self.sync_worker is not None:
+            self.sync_worker.stop(timeout=2)
         if self.devices is not None:  # devices hook-up
             self.devices.stop()
         self.service.close()
