@@ -160,9 +160,22 @@ class SyncClient:
             if batch and size > BATCH_BYTES:
                 break
             batch.append({"seq": r[0], "event_id": r[1], "type": r[2], "entity": r[3],
-                          "base_version": r[4], "payload": json.loads(r[5]), "schema": r[6],
+                          "base_version": r[4], "payload": r[5], "schema": r[6],
                           "store_clock": r[7]})
         return batch
+
+    @staticmethod
+    def _encode(batch: list[dict]) -> bytes:
+        """The push body, with each payload sent as the JSON text the outbox stored.
+
+        Decoding and re-encoding every payload cost about a third of the push time of a
+        large backlog; the outbox only ever holds JSON written by ``outbox.append``."""
+        parts = []
+        for event in batch:
+            envelope = {k: v for k, v in event.items() if k != "payload"}
+            parts.append(json.dumps(envelope, ensure_ascii=False)[:-1] + ',"payload":'
+                          + event["payload"] + "}")
+        return ('{"events":[' + ",".join(parts) + "]}").encode()
 
     def _max_acked(self) -> int:
         return self.store.db.execute(
@@ -201,7 +214,8 @@ class SyncClient:
         outcome, gaps = PushOutcome(), 0
         while True:
             batch = self._unacked()
-            resp = self._request("POST", p.PUSH_PATH, json={"events": batch})
+            resp = self._request("POST", p.PUSH_PATH, content=self._encode(batch),
+                                 headers={"content-type": "application/json"})
             if resp.status_code == 409:
                 gap = self._parse(p.SeqGap, resp)
                 gaps += 1

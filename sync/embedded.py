@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 
 from sync.hq.app import create_app
+from sync.hq.cli import listen_socket
 
 START_TIMEOUT_S = 20.0
 
@@ -56,10 +57,9 @@ class EmbeddedHQ:
 
     def start(self) -> "EmbeddedHQ":
         self.app = create_app(f"sqlite:///{self.db_path}", **self.app_kw)
-        self._sock = socket.socket()
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", self.port))
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on")
+        self._sock = listen_socket("127.0.0.1", self.port)  # TCP_NODELAY: no 40 ms stalls
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
+                                timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
                                         name="embedded-hq", daemon=True)

@@ -36,6 +36,7 @@ from edge.domain.clerks import Clerk
 from edge.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from edge.ui import messages  # noqa: F401  (registers the UI's i18n keys)
 from edge.ui.screens.counter import CounterScreen
+from edge.ui.screens.conflicts import ConflictsScreen
 from edge.ui.screens.demo_codes import DemoCodesScreen
 from edge.ui.screens.sign_in import SignInScreen
 from edge.ui.devices_link import DeviceLink  # devices hook-up
@@ -66,6 +67,7 @@ class StoreEdgeApp(App[int]):
     BINDINGS = [
         Binding("f2", "sign_in", "ui.key.sign_in"),
         Binding("f3", "demo_codes", "ui.key.demo_codes"),
+        Binding("f4", "conflicts", "ui.key.conflicts"),
         Binding("f7", "temperatures", "ui.dev.key.temperatures"),  # devices hook-up
         Binding("f8", "print_queue", "ui.dev.key.print_queue"),  # devices hook-up
         Binding("f9", "toggle_language", "ui.key.language"),
@@ -193,6 +195,10 @@ class StoreEdgeApp(App[int]):
                 counter.enter(code)
 
         self.push_screen(DemoCodesScreen(), chosen)
+
+    def action_conflicts(self) -> None:
+        if isinstance(self.screen, CounterScreen):
+            self.push_screen(ConflictsScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo_codes":

@@ -98,10 +98,22 @@ class FaultProxy:
 
     def stop(self) -> None:
         if self._loop and self._server:
-            self._loop.call_soon_threadsafe(self._server.close)
+            done = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
+            done.result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread:
             self._thread.join(10)
+
+    async def _shutdown(self) -> None:
+        """Close the listener, cancel open connections and the upstream client: no task left."""
+        assert self._server is not None
+        self._server.close()
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._client.aclose()
 
     # -- the proxy -----------------------------------------------------------------------
     def _run(self) -> None:
@@ -112,6 +124,7 @@ class FaultProxy:
             asyncio.start_server(self._handle, "127.0.0.1", self.port))
         self._ready.set()
         self._loop.run_forever()
+        self._loop.close()
 
     def _roll(self, p: float) -> bool:
         return p > 0 and self._rng.random() < p

@@ -166,3 +166,31 @@ def test_status_bar_shows_sync_state_pending_and_notices(data_dir, run):
             assert "打印机缺纸" in screen_text(pilot).splitlines()[0]
 
     run(body())
+
+
+def test_conflicts_screen_lists_them_and_only_a_manager_marks_them_dealt_with(data_dir, run):
+    from edge.domain import conflicts
+    from edge.ui.screens.conflicts import ConflictsScreen
+    from tests.support.ui_pilot import open_store
+
+    store = open_store(data_dir)
+    conflicts.note(store.db, conflict_id="refund_due:X1", kind="refund_due", source="hq",
+                   detail="line 2 not taken", order_no="X1")
+    store.close()
+
+    async def body(clerk_id: str) -> int:
+        async with make_app(data_dir, clerk_id=clerk_id).run_test(size=(80, 24)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            assert isinstance(pilot.app.screen, ConflictsScreen)
+            assert "X1" in screen_text(pilot) and t("conflict.refund_due", "zh-CN") in screen_text(pilot)
+            await pilot.press("f5")
+            await settle(pilot)
+            return len(pilot.app.screen.rows)
+
+    assert run(body("c01")) == 1  # a clerk cannot; nothing changed
+    assert run(body("m01")) == 0  # a manager can
+    store = open_store(data_dir)
+    assert conflicts.open_count(store.db) == 0
+    assert conflicts.open_conflicts(store.db) == []
+    store.close()

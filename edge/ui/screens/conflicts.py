@@ -1,0 +1,99 @@
+"""Conflicts needing attention (from HQ or found by sync): read them, and a manager marks
+each as dealt with. The status bar counts the open ones."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from edge.domain import conflicts
+from edge.domain.errors import DomainError
+from edge.i18n import register, t
+from edge.present import local_time
+from edge.ui.widgets.footer import LocalFooter
+from edge.ui.widgets.status_bar import StatusBar
+
+register({
+    "ui.key.conflicts": ("冲突", "Conflicts"),
+    "ui.key.acknowledge_conflict": ("已处理", "Dealt with"),
+    "ui.conflicts.title": ("待处理冲突（总部与门店对不上的事，需要店长处理）",
+                           "Conflicts needing attention (where HQ and the store disagree)"),
+    "ui.conflicts.none": ("没有待处理的冲突。", "No conflicts need attention."),
+    "ui.conflicts.when": ("时间", "When"),
+    "ui.conflicts.kind": ("类型", "Kind"),
+    "ui.conflicts.order": ("订单/商品", "Order / SKU"),
+    "ui.conflicts.detail": ("说明", "Detail"),
+    "ui.conflicts.manager_only": ("只有店长能标记冲突已处理", "Only a manager can mark a conflict dealt with"),
+    "ui.conflicts.done": ("已标记为已处理", "Marked as dealt with"),
+    "conflict.handover_after_cancel": ("取消后已交付", "Handed over after cancel"),
+    "conflict.handover_unpaid": ("未付款已交付", "Handed over unpaid"),
+    "conflict.refund_due": ("需退款", "Refund due"),
+    "conflict.negative_stock": ("库存为负", "Negative stock"),
+    "conflict.revoke_short": ("收回配额不足", "Allotment take-back short"),
+})
+
+
+class ConflictsScreen(Screen[None]):
+    """F5 marks the highlighted conflict dealt with (managers only, audited)."""
+
+    BINDINGS = [Binding("escape", "back", "ui.key.cancel"),
+                Binding("f5", "acknowledge", "ui.key.acknowledge_conflict")]
+
+    def __init__(self) -> None:
+        super().__init__(id="conflicts")
+        self.rows: list[conflicts.Conflict] = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        yield Static(id="conflicts-title", classes="dialog-title")
+        yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
+        yield LocalFooter()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "lang", lambda _lang: self._relabel(), init=False)
+        self.load()
+
+    @work(exclusive=True, group="conflicts")
+    async def load(self) -> None:
+        self.rows = await self.app.service.call(lambda store: conflicts.open_conflicts(store.db))  # type: ignore[attr-defined]
+        self._relabel()
+        self.query_one("#conflicts-table", DataTable).focus()
+
+    def _relabel(self) -> None:
+        lang = self.app.lang  # type: ignore[attr-defined]
+        self.query_one("#conflicts-title", Static).update(
+            t("ui.conflicts.title", lang) if self.rows else t("ui.conflicts.none", lang))
+        table = self.query_one("#conflicts-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*(t(f"ui.conflicts.{c}", lang) for c in ("when", "kind", "order", "detail")))
+        for c in self.rows:
+            table.add_row(local_time(c.noted_at), t(f"conflict.{c.kind}", lang),
+                          c.order_no or c.sku or "", c.detail, key=c.conflict_id)
+
+    @work(exclusive=True, group="conflicts")
+    async def action_acknowledge(self) -> None:
+        app = self.app
+        lang = app.lang  # type: ignore[attr-defined]
+        clerk = app.clerk  # type: ignore[attr-defined]
+        table = self.query_one("#conflicts-table", DataTable)
+        if not self.rows:
+            return
+        if clerk is None or not clerk.is_manager:
+            app.bell()
+            self.notify(t("ui.conflicts.manager_only", lang), severity="error")
+            return
+        conflict_id = self.rows[min(table.cursor_row, len(self.rows) - 1)].conflict_id
+        try:
+            await app.service.call(  # type: ignore[attr-defined]
+                lambda store: conflicts.acknowledge(store.db, conflict_id, actor=clerk.clerk_id))
+        except DomainError as exc:
+            self.notify(t(exc.code, lang, **exc.params), severity="error")
+            return
+        self.notify(t("ui.conflicts.done", lang))
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
