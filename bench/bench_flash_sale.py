@@ -386,7 +386,7 @@ def table(r: Result) -> list[str]:
         _row(f"counter sales {_sum_reports(rep, 'sales'):,}, add-ons "
              f"{_sum_reports(rep, 'addons'):,}; hand-overs {f.handed_over:,}, open orders {f.open_orders:,}",
              "", "", "", "info"),
-        "* store event types the protocol does not define yet (bag.packed): HQ parks them, seq advances",
+        "* store event types this HQ does not know (an older HQ parks them, seq advances)",
         "** 'ready' reported for an order HQ had cancelled meanwhile: refused (status only moves forward)",
     ]
     return lines + [f"  ! {note}" for note in f.notes]
