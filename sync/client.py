@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -105,6 +106,8 @@ class SyncClient:
         self.push_batch, self.pull_limit = push_batch, pull_limit
         self.http = httpx.Client(base_url=hq_url.rstrip("/"), timeout=timeout, transport=transport,
                                  headers={"Authorization": f"Bearer {token}"})
+        # one request at a time, off this thread, so the next batch is prepared meanwhile
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-http")
 
     @property
     def store(self) -> Store:
@@ -114,6 +117,7 @@ class SyncClient:
         return self._store
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True)
         self.http.close()
         if self._owns_store and self._store is not None:
             self._store.close()
@@ -149,11 +153,12 @@ class SyncClient:
             raise _bad_reply(f"{model.__name__}: {str(exc).splitlines()[0]}") from None
 
     # ------------------------------------------------------------ push
-    def _unacked(self) -> list[dict]:
+    def _unacked(self, after_seq: int = 0) -> list[dict]:
         """The next batch in seq order: at most ``push_batch`` events and BATCH_BYTES of them."""
         rows = self.store.db.execute(
             "SELECT seq, event_id, type, entity, base_version, payload, schema, store_clock"
-            " FROM outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?", [self.push_batch]).fetchall()
+            " FROM outbox WHERE acked_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+            [after_seq, self.push_batch]).fetchall()
         batch, size = [], 0
         for r in rows:
             size += len(r[5].encode()) + ENVELOPE_BYTES
@@ -210,12 +215,19 @@ class SyncClient:
             raise _bad_reply(f"seq_gap expected {gap.expected_seq}, first sent {first}")
 
     def push(self, *, now: datetime | None = None) -> PushOutcome:
-        """Send unacknowledged events in seq order until none are left."""
+        """Send unacknowledged events in seq order until none are left.
+
+        While HQ works on one batch, the next is read and encoded (HQ applies a store's
+        batches one after the other anyway); it is used only if HQ acknowledged all of the
+        batch before it, otherwise the outbox is read again."""
         outcome, gaps = PushOutcome(), 0
+        batch = self._unacked()
         while True:
-            batch = self._unacked()
-            resp = self._request("POST", p.PUSH_PATH, content=self._encode(batch),
-                                 headers={"content-type": "application/json"})
+            in_flight = self._pool.submit(self._request, "POST", p.PUSH_PATH,
+                                          content=self._encode(batch),
+                                          headers={"content-type": "application/json"})
+            upcoming = self._unacked(after_seq=batch[-1]["seq"]) if batch else []
+            resp = in_flight.result()
             if resp.status_code == 409:
                 gap = self._parse(p.SeqGap, resp)
                 gaps += 1
@@ -224,6 +236,7 @@ class SyncClient:
                 self._check_gap(gap, batch)
                 self._unack_from(gap.expected_seq)
                 outcome.repushed_from = gap.expected_seq
+                batch = self._unacked()
                 continue
             if resp.status_code != 200:
                 raise self._refused(resp)
@@ -238,11 +251,15 @@ class SyncClient:
                     gaps += 1  # HQ is behind what it acknowledged once: it lost events
                     self._unack_from(reply.acked_through + 1)
                     outcome.repushed_from = reply.acked_through + 1
+                    batch = self._unacked()
                     continue
                 return outcome
             outcome.pushed += sum(1 for e in batch if e["seq"] <= reply.acked_through)
             if reply.acked_through < sent_to:
                 raise _bad_reply(f"acked_through {reply.acked_through} short of {sent_to}")
+            if reply.acked_through > sent_to:  # another client pushed further: read afresh
+                upcoming = self._unacked()
+            batch = upcoming
 
     # ------------------------------------------------------------ pull
     def _get(self, model: type[M], path: str, params: dict | None = None) -> M:
