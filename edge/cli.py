@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from edge import config as config_mod
@@ -17,14 +18,15 @@ from edge.clock import utcnow
 from edge.domain import clerks, pickup
 from edge.domain.errors import DomainError
 from edge.i18n import LANGUAGES, t
-from edge.present import verdict_dict, verdict_message
+from edge.present import local_time, verdict_dict, verdict_message
 from edge.store import Store, StoreNotInitialised
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the command must not be reset by the command's copy
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument("--data-dir", help="store data directory")
     common.add_argument("--config", help="config file (TOML)")
     common.add_argument("--lang", choices=LANGUAGES, help="language of messages")
@@ -56,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     ho.add_argument("--reason", default="", help="reason for the manager override")
     ho.add_argument("--json", action="store_true")
 
+    temps = sub.add_parser("temps", parents=[common], help="the cold-chain record, for audits")
+    temps_sub = temps.add_subparsers(dest="temps_command", required=True)
+    rec = temps_sub.add_parser("record", parents=[common],
+                               help="every reading and excursion of one fridge over a period")
+    rec.add_argument("probe_id", help="the fridge's probe id (see F7 in the UI)")
+    rec.add_argument("--from", dest="start", required=True, metavar="DATE", help="e.g. 2026-11-01")
+    rec.add_argument("--to", dest="end", metavar="DATE", help="exclusive; default: now")
+    rec.add_argument("--format", choices=("text", "csv", "json"), default="text")
+
     for module in ("devices.cli", "sync.hq.cli", "sync.cli"):
         _add_plugin(sub, module, common)
     return parser
@@ -78,6 +89,8 @@ def _add_plugin(sub, module: str, common: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for option in ("data_dir", "config", "lang"):
+        setattr(args, option, getattr(args, option, None))
     try:
         cfg = config_mod.load(args.data_dir, args.config)
     except config_mod.ConfigError as exc:
@@ -103,6 +116,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from edge.ui.app import run_app
 
         return run_app(args.cfg, lang=args.lang)
+    if args.command == "temps":
+        return _temps_record(Store.open(args.cfg.data_dir), args)
     if args.command == "pickup":
         store = Store.open(args.cfg.data_dir)
         return _pickup_check(store, args) if args.pickup_command == "check" else _handover(store, args)
@@ -146,6 +161,50 @@ def _print_codes(store: Store, codes: list[dict], args: argparse.Namespace) -> i
         print(f"{person['role']:8} {person['clerk_id']:5} {person['name']:12} PIN {person['pin']}")
     for c in codes:
         print(f"{c['code']}  {c['order_no']}  {t('status.' + c['status'], args.lang)}")
+    return EXIT_OK
+
+
+def _when(text: str) -> datetime:
+    """A date or date-time typed by a person, in the store's local time zone."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.astimezone()
+
+
+def _temps_record(store: Store, args: argparse.Namespace) -> int:
+    from edge.domain import temperatures
+
+    try:
+        start = _when(args.start)
+        end = _when(args.end) if args.end else utcnow()
+    except ValueError:
+        print(t("cli.bad_date", args.lang, value=args.end or args.start), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        record = temperatures.temperature_record(store.db, args.probe_id, start, end)
+    except DomainError as exc:
+        print(t(exc.code, args.lang, **exc.params), file=sys.stderr)
+        return EXIT_REFUSED
+    fridge = record.fridge
+    if args.format == "json":
+        print(json.dumps({"probe_id": fridge.probe_id, "fridge": fridge.name, "zone": fridge.zone,
+                          "max_c": fridge.max_c, "from": start.isoformat(), "to": end.isoformat(),
+                          "readings": [{"at": at, "celsius": c} for at, c in record.readings],
+                          "alarms": [vars(a) for a in record.alarms]}, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        print("at,celsius")
+        for at, celsius in record.readings:
+            print(f"{at},{celsius}")
+    else:
+        print(t("cli.temps_header", args.lang, fridge=fridge.name, probe=fridge.probe_id,
+                limit=fridge.max_c, n=len(record.readings),
+                low="-" if record.min_c is None else record.min_c,
+                high="-" if record.max_c is None else record.max_c,
+                alarms=len(record.alarms)))
+        for alarm in record.alarms:
+            print(f"  ! {local_time(alarm.started_at)} {alarm.kind} {alarm.peak_c} °C "
+                  f"({alarm.acknowledged_by or '-'})")
+        for at, celsius in record.readings:
+            print(f"{local_time(at)}  {celsius:6.1f} °C")
     return EXIT_OK
 
 

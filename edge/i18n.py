@@ -93,6 +93,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.not_initialised": ("{path} 还不是门店数据目录。先运行：store-edge demo --seed-only --data-dir {path}", "{path} is not a store data directory yet. Run: store-edge demo --seed-only --data-dir {path}"),
     "cli.handed_over": ("已交付订单 {order_no}（{status}）", "Handed over order {order_no} ({status})"),
     "cli.seeded": ("演示门店已建好：{path}（{orders} 个订单）", "Demo store created in {path} ({orders} orders)"),
+    "cli.bad_date": ("日期格式不对：{value}（例：2026-11-01 或 2026-11-01T08:00）", "Not a date: {value} (e.g. 2026-11-01 or 2026-11-01T08:00)"),
+    "cli.temps_header": ("{fridge}（{probe}，上限 {limit} °C）：{n} 条读数，最低 {low} °C，最高 {high} °C，报警 {alarms} 次",
+                         "{fridge} ({probe}, limit {limit} °C): {n} readings, low {low} °C, high {high} °C, {alarms} alarms"),
     "cli.config_error": ("配置文件有误：{message}", "Config file error: {message}"),
 }
 

@@ -215,3 +215,31 @@ def test_modbus_probes_from_config_feed_the_store(store, wait_for):
         finally:
             service.stop()
     assert {(f.probe_id, f.max_c) for f in temperatures.list_fridges(store.db)} == {("F1", 4.0), ("Z1", -18.0)}
+
+
+def test_temps_record_cli_gives_an_auditor_every_reading(store, capsys):
+    """`store-edge temps record`: text, csv and json; an unknown fridge or a bad date says so."""
+    import json as _json
+    from datetime import datetime, timedelta, timezone
+
+    from edge.cli import main
+    from edge.domain import temperatures as temps
+
+    temps.configure_fridges(store, [temps.Fridge("F1", "奶柜 Dairy", "chilled", 4.0)])
+    start = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
+    for i, celsius in enumerate((3.1, 3.4, 2.9)):
+        temps.record_reading(store, f"r{i}", "F1", celsius, start + timedelta(minutes=i))
+    args = ["--data-dir", str(store.data_dir), "--lang", "en", "temps", "record", "F1",
+            "--from", "2026-11-01T00:00+00:00", "--to", "2026-11-02T00:00+00:00"]
+    capsys.readouterr()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "3 readings" in out and "low 2.9" in out and "high 3.4" in out
+    assert main(args + ["--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "2026-11-01T08:00:00.000+00:00,3.1", "2026-11-01T08:01:00.000+00:00,3.4",
+        "2026-11-01T08:02:00.000+00:00,2.9"]
+    assert main(args + ["--format", "json"]) == 0
+    assert len(_json.loads(capsys.readouterr().out)["readings"]) == 3
+    assert main(args[:6] + ["F9", "--from", "2026-11-01"]) == 1
+    assert main(args[:7] + ["--from", "last week"]) == 2
