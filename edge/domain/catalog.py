@@ -31,3 +31,16 @@ def upsert_item(db: Database, item: dict, *, actor: str = "hq", now: datetime | 
         audit.record(db, actor=actor, action="catalog.updated", entity=f"sku:{item['sku']}",
                      at=now, detail={"version": item["version"], "price_cents": item["price_cents"]})
     return True
+
+
+def find_product(db: Database, text: str) -> dict | None:
+    """The product a scanned barcode or a typed SKU names (SKU case-insensitive)."""
+    text = text.strip()
+    if not text:
+        return None
+    row = db.execute(
+        "SELECT sku, name_zh, name_en, zone, price_cents FROM products"
+        " WHERE barcode = ? OR sku = ? COLLATE NOCASE LIMIT 1", [text, text]).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("sku", "name_zh", "name_en", "zone", "price_cents"), row))

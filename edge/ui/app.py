@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from textual import events, work
@@ -30,6 +31,7 @@ from textual.binding import Binding
 from textual.reactive import reactive, var
 
 from edge import demo as demo_mod
+from edge.clock import utcnow
 from edge.config import Config
 from edge.domain import clerks, outbox, stores
 from edge.domain.clerks import Clerk
@@ -38,6 +40,7 @@ from edge.ui import messages  # noqa: F401  (registers the UI's i18n keys)
 from edge.ui.screens.counter import CounterScreen
 from edge.ui.screens.conflicts import ConflictsScreen
 from edge.ui.screens.demo_codes import DemoCodesScreen
+from edge.ui.screens.sale import SaleScreen
 from edge.ui.screens.sign_in import SignInScreen
 from edge.ui.devices_link import DeviceLink  # devices hook-up
 from edge.ui.service import StoreService
@@ -58,19 +61,24 @@ def _pending(store) -> int:
     return outbox.pending_count(store.db)
 
 
+ADDON_WINDOW = timedelta(minutes=10)  # a sale this soon after a hand-over is its add-on
+
+
 class StoreEdgeApp(App[int]):
     """Counter first; sign-in, demo codes and modals are pushed over it."""
 
     CSS_PATH = "app.tcss"
     TITLE = "store-edge"
     ENABLE_COMMAND_PALETTE = False
+    # footer order: what an English reader at 80 columns must not lose comes first
     BINDINGS = [
+        Binding("f9", "toggle_language", "ui.key.language"),
+        Binding("f10", "sale", "ui.key.sale"),
         Binding("f2", "sign_in", "ui.key.sign_in"),
         Binding("f3", "demo_codes", "ui.key.demo_codes"),
         Binding("f4", "conflicts", "ui.key.conflicts"),
         Binding("f7", "temperatures", "ui.dev.key.temperatures"),  # devices hook-up
         Binding("f8", "print_queue", "ui.dev.key.print_queue"),  # devices hook-up
-        Binding("f9", "toggle_language", "ui.key.language"),
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True, show=False),
     ]
 
@@ -99,6 +107,8 @@ class StoreEdgeApp(App[int]):
         # background sync with HQ, likewise only when run with a config
         self._run_sync = cfg is not None
         self.sync_worker: SyncWorker | None = None
+        # (order_no, when) of the last hand-over here: a sale soon after is its add-on
+        self.last_pickup: tuple[str, datetime] | None = None
         self.set_reactive(StoreEdgeApp.lang, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
         self.set_reactive(StoreEdgeApp.clerk, clerk)
 
@@ -195,6 +205,14 @@ class StoreEdgeApp(App[int]):
                 counter.enter(code)
 
         self.push_screen(DemoCodesScreen(), chosen)
+
+    def action_sale(self) -> None:
+        """A counter sale; right after a hand-over it counts as that pickup's add-on."""
+        if not isinstance(self.screen, CounterScreen):
+            return
+        recent = self.last_pickup
+        addon = recent[0] if recent and utcnow() - recent[1] < ADDON_WINDOW else None
+        self.push_screen(SaleScreen(addon))
 
     def action_conflicts(self) -> None:
         if isinstance(self.screen, CounterScreen):

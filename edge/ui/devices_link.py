@@ -152,6 +152,17 @@ class DeviceLink:
             self.hub.wake_printer()
         return order
 
+    def sell(self, store, lines, clerk_id: str, **kwargs: Any):
+        """Drop-in for ``sales.sell`` that queues the sale's receipt in the same transaction."""
+        from edge.domain import print_jobs
+
+        sale, job_id = print_jobs.sell_and_print(
+            store, lines, clerk_id, print_receipt=self.print_receipts,
+            settings=self.hub.print_settings, **kwargs)
+        if job_id is not None:
+            self.hub.wake_printer()
+        return sale
+
     # -- scans -----------------------------------------------------------------------------------
     def _scan_from_thread(self, event: ScanEvent) -> None:
         try:
@@ -220,7 +231,12 @@ class DeviceLink:
         """Send a scan where it belongs (UI thread)."""
         lang = self.app.lang
         if event.target == "product":
-            self.app.notify(t("ui.dev.scan.product", lang, text=event.text))
+            from edge.ui.screens.sale import SaleScreen
+
+            if isinstance(self.app.screen, SaleScreen):  # a product scan belongs in the sale
+                self.app.screen.add_code(event.text)
+            else:
+                self.app.notify(t("ui.dev.scan.product", lang, text=event.text))
             return
         counter = self._counter()
         if counter is None:

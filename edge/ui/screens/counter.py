@@ -49,7 +49,7 @@ class CounterScreen(Screen):
     BINDINGS = [
         Binding("f5", "hand_over", "ui.key.hand_over"),
         Binding("f6", "partial", "ui.key.partial"),
-        Binding("escape", "clear", "ui.key.clear"),
+        Binding("escape", "clear", "ui.key.clear", show=False),  # 80 columns: Esc goes without saying
         Binding("up", "choose(-1)", show=False),
         Binding("down", "choose(1)", show=False),
     ]
@@ -232,6 +232,7 @@ class CounterScreen(Screen):
             return (exc.code, dict(exc.params))
         finally:
             self.busy_with = None
+        self.app.last_pickup = (order_no, utcnow())  # type: ignore[attr-defined]  (add-on sales)
         if self.verdict is not verdict:  # a newer scan is on screen (its keys may be in the field)
             self.notify(t("ui.counter.handed_over", self.app.lang, order_no=order_no))  # type: ignore[attr-defined]
             self.handed_over.publish(done)
