@@ -7,6 +7,8 @@ into the app.
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
+
 import serial
 
 from devices.status import DeviceStatus, StatusCallback, safe_call
@@ -106,8 +108,9 @@ class SerialLineWorker(BackgroundWorker):
         self.status = DeviceStatus(url, "connecting")
 
     # -- hooks for subclasses
-    def handle_line(self, line: bytes) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def handle_line(self, line: bytes) -> None:
+        """One complete line from the port."""
 
     def handle_overflow(self, chunk: bytes) -> None:
         log.warning("%s: dropped %d bytes without terminator", self.url, len(chunk))

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 
-class BackgroundWorker:
+class BackgroundWorker(ABC):
     """Base for drivers: subclass and implement :meth:`run` checking ``self._stop``.
 
     ``run`` should block on I/O with a timeout or on ``self._stop.wait(timeout)``, never spin.
@@ -25,8 +26,9 @@ class BackgroundWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def run(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def run(self) -> None:
+        """The driver's loop; return when ``self._stop`` is set."""
 
     def _main(self) -> None:
         try:

@@ -35,13 +35,14 @@ OUTBOX_POLL_S = 0.5  # how often an idle worker looks for new events to send at 
 
 @dataclass(frozen=True)
 class SyncStatus:
-    """What the status bar shows (same fields as ``edge.ui.sync_status.SyncStatus``)."""
+    """What the status bar shows about sync. ``online`` None: no sync configured yet (shown
+    as offline). The UI keeps one of these in ``app.sync_status``."""
 
-    online: bool
-    pending: int
-    last_ok: datetime | None
-    conflicts: int
-    message: str
+    online: bool | None = None
+    pending: int = 0
+    last_ok: datetime | None = None
+    conflicts: int = 0
+    message: str = ""
 
     def changes(self) -> dict[str, Any]:
         """Keyword arguments for the app's ``update_sync_status(**changes)``."""

@@ -26,6 +26,7 @@ available (and tested) because it reads some thin tilted codes zxing misses.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Protocol, Sequence, runtime_checkable
 
@@ -80,7 +81,7 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
 
 
-class _BaseDecoder:
+class _BaseDecoder(ABC):
     """Shared fallback passes; a backend implements ``_raw(gray) -> list[Decoded]``.
 
     ``decode`` (stills, ``devices decode``) tries every pass. ``decode_live`` (camera frames)
@@ -99,8 +100,9 @@ class _BaseDecoder:
         self.try_harder = try_harder
         self._turn = 0
 
-    def _raw(self, gray: np.ndarray) -> list[Decoded]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _raw(self, gray: np.ndarray) -> list[Decoded]:
+        """The backend library's decode of one grey frame."""
 
     # each fallback: gray -> decoded, for phone screens filmed by a webcam
     def _inverted(self, gray: np.ndarray) -> list[Decoded]:  # dark mode

@@ -27,6 +27,7 @@ import os
 import select
 import socket
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -141,26 +142,36 @@ class FilePrinter:
         pass
 
 
-class TcpPrinter:
-    """Raw port 9100 printing; one short connection per job (many printers take only one)."""
+class _QueryingPrinter(ABC):
+    """A printer on a byte stream that answers status queries (TCP 9100, serial).
 
-    def __init__(self, host: str, port: int = 9100, timeout: float = 3.0, query: str = "escpos") -> None:
-        self.host, self.port, self.timeout, self.query = host, port, timeout, query
-        self.url = f"tcp://{host}:{port}"
+    Each status check and each job opens its own short connection (many printers take only
+    one at a time); a job is sent only after the printer said it is ready, so a job refused
+    for paper-out or a closed cover was never half printed."""
 
-    def _connect(self) -> socket.socket:
-        try:
-            return socket.create_connection((self.host, self.port), timeout=self.timeout)
-        except OSError as e:
-            raise PrinterError("offline", f"{self.url}: {e}") from e
+    url: str
+    query: str
+
+    @abstractmethod
+    def _open(self):
+        """A context-managed connection; raises PrinterError when the printer is unreachable."""
+
+    @abstractmethod
+    def _write(self, conn, data: bytes) -> None:
+        """Send bytes and make sure they left."""
+
+    @abstractmethod
+    def _read1(self, conn) -> int | None:
+        """One status byte, or None when the printer does not answer in time."""
 
     def status(self) -> PrinterStatus:
         try:
-            with self._connect() as s:
-                return _query_status(lambda b: s.sendall(b), lambda: _recv1(s), self.query)
+            with self._open() as conn:
+                return _query_status(lambda b: self._write(conn, b), lambda: self._read1(conn),
+                                     self.query)
         except PrinterError as e:
             return PrinterStatus(False, error_message=e.message, reason=e.reason)
-        except OSError as e:
+        except OSError as e:  # pyserial's SerialException is an OSError too
             return PrinterStatus(False, error_message=str(e), reason="offline")
 
     def send(self, data: bytes) -> None:
@@ -168,13 +179,33 @@ class TcpPrinter:
         if not st.ready:
             raise PrinterError(st.reason or "offline", st.error_message)
         try:
-            with self._connect() as s:
-                s.sendall(data)
+            with self._open() as conn:
+                self._write(conn, data)
         except OSError as e:
             raise PrinterError("offline", str(e)) from e
 
     def close(self) -> None:
         pass
+
+
+class TcpPrinter(_QueryingPrinter):
+    """Raw port 9100 printing."""
+
+    def __init__(self, host: str, port: int = 9100, timeout: float = 3.0, query: str = "escpos") -> None:
+        self.host, self.port, self.timeout, self.query = host, port, timeout, query
+        self.url = f"tcp://{host}:{port}"
+
+    def _open(self) -> socket.socket:
+        try:
+            return socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as e:
+            raise PrinterError("offline", f"{self.url}: {e}") from e
+
+    def _write(self, conn: socket.socket, data: bytes) -> None:
+        conn.sendall(data)
+
+    def _read1(self, conn: socket.socket) -> int | None:
+        return _recv1(conn)
 
 
 def _recv1(s: socket.socket) -> int | None:
@@ -217,7 +248,7 @@ def _query_status(write, read1, query: str = "escpos") -> PrinterStatus:
     return parse_dle_eot(*replies)
 
 
-class SerialPrinter:
+class SerialPrinter(_QueryingPrinter):
     def __init__(self, port: str, baud: int = 9600, timeout: float = 1.0, query: str = "escpos") -> None:
         self.port, self.baud, self.timeout, self.query = port, baud, timeout, query
         self.url = f"serial://{port}?baud={baud}"
@@ -232,30 +263,12 @@ class SerialPrinter:
             reason = "permission_denied" if "ermission" in str(e) else "offline"
             raise PrinterError(reason, str(e)) from e
 
-    def status(self) -> PrinterStatus:
-        try:
-            with self._open() as s:
-                return _query_status(s.write, lambda: (s.read(1) or [None])[0], self.query)
-        except PrinterError as e:
-            return PrinterStatus(False, error_message=e.message, reason=e.reason)
-        except OSError as e:
-            return PrinterStatus(False, error_message=str(e), reason="offline")
+    def _write(self, conn, data: bytes) -> None:
+        conn.write(data)
+        conn.flush()
 
-    def send(self, data: bytes) -> None:
-        st = self.status()
-        if not st.ready:
-            raise PrinterError(st.reason or "offline", st.error_message)
-        import serial
-
-        try:
-            with self._open() as s:
-                s.write(data)
-                s.flush()
-        except (serial.SerialException, OSError) as e:
-            raise PrinterError("offline", str(e)) from e
-
-    def close(self) -> None:
-        pass
+    def _read1(self, conn) -> int | None:
+        return (conn.read(1) or [None])[0]
 
 
 class UsbLpPrinter:

@@ -162,7 +162,8 @@ def _status_event(db: Database, order: Order, new: str, at: datetime, **payload:
                            "at": iso(at), **payload})
 
 
-def _require(db: Database, order_no: str) -> Order:
+def require_order(db: Database, order_no: str) -> Order:
+    """The order, or DomainError('order.unknown') for an action that needs it."""
     order = get_order(db, order_no)
     if order is None:
         raise DomainError("order.unknown", order_no=order_no)
@@ -183,7 +184,7 @@ def receive_order(db: Database, key: bytes, data: dict, *, actor: str = "hq",
         raise DomainError("order.no_lines", order_no=data["order_no"])
     with write_tx(db):
         if db.execute("SELECT 1 FROM orders WHERE order_no = ?", [data["order_no"]]).fetchone():
-            return _require(db, data["order_no"])
+            return require_order(db, data["order_no"])
         status = data.get("status", "allocated")
         if status not in STATUSES:
             raise DomainError("order.bad_status", status=status)
@@ -224,16 +225,16 @@ def receive_order(db: Database, key: bytes, data: dict, *, actor: str = "hq",
                             kind="order", actor=actor, at=now, ref=data["order_no"])
         audit.record(db, actor=actor, action="order.received", entity=f"order:{data['order_no']}",
                      at=now, detail={"status": status, "lines": len(lines)})
-    return _require(db, data["order_no"])
+    return require_order(db, data["order_no"])
 
 
 def start_preparing(db: Database, order_no: str, *, actor: str, now: datetime | None = None) -> Order:
     now = now or utcnow()
     with write_tx(db):
-        order = _require(db, order_no)
+        order = require_order(db, order_no)
         _set_status(db, order, "preparing", actor=actor, at=now)
         _status_event(db, order, "preparing", now)
-    return _require(db, order_no)
+    return require_order(db, order_no)
 
 
 def pack_bag(db: Database, order_no: str, zone: str, slot: str, *, actor: str,
@@ -244,7 +245,7 @@ def pack_bag(db: Database, order_no: str, zone: str, slot: str, *, actor: str,
     if not slot:
         raise DomainError("bag.no_slot")
     with write_tx(db):
-        order = _require(db, order_no)
+        order = require_order(db, order_no)
         if order.status not in ("allocated", "preparing", "ready", "overdue"):
             raise DomainError("bag.order_closed", order_no=order_no, status=order.status)
         cur = db.execute(
@@ -256,11 +257,11 @@ def pack_bag(db: Database, order_no: str, zone: str, slot: str, *, actor: str,
                      detail={"zone": zone, "slot": slot})
         outbox.append(db, type="bag.packed", entity=f"order:{order_no}", at=now,
                       payload={"order_no": order_no, "zone": zone, "slot": slot, "at": iso(now)})
-        order = _require(db, order_no)
+        order = require_order(db, order_no)
         if order.status in ("allocated", "preparing") and not order.missing_lines():
             _set_status(db, order, "ready", actor=actor, at=now)
             _status_event(db, order, "ready", now)
-    return _require(db, order_no)
+    return require_order(db, order_no)
 
 
 def own_store_id(db: Database) -> str | None:
@@ -284,7 +285,7 @@ def cancel_order(db: Database, order_no: str, reason: str, *, actor: str,
     """Cancel an order not yet handed over; its reserved units return to the store."""
     now = now or utcnow()
     with write_tx(db):
-        order = _require(db, order_no)
+        order = require_order(db, order_no)
         if order.status in HANDED_OVER:
             raise DomainError("order.already_handed_over", order_no=order_no)
         _set_status(db, order, "cancelled", actor=actor, at=now, detail={"reason": reason},
@@ -292,7 +293,7 @@ def cancel_order(db: Database, order_no: str, reason: str, *, actor: str,
         _release_reservation(db, order, actor=actor, at=now, kind="cancel")
         if actor != "hq":
             _status_event(db, order, "cancelled", now, reason=reason)
-    return _require(db, order_no)
+    return require_order(db, order_no)
 
 
 def mark_overdue(db: Database, *, now: datetime | None = None, actor: str = "system") -> list[str]:
@@ -303,7 +304,7 @@ def mark_overdue(db: Database, *, now: datetime | None = None, actor: str = "sys
             "SELECT order_no FROM orders WHERE status IN ('allocated','preparing','ready')"
             " AND window_end < ? AND store_id = ?", [iso(now), own_store_id(db)])]
         for order_no in due:
-            order = _require(db, order_no)
+            order = require_order(db, order_no)
             _set_status(db, order, "overdue", actor=actor, at=now)
             _status_event(db, order, "overdue", now)
     return due
@@ -314,7 +315,7 @@ def extend_window(db: Database, order_no: str, new_end: datetime, *, actor: str,
     """Give the customer more time; an overdue order goes back to ready (or preparing)."""
     now = now or utcnow()
     with write_tx(db):
-        order = _require(db, order_no)
+        order = require_order(db, order_no)
         if order.status in TERMINAL:
             raise DomainError("order.closed", order_no=order_no, status=order.status)
         if new_end <= max(now, order.window_start):
@@ -331,18 +332,18 @@ def extend_window(db: Database, order_no: str, new_end: datetime, *, actor: str,
                       base_version=order.version,
                       payload={"order_no": order_no, "window_end": iso(new_end), "status": status,
                                "at": iso(now)})
-    return _require(db, order_no)
+    return require_order(db, order_no)
 
 
 def return_to_stock(db: Database, order_no: str, *, actor: str, now: datetime | None = None) -> Order:
     """Give up an overdue order: the goods go back to sellable stock."""
     now = now or utcnow()
     with write_tx(db):
-        order = _require(db, order_no)
+        order = require_order(db, order_no)
         _set_status(db, order, "returned", actor=actor, at=now)
         _release_reservation(db, order, actor=actor, at=now, kind="return")
         _status_event(db, order, "returned", now)
-    return _require(db, order_no)
+    return require_order(db, order_no)
 
 
 def reallocate(db: Database, order_no: str, new_store_id: str, *, actor: str = "hq",
@@ -350,7 +351,7 @@ def reallocate(db: Database, order_no: str, new_store_id: str, *, actor: str = "
     """HQ moved the order to another store: keep a tombstone so a scan can say which store."""
     now = now or utcnow()
     with write_tx(db):
-        order = _require(db, order_no)
+        order = require_order(db, order_no)
         if order.status in HANDED_OVER:
             raise DomainError("order.already_handed_over", order_no=order_no)
         db.execute("UPDATE orders SET store_id = ?, version = version + 1, updated_at = ?"
@@ -359,4 +360,4 @@ def reallocate(db: Database, order_no: str, new_store_id: str, *, actor: str = "
             _release_reservation(db, order, actor=actor, at=now, kind="reallocate")
         audit.record(db, actor=actor, action="order.reallocated", entity=f"order:{order_no}",
                      at=now, detail={"from": order.store_id, "to": new_store_id})
-    return _require(db, order_no)
+    return require_order(db, order_no)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import audit, clerks, codes, orders, outbox, stock
+from edge.domain import audit, clerks, codes, orders, outbox, stock, stores
 from edge.domain.errors import DomainError
 from edge.domain.orders import Order
 from edge.store import Store
@@ -111,11 +111,9 @@ def judge(store: Store, order: Order, *, now: datetime | None = None) -> Verdict
 
 
 def _other_store(store: Store, other_id: str, order: Order | None = None) -> Verdict:
-    row = store.db.execute("SELECT name_zh, name_en FROM stores WHERE store_id = ?",
-                           [other_id]).fetchone()
-    return Verdict("other_store", order, {"store_id": other_id,
-                                          "name_zh": row[0] if row else other_id,
-                                          "name_en": row[1] if row else other_id})
+    name_zh, name_en = stores.names(store.db, other_id)
+    return Verdict("other_store", order, {"store_id": other_id, "name_zh": name_zh,
+                                          "name_en": name_en})
 
 
 def _phone_lookup(store: Store, last4: str, initial: str | None) -> Verdict:
@@ -143,9 +141,7 @@ def hand_over(store: Store, order_no: str, clerk_id: str, *, scanned_at: datetim
             raise DomainError("override.no_reason")
         manager = clerks.authenticate_manager(db, override.manager_id, override.pin, now=now)
     with write_tx(db):
-        order = orders.get_order(db, order_no)
-        if order is None:
-            raise DomainError("order.unknown", order_no=order_no)
+        order = orders.require_order(db, order_no)
         verdict = judge(store, order, now=now)
         if verdict.needs_override and manager is None:
             raise DomainError("override.required", verdict=verdict.kind)

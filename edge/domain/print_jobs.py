@@ -111,9 +111,7 @@ def queue_receipt(store: Store, order_no: str, *, actor: str, settings: PrintSet
     now = now or utcnow()
     settings = settings or PrintSettings()
     with write_tx(store.db):
-        order = orders.get_order(store.db, order_no)
-        if order is None:
-            raise DomainError("order.unknown", order_no=order_no)
+        order = orders.require_order(store.db, order_no)
         payload = receipt_for_order(store.db, order, settings)
         return _insert(store.db, kind="receipt", ref=order_no, printer="receipt",
                        payload=payload, actor=actor, at=now)
@@ -149,9 +147,7 @@ def queue_bag_labels(store: Store, order_no: str, *, actor: str,
     now = now or utcnow()
     settings = settings or PrintSettings()
     with write_tx(store.db):
-        order = orders.get_order(store.db, order_no)
-        if order is None:
-            raise DomainError("order.unknown", order_no=order_no)
+        order = orders.require_order(store.db, order_no)
         labels = [p for p in labels_for_order(order, settings) if zones is None or p["zone"] in zones]
         if not labels:
             raise DomainError("dev.print.nothing_to_print", order_no=order_no)

@@ -21,12 +21,20 @@ from pathlib import Path
 from typing import Any
 
 from devices.printers import (
-    PrinterConnection, PrinterError, PrinterStatus, PrintJob, PrintWorker, open_printer,
-    render_bag_label, render_bag_label_tspl, render_receipt,
+    PrinterConnection,
+    PrinterError,
+    PrinterStatus,
+    PrintJob,
+    PrintWorker,
+    open_printer,
+    render_bag_label,
+    render_bag_label_tspl,
+    render_receipt,
 )
 from edge.domain import print_jobs
 from edge.domain.print_docs import label_from_payload, receipt_from_payload
 from edge.i18n import t
+from edge.services.callbacks import notify
 from edge.store import Store
 
 log = logging.getLogger(__name__)
@@ -79,11 +87,7 @@ class SqliteQueue:
             self.store = None
 
     def _changed(self) -> None:
-        if self.on_change is not None:
-            try:
-                self.on_change()
-            except Exception:  # a UI callback must never stop printing
-                log.exception("print queue change callback failed")
+        notify(self.on_change, "print queue")
 
     # -- PrintWorker callables
     def fetch_next(self) -> PrintJob | None:
@@ -224,11 +228,7 @@ class PrintService:
         self._notify()
 
     def _notify(self) -> None:
-        if self.on_change is not None:
-            try:
-                self.on_change()
-            except Exception:
-                log.exception("print status callback failed")
+        notify(self.on_change, "printer status")
 
     def notices(self, lang: str) -> list[str]:
         """One line per printer that is not ready, for the status bar's notices."""

@@ -25,6 +25,7 @@ from edge.clock import utcnow
 from edge.domain import temperatures
 from edge.domain.temperatures import Fridge
 from edge.i18n import t
+from edge.services.callbacks import notify
 from edge.store import Store
 
 log = logging.getLogger(__name__)
@@ -146,11 +147,7 @@ class ProbeWriter(BackgroundWorker):
             self._notify()
 
     def _notify(self) -> None:
-        if self.on_change is not None:
-            try:
-                self.on_change()
-            except Exception:
-                log.exception("probe change callback failed")
+        notify(self.on_change, "probe")
 
 
 class ProbeService:

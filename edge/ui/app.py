@@ -109,6 +109,8 @@ class StoreEdgeApp(App[int]):
         self.sync_worker: SyncWorker | None = None
         # (order_no, when) of the last hand-over here: a sale soon after is its add-on
         self.last_pickup: tuple[str, datetime] | None = None
+        # asked on every footer refresh: look at the disk once
+        self.has_demo_codes = demo or (self.data_dir / demo_mod.CODES_FILENAME).exists()
         self.set_reactive(StoreEdgeApp.lang, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
         self.set_reactive(StoreEdgeApp.clerk, clerk)
 
@@ -220,7 +222,7 @@ class StoreEdgeApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo_codes":
-            return self.demo or (self.data_dir / demo_mod.CODES_FILENAME).exists()
+            return self.has_demo_codes
         return True
 
 

@@ -9,18 +9,8 @@ line of status, never a frozen counter.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """Sync as last seen: ``online`` None means "no sync configured yet" (shown as offline)."""
-
-    online: bool | None = None
-    pending: int = 0
-    last_ok: datetime | None = None
-    conflicts: int = 0
-    message: str = ""
+from sync.worker import SyncStatus  # noqa: F401  (the one status type; UI code imports it here)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 log = logging.getLogger(__name__)
 
 
-class Periodic:
+class Periodic(ABC):
     def __init__(self, name: str, interval: float) -> None:
         self.interval = interval
         self._stop = threading.Event()
@@ -21,8 +22,9 @@ class Periodic:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
+    @abstractmethod
     def step(self) -> None:
-        raise NotImplementedError
+        """One round of the background work."""
 
     def start(self) -> None:
         self._thread.start()

@@ -11,6 +11,7 @@ import functools
 import queue
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
@@ -72,7 +73,7 @@ class Tx:
         return default if row is None else row[0]
 
 
-class Database:
+class Database(ABC):
     """A small connection pool plus ``tx()``; subclasses know one engine each."""
 
     dialect = "?"
@@ -86,14 +87,17 @@ class Database:
         self._closed = False
 
     # engine specifics -------------------------------------------------------------
+    @abstractmethod
     def _connect(self) -> Any:
-        raise NotImplementedError
+        """A new connection to the engine."""
 
+    @abstractmethod
     def _begin(self, conn: Any, snapshot: bool) -> None:
-        raise NotImplementedError
+        """Start a transaction (a consistent snapshot when asked)."""
 
+    @abstractmethod
     def _transient(self, exc: BaseException) -> bool:
-        raise NotImplementedError
+        """True for trouble worth a retry (busy, connection lost)."""
 
     def _retryable(self, exc: BaseException) -> bool:
         return False
