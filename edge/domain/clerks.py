@@ -102,6 +102,17 @@ def authenticate_manager(db: Database, manager_id: str, pin: str,
     return clerk
 
 
+def require_manager(db: Database, clerk_id: str) -> Clerk:
+    """The signed-in person, who must be an active manager (stock adjustments, returns,
+    staff, day end); raises DomainError('auth.not_manager') otherwise. Domain functions
+    that only managers may call check it themselves, so the CLI and every screen agree."""
+    row = db.execute("SELECT clerk_id, name, role FROM clerks WHERE clerk_id = ? AND active",
+                     [clerk_id]).fetchone()
+    if row is None or row[2] != "manager":
+        raise DomainError("auth.not_manager", clerk_id=clerk_id)
+    return Clerk(*row)
+
+
 def get_clerk(db: Database, clerk_id: str) -> Clerk | None:
     row = db.execute("SELECT clerk_id, name, role FROM clerks WHERE clerk_id = ?", [clerk_id]).fetchone()
     return Clerk(*row) if row else None
