@@ -102,6 +102,14 @@ def take_fefo(db: Database, *, sku: str, qty: int, kind: str, actor: str, at: da
     return taken
 
 
+def shrink(db: Database, *, sku: str, qty: int, kind: str, actor: str, at: datetime,
+           ref: str | None = None) -> list[tuple[str | None, int]]:
+    """Units that left the store without a sale (a count that finds less, waste, missing at
+    pick), inside write_tx. The one path every shrinkage takes, so the online allotment can be
+    reduced first (issue 8 #4) in one place."""
+    return take_fefo(db, sku=sku, qty=qty, kind=kind, actor=actor, at=at, ref=ref)
+
+
 def receive(db: Database, *, sku: str, lot: str, qty: int, actor: str, expiry: str | None = None,
             ref: str | None = None, now: datetime | None = None, kind: str = "receipt") -> str:
     """Goods arrive (transfer from the regional warehouse, delivery): on-hand +qty in a lot.

@@ -1,0 +1,1 @@
+"""Behind the counter: task board, pick, pack, overdue pickups."""

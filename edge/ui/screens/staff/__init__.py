@@ -1,0 +1,1 @@
+"""Staff: clerks and managers, PINs, unlocking."""

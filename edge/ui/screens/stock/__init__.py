@@ -1,0 +1,1 @@
+"""Stock: levels per SKU and lot, near-expiry, receiving, counts and adjustments."""
