@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -16,7 +17,7 @@ from textual.app import RenderResult
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from edge.domain.orders import Order
+from edge.domain.orders import Line, Order
 from edge.domain.pickup import Verdict
 from edge.i18n import t
 from edge.present import line_name, verdict_message, window_text
@@ -77,7 +78,6 @@ class OrderCard(Vertical):
         yield Static(id="head")
         with Horizontal(id="details"):
             yield Static(id="lines")
-            yield Static(id="bags")
         yield OptionList(id="matches")
 
     def on_mount(self) -> None:
@@ -130,7 +130,6 @@ class OrderCard(Vertical):
         # fixed-size boxes (app.tcss): new content is a repaint, not a new layout
         self.query_one("#head", Static).update(order_head(order, lang), layout=False)
         self.query_one("#lines", Static).update(order_lines(order, lang), layout=False)
-        self.query_one("#bags", Static).update(order_bags(order, lang), layout=False)
 
     def _draw_matches(self, found: list[Order]) -> None:
         option_list = self.query_one("#matches", OptionList)
@@ -195,23 +194,42 @@ def order_head(order: Order, lang: str) -> Text:
     return text
 
 
-def order_lines(order: Order, lang: str) -> Text:
-    text = Text(t("ui.card.lines", lang) + "\n", style="dim")
+def order_lines(order: Order, lang: str) -> Table:
+    """One row per line, with the bag (and where it is kept) that line goes in.
+
+    Lines and bags used to be two columns side by side in bag order, so on a mixed-zone order
+    an item stood next to another zone's bag. A row of one table keeps them together however
+    long a name or a note wraps.
+    """
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(ratio=3)
+    table.add_column(ratio=2)
+    table.add_row(Text(t("ui.card.lines", lang), style="dim"),
+                  Text(t("ui.card.bags", lang), style="dim"))
     for line in order.lines:
-        text.append(f"{line.line_no}. {line_name(line, lang)} ")
-        text.append(f"×{line.qty} ", style="bold")
-        text.append(t("zone." + line.zone, lang), style=ZONE_STYLE.get(line.zone, ""))
-        if line.qty_not_taken:
-            text.append("  " + t("ui.card.not_taken", lang, qty=line.qty_not_taken,
-                                 reason=t(f"reason.{line.not_taken_reason}", lang)), style="yellow")
-        text.append("\n")
-    text.rstrip()
+        table.add_row(_line_cell(line, lang), line_bags(order, line.zone, lang))
+    return table
+
+
+def _line_cell(line: Line, lang: str) -> Text:
+    text = Text(f"{line.line_no}. {line_name(line, lang)} ")
+    text.append(f"×{line.qty} ", style="bold")
+    text.append(t("zone." + line.zone, lang), style=ZONE_STYLE.get(line.zone, ""))
+    if line.qty_not_taken:
+        text.append("  " + t("ui.card.not_taken", lang, qty=line.qty_not_taken,
+                             reason=t(f"reason.{line.not_taken_reason}", lang)), style="yellow")
     return text
 
 
-def order_bags(order: Order, lang: str) -> Text:
-    text = Text(t("ui.card.bags", lang) + "\n", style="dim")
-    for bag in order.bags:
+def line_bags(order: Order, zone: str, lang: str) -> Text:
+    """The bag(s) of ``zone``: which bag, where it is kept, packed or not."""
+    text = Text()
+    bags = [bag for bag in order.bags if bag.zone == zone]
+    if not bags:
+        return Text(t("ui.card.not_packed", lang), style="bold yellow")
+    for i, bag in enumerate(bags):
+        if i:
+            text.append("\n")
         text.append(t("ui.card.bag", lang, zone=t("zone." + bag.zone, lang), bag_no=bag.bag_no),
                     style=ZONE_STYLE.get(bag.zone, ""))
         text.append(f" {t('keep.' + bag.zone, lang)} ")
@@ -220,8 +238,6 @@ def order_bags(order: Order, lang: str) -> Text:
             text.append(f" {t('ui.card.packed', lang)}", style="green")
         else:
             text.append(f" {t('ui.card.not_packed', lang)}", style="bold yellow")
-        text.append("\n")
-    text.rstrip()
     return text
 
 
