@@ -87,8 +87,13 @@ class DeviceHub:
         if any(s.kind != "wedge" for s in self.devices.scanners):
             self.scanners = ScannerService(self.devices.scanners, self.on_scan,
                                            on_problem=self.on_problem, lang=self.lang,
-                                           loop_sources=not self.demo).start()
+                                           loop_sources=not self.demo,
+                                           cameras_on_demand=self.demo).start()
         return self
+
+    def play_cameras(self) -> int:
+        """Start the cameras that wait to be asked (the demo's); how many started."""
+        return self.scanners.play_cameras() if self.scanners is not None else 0
 
     def stop(self) -> None:
         for service in (self.scanners, self.probes, self.printing, self.simulators):

@@ -68,28 +68,52 @@ class ScannerService:
 
     def __init__(self, scanners: list[Any], deliver: Callable[[ScanEvent], None], *,
                  on_problem: Callable[[str], None] | None = None, lang: str = "zh-CN",
-                 loop_sources: bool = True) -> None:
+                 loop_sources: bool = True, cameras_on_demand: bool = False) -> None:
         self.config = list(scanners)
         self.loop_sources = loop_sources  # False: a video/folder plays once (the demo camera)
+        # True (the demo): cameras start only when asked (play_cameras), so a newcomer's first
+        # screen is not replaced by a code the demo camera "sees" on its own
+        self.cameras_on_demand = cameras_on_demand
         self.deliver = deliver
         self.on_problem = on_problem
         self.lang = lang
         self.workers: list[Any] = []
+        self._cameras: dict[int, CameraReader] = {}  # by id() of the camera's config entry
         self.states: dict[str, DeviceStatus] = {}
         self._lock = threading.Lock()
 
     def start(self) -> "ScannerService":
         for cfg in self.config:
-            try:
-                worker = self._worker(cfg)
-            except (DecoderUnavailable, SourceError, ValueError, OSError) as exc:
-                name = f"camera:{getattr(cfg, 'source', '?')}"
-                self._status(DeviceStatus(name, "error", "unavailable", str(exc)))
-                continue
-            if worker is not None:
-                self.workers.append(worker)
-                worker.start()
+            if not (cfg.kind == "camera" and self.cameras_on_demand):
+                self._start_one(cfg)
         return self
+
+    def play_cameras(self) -> int:
+        """Start each camera that is not running (a folder that played once starts over);
+        returns how many started."""
+        started = 0
+        for cfg in self.config:
+            current = self._cameras.get(id(cfg))
+            if cfg.kind == "camera" and (current is None or current.finished.is_set()):
+                if current is not None:
+                    self.workers.remove(current)
+                started += self._start_one(cfg)
+        return started
+
+    def _start_one(self, cfg: Any) -> int:
+        try:
+            worker = self._worker(cfg)
+        except (DecoderUnavailable, SourceError, ValueError, OSError) as exc:
+            name = f"camera:{getattr(cfg, 'source', '?')}"
+            self._status(DeviceStatus(name, "error", "unavailable", str(exc)))
+            return 0
+        if worker is None:
+            return 0
+        self.workers.append(worker)
+        if isinstance(worker, CameraReader):
+            self._cameras[id(cfg)] = worker
+        worker.start()
+        return 1
 
     def _worker(self, cfg: Any) -> Any:
         if cfg.kind == "serial":

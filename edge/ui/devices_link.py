@@ -242,15 +242,13 @@ class DeviceLink:
         if counter is None:
             return
         self._back_to_counter(counter, event.text)
+        own = event.source == "wedge"  # the clerk's hand-held scanner, not a camera
         if event.target == "bag":
             parsed = parse_bag_qr(event.text)
             if parsed is not None:
-                from edge.clock import utcnow
-                from edge.ui.screens.counter import judge_order_no
-
-                counter.run_check(judge_order_no, parsed[1], started=utcnow())
+                counter.offer(event.text, own=own, order_no=parsed[1])
             return
-        counter.enter(event.text)
+        counter.offer(event.text, own=own)
 
     def _counter(self) -> Any:
         from edge.ui.screens.counter import CounterScreen

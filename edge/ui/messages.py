@@ -35,6 +35,13 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
         "· Or type the phone's last 4 digits (plus the surname, e.g. 王1234),\n"
         "  then ↑↓ to choose and Enter\n"
         "· F5 hand over  F6 partial  Esc clear  F2 sign in  F9 中文  Ctrl+Q quit"),
+    "ui.key.demo_camera": ("摄像头演示", "Camera demo"),
+    "ui.demo.camera_playing": ("演示摄像头正在读取它的图片文件夹里的取货码",
+                               "The demo camera is reading the pickup codes in its image folder"),
+    "ui.demo.no_camera": ("没有可启动的摄像头（已在读取，或未配置）",
+                          "No camera to start (already reading, or none configured)"),
+    "ui.counter.next_entry": ("下一个：{entry}（当前订单处理完后按回车查看）",
+                              "Next: {entry} (Enter on the empty field when done with this order)"),
     "ui.counter.checking": ("正在查询…", "Checking…"),
     "ui.counter.handed_over": ("✔ 已交付 {order_no}　请扫下一位顾客", "✔ Handed over {order_no}. Next customer, please"),
     "ui.counter.handed_over_partial": ("✔ 已部分交付 {order_no}：{count} 件未取",

@@ -8,15 +8,18 @@ so the screen keeps drawing while SQLite works.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 from textual.widgets import Label
+
+from dataclasses import dataclass
 
 from edge.clock import utcnow
 from edge.domain import orders, pickup
@@ -34,6 +37,20 @@ from edge.ui.widgets.status_bar import StatusBar
 
 log = logging.getLogger(__name__)
 CHECKING_DELAY_S = 0.2  # only say "checking…" when the database is slow (another writer)
+# a device read (camera, serial) this soon after the clerk's own scan of an order waits as
+# "next" instead of replacing the order the clerk is working on
+HOLD_S = 30.0
+
+
+@dataclass(frozen=True)
+class NextEntry:
+    """A read that arrived while the clerk was busy: shown as "next", taken with Enter."""
+
+    raw: str
+    order_no: str | None = None  # a bag label names the order directly
+
+    def shown(self) -> str:
+        return self.order_no or (f"…{self.raw[-4:]}" if len(self.raw) > 4 else self.raw)
 
 
 def judge_order_no(store: Store, order_no: str) -> Verdict:
@@ -59,6 +76,8 @@ class CounterScreen(Screen):
         self.verdict: Verdict | None = None
         self.started_at: datetime | None = None
         self.busy_with: Verdict | None = None  # the verdict whose hand-over is being written
+        self.own_scan_at: float | None = None  # monotonic time of the clerk's own last scan
+        self.next_entry: NextEntry | None = None
         # published from the frame that draws a new verdict / a finished hand-over: tests, bench
         self.verdict_shown: Signal[Verdict] = Signal(self, "verdict-shown")
         self.handed_over: Signal[orders.Order] = Signal(self, "handed-over")
@@ -68,6 +87,7 @@ class CounterScreen(Screen):
         with Horizontal(id="scan-row"):
             yield Label(id="scan-label")
             yield ScanField(id="scan", max_length=pickup.MAX_INPUT * 2)
+        yield Label(id="next-entry")
         yield OrderCard(id="card")
         yield LocalFooter()
 
@@ -79,6 +99,14 @@ class CounterScreen(Screen):
         lang = self.app.lang  # type: ignore[attr-defined]
         self.query_one("#scan-label", Label).update(t("ui.counter.scan_label", lang))
         self.scan.placeholder = t("ui.counter.placeholder", lang)
+        self._show_next()
+
+    def _show_next(self) -> None:
+        label = self.query_one("#next-entry", Label)
+        label.display = self.next_entry is not None
+        if self.next_entry is not None:
+            label.update(t("ui.counter.next_entry", self.app.lang,  # type: ignore[attr-defined]
+                           entry=self.next_entry.shown()))
 
     @property
     def scan(self) -> ScanField:
@@ -99,13 +127,54 @@ class CounterScreen(Screen):
             if chosen is not None:  # Enter on an empty field picks the highlighted phone match
                 self.run_check(judge_order_no, chosen.order_no,
                                started=self.started_at or event.started_at)
+            elif self.next_entry is not None:  # … or takes the read that waits as "next"
+                self._take(self.next_entry)
             return
+        self.own_scan_at = time.monotonic()
         self.run_check(pickup.check, event.value, started=event.started_at)
 
     def enter(self, raw: str) -> None:
-        """Put an entry in as if typed and submitted (demo codes screen)."""
+        """Put an entry in as if typed and submitted (demo codes screen, the clerk's choice)."""
+        self.own_scan_at = time.monotonic()
         self.scan.reset()
         self.run_check(pickup.check, raw, started=utcnow())
+
+    def offer(self, raw: str, *, own: bool, order_no: str | None = None) -> None:
+        """A read from a scanner device. ``own``: the clerk's hand-held scanner (the wedge),
+        as opposed to a camera or a fixed serial scanner that reads whatever is held up.
+
+        It never swaps the order under the clerk's hands: while a dialog is open (override,
+        partial pickup, sign-in), while a hand-over is being written, or shortly after the
+        clerk's own scan of an order, it waits as "next" (Enter on the empty field takes it).
+        """
+        entry = NextEntry(raw, order_no)
+        if self._busy(own):
+            if self.next_entry != entry:
+                self.next_entry = entry
+                self._show_next()
+                self.notify(t("ui.counter.next_entry", self.app.lang,  # type: ignore[attr-defined]
+                              entry=entry.shown()))
+            return
+        if own:
+            self.own_scan_at = time.monotonic()
+        self._take(entry)
+
+    def _busy(self, own: bool) -> bool:
+        if isinstance(self.app.screen, ModalScreen) or self.busy_with is not None:
+            return True
+        if own or self.verdict is None or self.verdict.order is None or self.own_scan_at is None:
+            return False
+        return time.monotonic() - self.own_scan_at < HOLD_S
+
+    def _take(self, entry: NextEntry) -> None:
+        if self.next_entry == entry:
+            self.next_entry = None
+            self._show_next()
+        self.scan.reset()
+        if entry.order_no is not None:
+            self.run_check(judge_order_no, entry.order_no, started=utcnow())
+        else:
+            self.run_check(pickup.check, entry.raw, started=utcnow())
 
     @work(exclusive=True, group="scan")
     async def run_check(self, fn, arg: str, *, started: datetime) -> None:

@@ -18,7 +18,8 @@ from edge.ui.widgets.status_bar import StatusBar
 class DemoCodesScreen(Screen[str | None]):
     """Dismisses with the chosen code (the counter checks it), or None on Esc."""
 
-    BINDINGS = [Binding("escape", "back", "ui.key.cancel")]
+    BINDINGS = [Binding("escape", "back", "ui.key.cancel"),
+                Binding("c", "camera", "ui.key.demo_camera")]
 
     def __init__(self) -> None:
         super().__init__(id="demo-codes")
@@ -61,6 +62,17 @@ class DemoCodesScreen(Screen[str | None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.dismiss(str(event.row_key.value))
+
+    def action_camera(self) -> None:
+        """Hold the demo's codes up to the demo camera: it reads its image folder once."""
+        link = getattr(self.app, "devices", None)
+        started = link.hub.play_cameras() if link is not None else 0
+        lang = self.app.lang  # type: ignore[attr-defined]
+        if started:
+            self.dismiss(None)  # back to the counter, where the camera's reads arrive
+            self.app.notify(t("ui.demo.camera_playing", lang))
+        else:
+            self.notify(t("ui.demo.no_camera", lang), severity="warning")
 
     def action_back(self) -> None:
         self.dismiss(None)

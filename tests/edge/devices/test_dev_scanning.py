@@ -44,3 +44,24 @@ def test_wedge_detector_from_config():
     det = wedge_detector(cfg.scanners)
     assert det is not None and det.prefix == "#"
     assert wedge_detector([]) is None
+
+
+def test_demo_camera_reads_only_when_asked(tmp_path):
+    """The demo camera does not play its folder at start-up (issue 9 #2): a newcomer's
+    first screen stays theirs until they press `c` in F3, which calls play_cameras."""
+    from devices.sim import write_code_folder
+
+    code = make_pickup_code()
+    write_code_folder(tmp_path / "cam", [qr_payload("S001", code)], frames_per_code=2, gap_frames=1)
+    cfg = parse_devices_config({"scanners": [{"kind": "camera", "source": str(tmp_path / "cam"),
+                                              "fps": 20}]})
+    got: queue.Queue = queue.Queue()
+    service = ScannerService(cfg.scanners, got.put, loop_sources=False,
+                             cameras_on_demand=True).start()
+    try:
+        assert service.workers == [] and got.empty()
+        assert service.play_cameras() == 1
+        assert got.get(timeout=10).text == f"SE1:S001:{code}"
+        assert service.play_cameras() in (0, 1)  # running: nothing new; done: plays again
+    finally:
+        service.stop()
