@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from textual import events, work
@@ -37,6 +36,7 @@ from edge.domain import clerks, outbox, stores
 from edge.domain.clerks import Clerk
 from edge.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from edge.ui import messages  # noqa: F401  (registers the UI's i18n keys)
+from edge.ui.addon import AddonTracker
 from edge.ui.screens.counter import CounterScreen
 from edge.ui.screens.conflicts import ConflictsScreen
 from edge.ui.screens.demo_codes import DemoCodesScreen
@@ -61,7 +61,6 @@ def _pending(store) -> int:
     return outbox.pending_count(store.db)
 
 
-ADDON_WINDOW = timedelta(minutes=10)  # a sale this soon after a hand-over is its add-on
 
 
 class StoreEdgeApp(App[int]):
@@ -107,8 +106,8 @@ class StoreEdgeApp(App[int]):
         # background sync with HQ, likewise only when run with a config
         self._run_sync = cfg is not None
         self.sync_worker: SyncWorker | None = None
-        # (order_no, when) of the last hand-over here: a sale soon after is its add-on
-        self.last_pickup: tuple[str, datetime] | None = None
+        # the last hand-over here: a sale soon after, by the same clerk, is its add-on
+        self.addon = AddonTracker()
         # asked on every footer refresh: look at the disk once
         self.has_demo_codes = demo or (self.data_dir / demo_mod.CODES_FILENAME).exists()
         self.set_reactive(StoreEdgeApp.lang, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
@@ -212,9 +211,8 @@ class StoreEdgeApp(App[int]):
         """A counter sale; right after a hand-over it counts as that pickup's add-on."""
         if not isinstance(self.screen, CounterScreen):
             return
-        recent = self.last_pickup
-        addon = recent[0] if recent and utcnow() - recent[1] < ADDON_WINDOW else None
-        self.push_screen(SaleScreen(addon))
+        clerk_id = self.clerk.clerk_id if self.clerk else None
+        self.push_screen(SaleScreen(self.addon.current(clerk_id, utcnow())))
 
     def action_conflicts(self) -> None:
         if isinstance(self.screen, CounterScreen):

@@ -194,6 +194,8 @@ class CounterScreen(Screen):
         self.show_verdict(verdict, started)
 
     def show_verdict(self, verdict: Verdict, started: datetime | None) -> None:
+        if verdict.order is not None:
+            self.app.addon.other_order_seen(verdict.order.order_no)  # type: ignore[attr-defined]
         self.verdict = verdict
         self.started_at = started
         self.card.show(CardState("verdict", verdict),
@@ -301,7 +303,7 @@ class CounterScreen(Screen):
             return (exc.code, dict(exc.params))
         finally:
             self.busy_with = None
-        self.app.last_pickup = (order_no, utcnow())  # type: ignore[attr-defined]  (add-on sales)
+        self.app.addon.handed_over(order_no, clerk.clerk_id, utcnow())  # type: ignore[attr-defined]
         if self.verdict is not verdict:  # a newer scan is on screen (its keys may be in the field)
             self.notify(t("ui.counter.handed_over", self.app.lang, order_no=order_no))  # type: ignore[attr-defined]
             self.handed_over.publish(done)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -54,12 +56,15 @@ class SaleScreen(Screen[None]):
 
     BINDINGS = [Binding("f5", "complete", "ui.key.complete_sale"),
                 Binding("f6", "remove", "ui.key.remove_line"),
-                Binding("escape", "back", "ui.key.cancel")]
+                Binding("escape", "back", "ui.key.cancel"),
+                Binding("up", "move(-1)", show=False),
+                Binding("down", "move(1)", show=False)]
 
     def __init__(self, with_pickup_order_no: str | None = None) -> None:
         super().__init__(id="sale")
         self.with_pickup_order_no = with_pickup_order_no
         self.cart: list[CartLine] = []
+        self.selected: str | None = None  # SKU of the line F6 acts on
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -86,18 +91,42 @@ class SaleScreen(Screen[None]):
             title += "\n" + t("ui.sale.addon", lang, order_no=self.with_pickup_order_no)
         self.query_one("#sale-title", Static).update(title)
         self.query_one("#sale-scan", Input).placeholder = t("ui.sale.placeholder", lang)
-        table = self.query_one("#sale-lines", DataTable)
-        table.clear(columns=True)
-        table.add_columns(t("ui.sale.item", lang), t("ui.sale.qty", lang), t("ui.sale.amount", lang))
-        for line in self.cart:
-            name = line.name_zh if lang == "zh-CN" else line.name_en
-            table.add_row(name, str(line.qty), "￥" + yuan(line.qty * line.price_cents))
+        self._draw_lines()
         total = sum(line.qty * line.price_cents for line in self.cart)
         count = sum(line.qty for line in self.cart)
         self.query_one("#sale-total", Static).update(
             t("ui.sale.total", lang, total=yuan(total), count=count) if self.cart
             else t("ui.sale.empty", lang))
         self.query_one("#sale-message", Static).update(message)
+
+    def _draw_lines(self) -> None:
+        """One row per product, amounts right-aligned at their full width; the cursor stays
+        on the selected line (the one just scanned, unless the clerk moved it)."""
+        lang = self.lang
+        table = self.query_one("#sale-lines", DataTable)
+        table.clear(columns=True)
+        table.add_column(t("ui.sale.item", lang))
+        table.add_column(t("ui.sale.qty", lang))
+        amounts = ["￥" + yuan(line.qty * line.price_cents) for line in self.cart]
+        width = max([cell_len(t("ui.sale.amount", lang))] + [cell_len(a) for a in amounts])
+        table.add_column(t("ui.sale.amount", lang), width=width)
+        for line, amount in zip(self.cart, amounts):
+            name = line.name_zh if lang == "zh-CN" else line.name_en
+            table.add_row(name, Text(str(line.qty), justify="right"), Text(amount, justify="right"),
+                          key=line.sku)
+        if self.cart:
+            skus = [line.sku for line in self.cart]
+            row = skus.index(self.selected) if self.selected in skus else len(skus) - 1
+            table.move_cursor(row=row)
+
+    def action_move(self, step: int) -> None:
+        """↑/↓ choose the line F6 takes one off (the scan field keeps the focus)."""
+        if not self.cart:
+            return
+        skus = [line.sku for line in self.cart]
+        row = skus.index(self.selected) if self.selected in skus else len(skus) - 1
+        self.selected = skus[max(0, min(len(skus) - 1, row + step))]
+        self._draw_lines()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -122,16 +151,19 @@ class SaleScreen(Screen[None]):
         else:
             self.cart.append(CartLine(product["sku"], product["name_zh"], product["name_en"],
                                       product["price_cents"]))
+        self.selected = product["sku"]
         self._show()
 
     def action_remove(self) -> None:
-        table = self.query_one("#sale-lines", DataTable)
+        """One unit off the selected line (the last scanned unless ↑/↓ chose another)."""
         if not self.cart:
             return
-        line = self.cart[min(table.cursor_row, len(self.cart) - 1)]
+        line = next((x for x in self.cart if x.sku == self.selected), self.cart[-1])
         line.qty -= 1
         if line.qty == 0:
+            index = self.cart.index(line)
             self.cart.remove(line)
+            self.selected = self.cart[min(index, len(self.cart) - 1)].sku if self.cart else None
         self._show()
 
     @work(exclusive=True, group="sale-complete")
@@ -149,6 +181,8 @@ class SaleScreen(Screen[None]):
             self.app.bell()
             self._show(t(exc.code, self.lang, **exc.params))
             return
+        if self.with_pickup_order_no:
+            self.app.addon.forget()  # type: ignore[attr-defined]  (one add-on sale per pickup)
         self.notify(t("ui.sale.done", self.lang, total=yuan(sale.total_cents)))
         self.dismiss(None)
 
