@@ -28,6 +28,7 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive, var
+from textual.screen import ModalScreen, Screen
 
 from edge import demo as demo_mod
 from edge.clock import utcnow
@@ -172,17 +173,29 @@ class StoreEdgeApp(App[int]):
             return
         await super().on_event(event)
 
+    # -- pages: full screens opened by an app key or the palette -------------------------------
+    def open_page(self, screen: Screen) -> None:
+        """Open ``screen`` as a page. Pages are siblings: one opened from another replaces it,
+        so Esc always goes back to where the user was before the first page (the counter, the
+        task board), not through every page visited on the way. A screen's own drill-downs
+        (a dialog, the pick list from the board) are pushed as usual and Esc returns to it."""
+        if type(self.screen) is type(screen) or isinstance(self.screen, ModalScreen):
+            return
+        screen.opened_as_page = True  # type: ignore[attr-defined]
+        if getattr(self.screen, "opened_as_page", False):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
     def action_temperatures(self) -> None:  # devices hook-up
         from edge.ui.screens.dev_temperatures import TemperatureScreen
 
-        if not isinstance(self.screen, TemperatureScreen):
-            self.push_screen(TemperatureScreen())
+        self.open_page(TemperatureScreen())
 
     def action_print_queue(self) -> None:  # devices hook-up
         from edge.ui.screens.dev_print_queue import PrintQueueScreen
 
-        if not isinstance(self.screen, PrintQueueScreen):
-            self.push_screen(PrintQueueScreen())
+        self.open_page(PrintQueueScreen())
 
     def action_toggle_language(self) -> None:
         self.lang = LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]
@@ -215,8 +228,7 @@ class StoreEdgeApp(App[int]):
         self.push_screen(SaleScreen(self.addon.current(clerk_id, utcnow())))
 
     def action_conflicts(self) -> None:
-        if isinstance(self.screen, CounterScreen):
-            self.push_screen(ConflictsScreen())
+        self.open_page(ConflictsScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo_codes":

@@ -13,6 +13,7 @@ from edge.domain import conflicts
 from edge.domain.errors import DomainError
 from edge.i18n import register, t
 from edge.present import local_time
+from edge.ui.screens.confirm import ConfirmScreen
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
 
@@ -27,6 +28,8 @@ register({
     "ui.conflicts.order": ("订单/商品", "Order / SKU"),
     "ui.conflicts.detail": ("说明", "Detail"),
     "ui.conflicts.manager_only": ("只有店长能标记冲突已处理", "Only a manager can mark a conflict dealt with"),
+    "ui.conflicts.confirm": ("确认已处理这条冲突？{kind} {ref}\n{detail}\n（需退款的，请先确认总部已退款）",
+                             "Mark this conflict dealt with? {kind} {ref}\n{detail}\n(for a refund: check HQ has refunded first)"),
     "ui.conflicts.done": ("已标记为已处理", "Marked as dealt with"),
     "conflict.handover_after_cancel": ("取消后已交付", "Handed over after cancel"),
     "conflict.handover_unpaid": ("未付款已交付", "Handed over unpaid"),
@@ -73,8 +76,8 @@ class ConflictsScreen(Screen[None]):
             table.add_row(local_time(c.noted_at), t(f"conflict.{c.kind}", lang),
                           c.order_no or c.sku or "", c.detail, key=c.conflict_id)
 
-    @work(exclusive=True, group="conflicts")
-    async def action_acknowledge(self) -> None:
+    def action_acknowledge(self) -> None:
+        """Ask first: a refund conflict closed by mistake is a customer never refunded."""
         app = self.app
         lang = app.lang  # type: ignore[attr-defined]
         clerk = app.clerk  # type: ignore[attr-defined]
@@ -85,10 +88,18 @@ class ConflictsScreen(Screen[None]):
             app.bell()
             self.notify(t("ui.conflicts.manager_only", lang), severity="error")
             return
-        conflict_id = self.rows[min(table.cursor_row, len(self.rows) - 1)].conflict_id
+        conflict = self.rows[min(table.cursor_row, len(self.rows) - 1)]
+        question = t("ui.conflicts.confirm", lang, kind=t(f"conflict.{conflict.kind}", lang),
+                     ref=conflict.order_no or conflict.sku or "", detail=conflict.detail)
+        app.push_screen(ConfirmScreen(question),
+                        lambda yes: self.acknowledge(conflict.conflict_id, clerk.clerk_id) if yes else None)
+
+    @work(exclusive=True, group="conflicts")
+    async def acknowledge(self, conflict_id: str, clerk_id: str) -> None:
+        lang = self.app.lang  # type: ignore[attr-defined]
         try:
-            await app.service.call(  # type: ignore[attr-defined]
-                lambda store: conflicts.acknowledge(store.db, conflict_id, actor=clerk.clerk_id))
+            await self.app.service.call(  # type: ignore[attr-defined]
+                lambda store: conflicts.acknowledge(store.db, conflict_id, actor=clerk_id))
         except DomainError as exc:
             self.notify(t(exc.code, lang, **exc.params), severity="error")
             return

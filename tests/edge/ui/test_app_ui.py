@@ -170,6 +170,7 @@ def test_status_bar_shows_sync_state_pending_and_notices(data_dir, run):
 
 def test_conflicts_screen_lists_them_and_only_a_manager_marks_them_dealt_with(data_dir, run):
     from edge.domain import conflicts
+    from edge.ui.screens.confirm import ConfirmScreen
     from edge.ui.screens.conflicts import ConflictsScreen
     from tests.support.ui_pilot import open_store
 
@@ -178,7 +179,7 @@ def test_conflicts_screen_lists_them_and_only_a_manager_marks_them_dealt_with(da
                    detail="line 2 not taken", order_no="X1")
     store.close()
 
-    async def body(clerk_id: str) -> int:
+    async def body(clerk_id: str, answer: str = "enter") -> int:
         async with make_app(data_dir, clerk_id=clerk_id).run_test(size=(80, 24)) as pilot:
             await pilot.press("f4")
             await settle(pilot)
@@ -186,11 +187,42 @@ def test_conflicts_screen_lists_them_and_only_a_manager_marks_them_dealt_with(da
             assert "X1" in screen_text(pilot) and t("conflict.refund_due", "zh-CN") in screen_text(pilot)
             await pilot.press("f5")
             await settle(pilot)
+            if clerk_id.startswith("m"):  # F5 asks first (issue 9 #5)
+                assert isinstance(pilot.app.screen, ConfirmScreen)
+                assert "X1" in screen_text(pilot)
+                await pilot.press(answer)
+                await settle(pilot)
+            assert isinstance(pilot.app.screen, ConflictsScreen)
             return len(pilot.app.screen.rows)
 
     assert run(body("c01")) == 1  # a clerk cannot; nothing changed
-    assert run(body("m01")) == 0  # a manager can
+    assert run(body("m01", "escape")) == 1  # a manager who says no: nothing changed
+    assert run(body("m01")) == 0  # a manager who confirms
     store = open_store(data_dir)
     assert conflicts.open_count(store.db) == 0
     assert conflicts.open_conflicts(store.db) == []
     store.close()
+
+
+def test_esc_from_a_page_goes_back_to_where_the_user_started(data_dir, run):
+    """Issue 9 #5: F4 → F8 → Esc landed on F4. Pages opened by an app key replace each other,
+    so Esc returns to the counter; a dialog pushed by a page still returns to that page."""
+    from edge.ui.screens.conflicts import ConflictsScreen
+    from edge.ui.screens.counter import CounterScreen
+    from edge.ui.screens.dev_print_queue import PrintQueueScreen
+    from edge.ui.screens.dev_temperatures import TemperatureScreen
+
+    async def body():
+        async with make_app(data_dir, clerk_id="m01").run_test(size=(80, 24)) as pilot:
+            for keys, seen in ((("f4", "f8"), PrintQueueScreen), (("f8", "f7", "f4"), ConflictsScreen),
+                               (("f7",), TemperatureScreen)):
+                for key in keys:
+                    await pilot.press(key)
+                    await settle(pilot)
+                assert isinstance(pilot.app.screen, seen)
+                await pilot.press("escape")
+                await settle(pilot)
+                assert isinstance(pilot.app.screen, CounterScreen)
+                assert len(pilot.app.screen_stack) == 2  # the default screen and the counter
+
+    run(body())
