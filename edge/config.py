@@ -19,8 +19,10 @@ CONFIG_FILENAME = "store-edge.toml"
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "store-edge"
 
 _TOP_KEYS = {"data_dir": str, "language": str, "store_name": str, "store_address": str,
-             "hq": dict, "devices": dict, "sync": dict}
+             "hq": dict, "devices": dict, "sync": dict, "stock": dict}
 _HQ_KEYS = {"url": str, "token": str, "interval_s": (int, float), "timeout_s": (int, float)}
+_STOCK_KEYS = {"near_expiry_days": int}
+NEAR_EXPIRY_DAYS = (1, 60)  # allowed range of [stock] near_expiry_days
 
 
 class ConfigError(Exception):
@@ -46,6 +48,7 @@ class Config:
     sync_interval_s: float = 5.0
     hq_timeout_s: float = 5.0
     devices: dict = field(default_factory=dict)
+    near_expiry_days: int = 3  # [stock]: lots this close to expiry are listed with a markdown
     path: Path | None = None
 
 
@@ -72,6 +75,9 @@ def parse(text: str, path: Path | None = None) -> Config:
     _check_keys(raw, _TOP_KEYS, "")
     hq = raw.get("hq", {})
     _check_keys(hq, _HQ_KEYS, "hq.")
+    stock = raw.get("stock", {})
+    _check_keys(stock, _STOCK_KEYS, "stock.")
+    near_expiry_days = _near_expiry_days(stock)
     language = raw.get("language", DEFAULT_LANGUAGE)
     if language not in LANGUAGES:
         raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not '{language}'",
@@ -80,10 +86,19 @@ def parse(text: str, path: Path | None = None) -> Config:
                  store_address=raw.get("store_address", ""), hq_url=hq.get("url"),
                  hq_token=hq.get("token"), sync_interval_s=float(hq.get("interval_s", 5.0)),
                  hq_timeout_s=float(hq.get("timeout_s", 5.0)),
-                 devices=raw.get("devices", {}), path=path)
+                 devices=raw.get("devices", {}), near_expiry_days=near_expiry_days, path=path)
     if "data_dir" in raw:
         cfg.data_dir = Path(raw["data_dir"]).expanduser()
     return cfg
+
+
+def _near_expiry_days(stock: dict) -> int:
+    value = stock.get("near_expiry_days", Config.near_expiry_days)
+    low, high = NEAR_EXPIRY_DAYS
+    if isinstance(value, bool) or not low <= value <= high:
+        raise ConfigError(f"'stock.near_expiry_days' must be a whole number of days from {low} to {high}, not {value}",
+                          f"「stock.near_expiry_days」须为 {low} 到 {high} 之间的整天数，不能是 {value}")
+    return value
 
 
 def load(data_dir: str | Path | None = None, config_path: str | Path | None = None) -> Config:

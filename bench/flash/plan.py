@@ -24,6 +24,7 @@ CATALOG: tuple[tuple[str, str, str, str, int, int, bool], ...] = (
     ("FS-S02", "限量蛋糕", "Limited cake", "ambient", 19900, 1, True),
 )
 CLERK = ("c01", "王芳", "1111")
+MANAGER = ("m01", "张经理", "9999")  # grants the allotment (a manager-only action)
 # expected units of one plain SKU per order: 1.75 lines x 1.5 units x its share of lines
 UNITS_PER_ORDER_PER_SKU = 1.75 * 1.5 * 5 / sum(row[5] for row in CATALOG)
 

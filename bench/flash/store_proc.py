@@ -34,7 +34,7 @@ from edge.store import Store, init_store
 from sync.client import SyncClient, SyncReport
 from sync.worker import SyncWorker
 
-from .plan import CATALOG, CLERK, Plan
+from .plan import CATALOG, CLERK, MANAGER, Plan
 
 QUIESCE_TIMEOUT_S = 90.0
 TICK_S = 0.2
@@ -44,14 +44,16 @@ ADDON_SHARE = 0.35
 
 
 def build_store(data_dir: Path, store_id: str, plan: Plan, now: datetime) -> Store:
-    """A stocked store: lots of every catalog SKU, allotment granted to HQ, one clerk."""
+    """A stocked store: lots of every catalog SKU, allotment granted to HQ by its manager, one
+    clerk."""
     store = init_store(data_dir, store_id, f"门店{store_id}", f"Store {store_id}")
     clerks.add_clerk(store.db, CLERK[0], CLERK[1], CLERK[2], role="clerk", now=now)
+    clerks.add_clerk(store.db, MANAGER[0], MANAGER[1], MANAGER[2], role="manager", now=now)
     with write_tx(store.db):
         for sku, *_, scarce in CATALOG:
             stock.receive(store.db, sku=sku, lot="L1", qty=plan.on_hand(scarce),
                           expiry="2099-01-01", actor=CLERK[0], now=now)
-            stock.grant_allotment(store.db, sku=sku, qty=plan.allotment(scarce), actor=CLERK[0],
+            stock.grant_allotment(store.db, sku=sku, qty=plan.allotment(scarce), actor=MANAGER[0],
                                   now=now)
     return store
 

@@ -30,7 +30,7 @@ def grant_for_request(db: Database, sku: str, qty: int, pool: str, *,
             return 0
         grant = hq_rules.grant_capped_by_sellable(qty, stock.levels(db, sku).sellable)
         if grant:
-            stock.grant_allotment(db, sku=sku, qty=grant, actor="hq-request", now=now)
+            stock.grant(db, sku=sku, qty=grant, actor="hq-request", at=now)
         audit.record(db, actor="hq", action="allotment.requested", entity=f"sku:{sku}", at=now,
                      detail={"asked": qty, "granted": grant})
     return grant

@@ -215,5 +215,6 @@ def _move_stock(db, order: Order, left: list[NotTaken], actor: str, at: datetime
             stock.take_fefo(db, sku=line.sku, qty=picked, kind="pick", actor=actor, at=at,
                             ref=order.order_no)
         if skipped and skipped.reason == "missing":
-            stock.take_fefo(db, sku=line.sku, qty=skipped.qty, kind="missing", actor=actor,
-                            at=at, ref=order.order_no)
+            # shrinkage: if the shelf no longer covers HQ's allotment, HQ loses units first
+            stock.shrink(db, sku=line.sku, qty=skipped.qty, kind="missing", actor=actor,
+                         at=at, ref=order.order_no)

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import audit, stock
+from edge.domain import audit, clerks, stock
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.domain.errors import DomainError
 from edge.store import Store
@@ -80,6 +80,8 @@ def receive_transfer(store: Store, transfer_id: str, actor: str, *,
     db = store.db
     now = now or utcnow()
     with write_tx(db):
+        if clerks.get_clerk(db, actor) is None:
+            raise DomainError("auth.unknown_clerk", clerk_id=actor)
         transfer = get(db, transfer_id)
         if transfer is None:
             raise DomainError("sync.transfer_unknown", transfer_id=transfer_id)

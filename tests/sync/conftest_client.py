@@ -83,7 +83,8 @@ class Channel:
 
 
 def build_store(data_dir: Path) -> Store:
-    """A store with clerk c01 (PIN 1111), stock and an allotment granted to HQ."""
+    """A store with clerk c01 (PIN 1111), manager m01 (PIN 9999), stock and an allotment
+    granted to HQ."""
     store = init_store(data_dir, STORE_ID, "静安寺店", "Jing'an Temple")
     now = datetime.now(timezone.utc) - timedelta(days=1)
     with write_tx(store.db):
@@ -91,6 +92,7 @@ def build_store(data_dir: Path) -> Store:
             store.db.execute("INSERT INTO products (sku, name_zh, name_en, zone, price_cents)"
                              " VALUES (?,?,?,?,?)", [sku, zh, en, zone, price])
     clerks.add_clerk(store.db, "c01", "王芳", "1111", role="clerk", now=now)
+    clerks.add_clerk(store.db, "m01", "张经理", "9999", role="manager", now=now)
     for sku, *_ in PRODUCTS:
         stock.receive(store.db, sku=sku, lot="L1", qty=ON_HAND, expiry="2099-01-01", actor="m01",
                       now=now)

@@ -28,7 +28,7 @@ def test_store_clock_a_day_off_decides_nothing(hq, edge, client, channel, skew_h
     pickup.hand_over(edge, handed["order_no"], "c01", now=store_now)
     sales.sell(edge, [sales.SaleLine("M001", 1)], "c01", now=store_now)
     stock.count(edge.db, sku="B001", counted=stock.levels(edge.db, "B001").on_hand - 1,
-                based_on=stock.levels(edge.db, "B001").on_hand, actor="c01", now=store_now)
+                based_on=stock.levels(edge.db, "B001").on_hand, actor="m01", now=store_now)
     # meanwhile HQ cancels the order the store already handed over
     assert channel.cancel(handed["order_no"]).status_code == 200
 

@@ -26,7 +26,7 @@ def test_hq_down_store_works_on_and_backlog_drains(hq, edge, client, channel):
         pack_all(edge, view["order_no"])
         assert pickup.check(edge, view["pickup_code"]).kind == "ok"
         pickup.hand_over(edge, view["order_no"], "c01")
-    stock.adjust(edge.db, sku="D001", qty=-2, reason="damaged", actor="c01")
+    stock.adjust(edge.db, sku="D001", qty=-2, reason="damaged", actor="m01")
     down = client.sync_once()
     assert not down.ok and not down.online and down.problem == "sync.offline"
     assert down.pending > 0

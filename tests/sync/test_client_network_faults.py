@@ -33,7 +33,7 @@ def _counter_work(edge, rng: random.Random) -> None:
         pack_all(edge, order_no)
         pickup.hand_over(edge, order_no, "c01")
     if rng.random() < 0.5:
-        stock.adjust(edge.db, sku=rng.choice(PRODUCTS)[0], qty=-1, reason="damaged", actor="c01")
+        stock.adjust(edge.db, sku=rng.choice(PRODUCTS)[0], qty=-1, reason="damaged", actor="m01")
     sku = rng.choice(PRODUCTS)[0]
     if stock.levels(edge.db, sku).sellable > 0:  # an add-on sale at the counter
         sales.sell(edge, [sales.SaleLine(sku, 1)], "c01")

@@ -76,7 +76,7 @@ def test_hq_restored_from_older_backup_gets_lost_events_again(hq, edge, client, 
     assert client.sync_once().ok
     pack_all(edge, kept["order_no"])
     pickup.hand_over(edge, kept["order_no"], "c01")
-    stock.adjust(edge.db, sku="M001", qty=-1, reason="damaged", actor="c01")
+    stock.adjust(edge.db, sku="M001", qty=-1, reason="damaged", actor="m01")
     assert client.sync_once().ok
     assert service.get_order(hq.db, kept["order_no"])["status"] == "picked_up"
 
