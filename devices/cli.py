@@ -109,7 +109,18 @@ def _check(args: argparse.Namespace, lang: str) -> int:
         except DeviceConfigError as e:
             print(e.message(lang), file=sys.stderr)
             return EXIT_USAGE
-        results = check_config(cfg, lang, args.timeout)
+        # a demo store's serial devices are simulators the demo starts (the host CLI passes
+        # a factory for them): check those, not the /dev paths they stand in for
+        simulators = getattr(args, "device_simulators", None)
+        sims = simulators() if simulators is not None else None
+        try:
+            if sims is not None:
+                sims.attach(cfg)
+                note = msg("check.simulated", lang)
+            results = check_config(cfg, lang, args.timeout)
+        finally:
+            if sims is not None:
+                sims.stop()
     else:
         note = msg("check.no_config", lang)
         results = discover(lang)

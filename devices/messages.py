@@ -80,6 +80,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "check.title": {"zh-CN": "设备检查", "en": "Device check"},
     "check.no_config": {"zh-CN": "没有配置任何设备（用 --config 指定配置文件）。以下是本机发现的设备：",
                         "en": "no devices configured (pass --config). Devices found on this machine:"},
+    "check.simulated": {"zh-CN": "演示门店：串口设备由演示程序模拟，检查的是模拟设备",
+                        "en": "demo store: its serial devices are the demo's simulators, checked as such"},
     "check.all_ok": {"zh-CN": "全部设备正常", "en": "all devices answer"},
     "check.some_bad": {"zh-CN": "{n} 个设备需要处理", "en": "{n} device(s) need attention"},
     "decode.none": {"zh-CN": "未识别到条码", "en": "no code found"},

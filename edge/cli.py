@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     args.lang = args.lang or cfg.language
     args.cfg = cfg
+    args.device_simulators = _demo_simulators(cfg)
     handler = getattr(args, "handler", None)
     if handler is not None:
         return handler(args)
@@ -107,6 +108,18 @@ def main(argv: list[str] | None = None) -> int:
     except StoreNotInitialised as exc:
         print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
         return EXIT_USAGE
+
+
+def _demo_simulators(cfg: config_mod.Config):
+    """For a demo store, what starts its simulated serial devices (``devices check`` checks
+    those instead of reporting the /dev paths they stand in for as broken); else None."""
+    from edge import demo as demo_mod
+
+    if cfg.data_dir is None or not (Path(cfg.data_dir) / demo_mod.CODES_FILENAME).exists():
+        return None
+    from edge.demo_devices import DemoSimulators
+
+    return lambda: DemoSimulators(interval_s=0.5)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -72,6 +72,8 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dev.short.io_error": ("通信错误", "I/O error"),
     "dev.alarm.short": ("{fridge} {celsius}°C", "{fridge} {celsius}°C"),
     "dev.alarm.short_silent": ("{fridge} 无数据", "{fridge} silent"),
+    "dev.alarm.short_recovered": ("{fridge} 已恢复（最高 {celsius}°C）待确认",
+                                  "{fridge} back to normal (peak {celsius}°C), to acknowledge"),
     # cold chain
     "dev.alarm.out_of_range": ("{fridge} 温度超限：{celsius}°C（上限 {limit}°C），自 {since}", "{fridge} out of range: {celsius}°C (limit {limit}°C) since {since}"),
     "dev.alarm.too_cold": ("{fridge} 温度过低：{celsius}°C（下限 {limit}°C），自 {since}", "{fridge} too cold: {celsius}°C (limit {limit}°C) since {since}"),

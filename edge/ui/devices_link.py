@@ -35,6 +35,7 @@ def _alarm_summary(store, lang: str) -> tuple[int, str]:
     alarms = temperatures.active_alarms(store.db)
     if not alarms:
         return 0, ""
+    alarms.sort(key=lambda a: a.cleared_at is not None)  # what is still wrong comes first
     return len(alarms), alarm_short(store.db, alarms[0], lang)
 
 
@@ -42,6 +43,9 @@ def alarm_short(db, alarm: temperatures.Alarm, lang: str) -> str:
     """An alarm in the few words the status bar has room for."""
     fridge = temperatures.get_fridge(db, alarm.probe_id)
     name = (fridge.name if fridge else alarm.probe_id).split()[0]
+    if alarm.cleared_at is not None:  # recovered, waiting for a manager: not hot any more
+        return t("dev.alarm.short_recovered", lang, fridge=name,
+                 celsius=f"{alarm.peak_c:.1f}" if alarm.peak_c is not None else "—")
     if alarm.kind == "silent":
         return t("dev.alarm.short_silent", lang, fridge=name)
     return t("dev.alarm.short", lang, fridge=name, celsius=f"{alarm.peak_c:.1f}")

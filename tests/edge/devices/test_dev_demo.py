@@ -49,3 +49,19 @@ def test_a_config_typo_keeps_devices_off_and_says_why(tmp_path):
     assert notice.level == "error" and "paper_mm" in notice.text
     hub.start()
     hub.stop()
+
+
+def test_devices_check_on_a_demo_store_checks_its_simulators(tmp_path, capsys):
+    """Issue 9 #8: `devices check` on a demo store reported its simulated serial devices
+    (/dev/ttyUSB0, /dev/ttyUSB1 in the seeded config) as broken."""
+    import json
+
+    from edge.cli import main
+
+    demo.seed(tmp_path / "d", n_orders=10).close()
+    code = main(["devices", "check", "--data-dir", str(tmp_path / "d"), "--json", "--lang", "en"])
+    report = json.loads(capsys.readouterr().out)
+    by_kind = {d["kind"]: d for d in report["devices"] if d["kind"] in ("probe-port", "scanner")
+               and d["ok"] is not None}
+    assert by_kind["probe-port"]["ok"] is True and by_kind["scanner"]["ok"] is True
+    assert code == 0 and report["ok"] is True

@@ -243,3 +243,19 @@ def test_temps_record_cli_gives_an_auditor_every_reading(store, capsys):
     assert len(_json.loads(capsys.readouterr().out)["readings"]) == 3
     assert main(args[:6] + ["F9", "--from", "2026-11-01"]) == 1
     assert main(args[:7] + ["--from", "last week"]) == 2
+
+
+def test_status_bar_alarm_words_follow_the_fridge_back_to_normal(fridges):
+    """Issue 9 #8: the status bar kept saying "奶柜 6.5°C" after the fridge recovered."""
+    from edge.ui.devices_link import _alarm_summary
+
+    _read(fridges, "a", "F1", 3.0, 0)
+    _read(fridges, "b", "F1", 6.5, 10)
+    _read(fridges, "c", "F1", 6.0, 320)
+    count, words = _alarm_summary(fridges, "en")
+    assert count == 1 and "6.5" in words and "back to normal" not in words
+    _read(fridges, "d", "F1", 3.5, 400)  # recovered; the alarm waits for a manager
+    count, words = _alarm_summary(fridges, "en")
+    assert count == 1 and "back to normal" in words and "peak 6.5" in words
+    count, words = _alarm_summary(fridges, "zh-CN")
+    assert "已恢复" in words
