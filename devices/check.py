@@ -118,10 +118,11 @@ def check_probe_port(name: str, cfg: ProbePortConfig, lang: str, timeout_s: floa
 
 
 def check_printer(name: str, cfg: PrinterConfig, lang: str) -> CheckResult:
-    from devices.printers.connections import PrinterError, open_printer
+    from devices import factory
+    from devices.printers.connections import PrinterError
 
     try:
-        conn = open_printer(cfg.url, cfg.protocol)
+        conn = factory.printer(cfg)
         st = conn.status()
     except PrinterError as e:
         return CheckResult("printer", name, cfg.url, False, e.message, [msg(f"printer.{e.reason}", lang)])

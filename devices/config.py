@@ -108,12 +108,39 @@ class WedgeScannerConfig:
     suffix: str = ""
 
 
+TERMINATOR_NAMES = {"any": b"", "cr": b"\r", "lf": b"\n", "crlf": b"\r\n", "tab": b"\t"}
+
+
+def terminator_bytes(value: str) -> bytes:
+    """The bytes that end a serial scan, read one way whatever the TOML quoting: a name (any,
+    CR, LF, CRLF, TAB), the characters themselves ("\\r" in a basic string) or escapes
+    ('\\r' in a literal string). ``b""`` means any of CR, LF or CRLF (the default)."""
+    named = TERMINATOR_NAMES.get(value.strip().lower())
+    if named is not None:
+        return named
+    if "\\" in value:
+        try:
+            value = value.encode("latin-1", "backslashreplace").decode("unicode_escape")
+        except UnicodeDecodeError:
+            return b"?"  # refused by check_terminator
+    return value.encode("utf-8")
+
+
+def check_terminator(v: str) -> Why:
+    term = terminator_bytes(v)
+    if term == b"?" or len(term) > 4 or term.strip(b"\r\n\t\x03\x04") != b"":
+        return ("use any, CR, LF, CRLF or TAB (or the characters, e.g. \"\\r\\n\")",
+                "请写 any、CR、LF、CRLF 或 TAB（或字符本身，如 \"\\r\\n\"）")
+    return None
+
+
 @dataclass
 class SerialScannerConfig:
     url: str = _checked(check_serial_url)
     kind: Literal["serial"] = "serial"
     baud: int = _checked(_baud, default=9600)
-    terminator: str = "\r"
+    terminator: str = _checked(check_terminator, default="any")  # any: CR, LF or CRLF
+    min_length: int = _checked(_positive, default=4)  # shorter lines are line noise, not codes
 
 
 @dataclass

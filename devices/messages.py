@@ -24,10 +24,13 @@ CATALOG: dict[str, dict[str, str]] = {
     "printer.not_found": {"zh-CN": "未找到打印机（未插好？）", "en": "printer not found (unplugged?)"},
     "printer.bad_url": {"zh-CN": "打印机地址写错了", "en": "printer address is wrong"},
     "printer.io_error": {"zh-CN": "打印机通信错误", "en": "printer communication error"},
+    "printer.bad_reply": {"zh-CN": "打印机的状态回复无法识别：检查 protocol（escpos/tspl）和波特率",
+                          "en": "printer status reply not understood: check protocol (escpos/tspl) and baud rate"},
     # scanner / probe reasons
     "scanner.not_utf8": {"zh-CN": "扫码枪发来无法识别的字符", "en": "scanner sent unreadable bytes"},
     "scanner.control_chars": {"zh-CN": "扫码内容含控制字符", "en": "scan contains control characters"},
     "scanner.too_long": {"zh-CN": "扫码内容过长，已丢弃", "en": "scan too long, dropped"},
+    "scanner.too_short": {"zh-CN": "扫码内容太短，不像条码（线路干扰？）", "en": "too short to be a code (line noise?)"},
     "probe.not_ascii": {"zh-CN": "探头发来无法识别的数据", "en": "probe sent unreadable bytes"},
     "probe.bad_format": {"zh-CN": "探头数据格式错误", "en": "malformed probe line"},
     "probe.bad_checksum": {"zh-CN": "探头数据校验失败", "en": "probe line checksum mismatch"},

@@ -56,6 +56,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dev.reason.not_found": ("找不到打印机（未连接？）", "printer not found (unplugged?)"),
     "dev.reason.bad_url": ("打印机地址配置有误", "printer address in the config is wrong"),
     "dev.reason.io_error": ("打印机通信出错", "printer communication error"),
+    "dev.reason.bad_reply": ("打印机回复无法识别（协议设置对吗？）", "printer reply not understood (is the protocol setting right?)"),
     "dev.reason.interrupted": ("打印中断，可能已打出：如需要请重印（副本）", "interrupted while printing, may have printed: reprint as copy if needed"),
     "dev.reason.bad_job": ("打印内容有误，无法打印", "the document could not be printed"),
     "dev.reason.replaced": ("已由副本 #{copy_id} 代替", "replaced by copy #{copy_id}"),
@@ -70,6 +71,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dev.short.not_found": ("未连接", "not found"),
     "dev.short.bad_url": ("地址错误", "bad address"),
     "dev.short.io_error": ("通信错误", "I/O error"),
+    "dev.short.bad_reply": ("回复异常", "bad reply"),
     "dev.alarm.short": ("{fridge} {celsius}°C", "{fridge} {celsius}°C"),
     "dev.alarm.short_silent": ("{fridge} 无数据", "{fridge} silent"),
     "dev.alarm.short_recovered": ("{fridge} 已恢复（最高 {celsius}°C）待确认",
@@ -86,6 +88,8 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dev.temp.unknown_fridge": ("没有这个冷柜：{probe_id}", "No such fridge: {probe_id}"),
     # scanners
     "dev.scan.bad": ("扫码内容无法识别（{reason}），请重扫", "Unreadable scan ({reason}): scan again"),
+    "dev.scan.bad_more": ("扫码内容无法识别（{reason}），另有 {n} 条干扰已忽略；如一直出现，检查扫码枪的线和波特率",
+                          "Unreadable scan ({reason}), {n} more ignored; if it keeps happening, check the scanner's cable and baud rate"),
     "dev.scan.product": ("商品条码 {code}", "Product barcode {code}"),
     "dev.device.offline": ("{device} 离线：{reason}", "{device} offline: {reason}"),
 }

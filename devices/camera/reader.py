@@ -138,9 +138,8 @@ class CameraReader(BackgroundWorker):
                     self._set_state("offline", "no frames from camera")
                 self._stop.wait(0.05)
                 continue
-            if misses:
-                misses = 0
-                self._set_state("online")
+            misses = 0
+            self._set_state("online")  # after a hiccup or a driver error alike
             self.process(frame)
         self.finished.set()
 

@@ -34,7 +34,7 @@ from typing import Protocol
 from urllib.parse import parse_qs, urlparse
 
 REASONS = ("offline", "paper_out", "cover_open", "not_writable", "permission_denied",
-           "not_found", "bad_url", "io_error")
+           "not_found", "bad_url", "io_error", "bad_reply")
 
 
 class PrinterError(Exception):
@@ -220,11 +220,19 @@ TSPL_STATUS = b"\x1b!?"
 STATUS_QUERIES = ("escpos", "tspl", "none")
 
 
+# The replies the TSPL manual lists for ``ESC ! ?``: any mix of bit0 head open, bit1 paper
+# jam, bit2 out of paper, bit3 out of ribbon; or alone bit4 paused, bit5 printing, bit7 other.
+TSPL_REPLIES = frozenset(range(0x10)) | {0x10, 0x20, 0x80}
+
+
 def parse_tspl_status(b: int | None) -> PrinterStatus:
-    """TSPL ``ESC ! ?`` reply: bit0 head open, bit1 paper jam, bit2 out of paper,
-    bit3 out of ribbon, bit4 paused, bit5 printing (busy, fine), bit7 other error."""
+    """TSPL ``ESC ! ?`` reply. A byte the manual does not list is not read as a state (an
+    ESC/POS printer or a wrong baud rate answers noise): it is reported as ``bad_reply``."""
     if b is None:
         return PrinterStatus(False, error_message="no status reply", reason="offline")
+    if b not in TSPL_REPLIES:
+        return PrinterStatus(False, error_message=f"status reply 0x{b:02x} is not TSPL",
+                             reason="bad_reply")
     if b & 0x01:
         return PrinterStatus(True, cover_open=True, reason="cover_open")
     if b & 0x0C:
@@ -389,10 +397,10 @@ def open_printer(url: str, protocol: str = "escpos") -> PrinterConnection:
         return TcpPrinter(u.hostname, port, query=query)
     if u.scheme == "serial":
         # serial:///dev/ttyUSB0?baud=19200, or a pyserial URL: serial://socket://host:port
-        rest, _, query = url[len("serial://"):].partition("?")
+        rest, _, url_query = url[len("serial://"):].partition("?")
         if not rest or not (rest.startswith("/") or "://" in rest or rest.upper().startswith("COM")):
             raise PrinterError("bad_url", f"{url}: expected serial:///dev/ttyUSB0?baud=9600")
-        q = parse_qs(query)
+        q = parse_qs(url_query)
         try:
             baud = int(q.get("baud", ["9600"])[0])
         except ValueError:

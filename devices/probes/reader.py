@@ -9,6 +9,7 @@ the reader only reports facts.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import logging
 import time
 from typing import Callable, Iterable, Literal
@@ -57,6 +58,7 @@ class ProbeReader(SerialLineWorker):
         self.errors: collections.Counter[str] = collections.Counter()
         self.last_seen: dict[str, float] = {}
         self.silent: set[str] = set()
+        self._last_seq: dict[str, tuple[int, str]] = {}  # probe id -> (seq, reading_id)
         self._started_at = clock()
 
     # ---------------------------------------------------------------- results
@@ -65,12 +67,25 @@ class ProbeReader(SerialLineWorker):
             self._error(ProbeLineError("unknown_probe", b"", r.probe_id,
                                        f"configured: {', '.join(self.probe_ids)}"))
             return
+        r = self._same_as_last(r)
         self.readings += 1
         self.last_seen[r.probe_id] = self.clock()
         if r.probe_id in self.silent:
             self.silent.discard(r.probe_id)
             safe_call(self.on_status, DeviceStatus(r.probe_id, "online", "probe_back"))
         safe_call(self.on_reading, r)
+
+    def _same_as_last(self, r: Reading) -> Reading:
+        """A line repeated by the probe (same seq as its last one) is the same reading: it keeps
+        the first one's ``reading_id``, so the store, which keeps each id once, keeps it once.
+        A seq that moves on, or back (the probe restarted), is a new reading."""
+        if r.seq is None:
+            return r
+        last = self._last_seq.get(r.probe_id)
+        if last is not None and last[0] == r.seq:
+            return dataclasses.replace(r, reading_id=last[1])
+        self._last_seq[r.probe_id] = (r.seq, r.reading_id)
+        return r
 
     def _error(self, e: ProbeLineError) -> None:
         if self.errors[e.reason] == 0:

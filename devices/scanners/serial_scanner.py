@@ -1,7 +1,12 @@
 """Serial (RS-232 / USB-CDC) barcode scanners: one code per terminated line.
 
 Garbage on the line (noise, a wrong baud rate, non-UTF-8 bytes) becomes an ``on_error`` call
-with a :class:`ScannerError`, never a crash and never a half code sent to the app.
+with a :class:`ScannerError`, never a crash and never a half code sent to the app. A line
+counts as a code only when it looks like one: printable text of at least ``min_length``
+characters (random bytes split by stray CR/LF bytes give 'K', 'n', '35').
+
+The terminator defaults to any of CR, LF or CRLF (``terminator=b""``): scanners ship set to
+either, and a newcomer should not have to find out which.
 """
 from __future__ import annotations
 
@@ -14,7 +19,8 @@ from devices.status import StatusCallback, safe_call
 
 @dataclass(frozen=True)
 class ScannerError:
-    """A line the scanner sent that is not a usable code. ``reason``: not_utf8 | control_chars | too_long."""
+    """A line the scanner sent that is not a usable code.
+    ``reason``: not_utf8 | control_chars | too_long | too_short."""
 
     reason: str
     raw: bytes
@@ -30,14 +36,17 @@ class SerialScanner(SerialLineWorker):
         self,
         url: str,
         baud: int = 9600,
-        terminator: bytes = b"\r",
+        terminator: bytes = b"",
         on_scan: Callable[[str], None] | None = None,
         on_error: Callable[[ScannerError], None] | None = None,
         on_status: StatusCallback | None = None,
         reconnect_s: float = 1.0,
         max_length: int = 512,
+        min_length: int = 4,
     ) -> None:
-        super().__init__(url, baud, terminator, on_status, reconnect_s, max_length)
+        super().__init__(url, baud, terminator or b"\r", on_status, reconnect_s, max_length,
+                         any_eol=not terminator)
+        self.min_length = min_length
         self.on_scan = on_scan
         self.on_error = on_error
         self.scans = 0
@@ -54,6 +63,9 @@ class SerialScanner(SerialLineWorker):
             return
         if not text.isprintable():
             self._error("control_chars", line)
+            return
+        if len(text) < self.min_length:
+            self._error("too_short", line)
             return
         self.scans += 1
         safe_call(self.on_scan, text)

@@ -21,6 +21,7 @@ class SimNetworkPrinter(BackgroundWorker):
         self.paper_out = False
         self.cover_open = False
         self.received = bytearray()
+        self.queries: list[str] = []  # "escpos" / "tspl": which status queries it was asked
         self._lock = threading.Lock()
         self._srv = socket.create_server((host, port))
         self._srv.settimeout(0.2)
@@ -65,11 +66,13 @@ class SimNetworkPrinter(BackgroundWorker):
                     if i + 2 >= len(data):
                         break  # query split across reads: wait for its last byte
                     n = data[i + 2]
+                    self.queries.append("escpos")
                     conn.sendall(bytes([status_byte(False, self.paper_out, self.cover_open, n)]))
                     i += 3
                     continue
                 if data[i] == 0x1B and data[i + 1 : i + 3] == b"!?":
                     tspl = (0x01 if self.cover_open else 0) | (0x04 if self.paper_out else 0)
+                    self.queries.append("tspl")
                     conn.sendall(bytes([tspl]))
                     i += 3
                     continue

@@ -40,7 +40,7 @@ ROLES = ("receipt", "label")
 OPEN_STATUSES = ("queued", "printing", "failed_waiting")
 # reasons a waiting job is retried for automatically: the printer refused before any byte
 RETRYABLE = frozenset({"offline", "paper_out", "cover_open", "not_writable", "permission_denied",
-                       "not_found", "bad_url", "io_error"})
+                       "not_found", "bad_url", "io_error", "bad_reply"})
 NEEDS_PERSON = frozenset({"interrupted", "bad_job"})
 
 

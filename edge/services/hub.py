@@ -22,7 +22,8 @@ from edge import config as config_mod
 from edge.domain.print_docs import PrintSettings, settings_from_config
 from edge.services.printing import PrintService
 from edge.services.probes import ProbeService
-from edge.services.scanning import ScanEvent, ScannerService, wedge_detector
+from devices import factory
+from edge.services.scanning import ScanEvent, ScannerService
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class DeviceHub:
 
     def wedge(self):
         """The app-level WedgeDetector, or None when no wedge scanner is configured."""
-        return wedge_detector(self.devices.scanners)
+        return factory.wedge_detector(self.devices.scanners)
 
     def start(self) -> "DeviceHub":
         if self.demo:

@@ -16,21 +16,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devices.printers import (
-    PrinterConnection,
-    PrinterError,
-    PrinterStatus,
-    PrintJob,
-    PrintWorker,
-    open_printer,
-    render_bag_label,
-    render_bag_label_tspl,
-    render_receipt,
-)
+from devices import factory
+from devices.config import PrinterConfig
+from devices.printers import PrinterConnection, PrinterError, PrinterStatus, PrintJob, PrintWorker
 from edge.domain import print_jobs
 from edge.domain.print_docs import label_from_payload, receipt_from_payload
 from edge.i18n import t
@@ -40,33 +31,17 @@ from edge.store import Store
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class PrinterSetup:
-    """What the service needs of a printer's config (devices.config.PrinterConfig fits)."""
-
-    url: str
-    paper_mm: int = 80
-    chinese_font: bool = True
-    protocol: str = "escpos"
-    label_width_mm: int = 60
-    label_height_mm: int = 40
-
-
-def render_job(job: print_jobs.PrintJob, printer: Any) -> bytes:
+def render_job(job: print_jobs.PrintJob, printer: PrinterConfig) -> bytes:
     """The bytes of a stored document for this printer (paper width, font mode, protocol)."""
     if job.kind == "receipt":
-        return render_receipt(receipt_from_payload(job.payload), printer.paper_mm,
-                              printer.chinese_font)
-    label = label_from_payload(job.payload)
-    if printer.protocol == "tspl":
-        return render_bag_label_tspl(label, printer.label_width_mm, printer.label_height_mm)
-    return render_bag_label(label, printer.paper_mm, printer.chinese_font)
+        return factory.render_receipt_for(printer, receipt_from_payload(job.payload))
+    return factory.render_label_for(printer, label_from_payload(job.payload))
 
 
 class SqliteQueue:
     """The PrintWorker's callables over ``print_jobs``; used only from the worker's thread."""
 
-    def __init__(self, data_dir: Path, roles: tuple[str, ...], printer: Any,
+    def __init__(self, data_dir: Path, roles: tuple[str, ...], printer: PrinterConfig,
                  on_change: Callable[[], None] | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.roles = roles
@@ -180,7 +155,7 @@ class StorePrintWorker(PrintWorker):
 class PrintService:
     """The printers of one store: workers, and their status for the status bar."""
 
-    def __init__(self, data_dir: str | Path, printers: dict[str, Any], *,
+    def __init__(self, data_dir: str | Path, printers: dict[str, PrinterConfig], *,
                  on_change: Callable[[], None] | None = None, poll_s: float = 2.0) -> None:
         self.data_dir = Path(data_dir)
         self.printers = dict(printers)
@@ -199,7 +174,7 @@ class PrintService:
     def start(self) -> "PrintService":
         for role, printer in self.printers.items():
             try:
-                connection = open_printer(printer.url)
+                connection = factory.printer(printer)
             except PrinterError as exc:
                 self.errors[role] = exc.reason
                 self.status[role] = PrinterStatus(False, error_message=exc.message,

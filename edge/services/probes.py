@@ -18,7 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from devices.probes import ModbusProbe, ProbeReader, Reading
+from devices import factory
+from devices.probes import ProbeReader, Reading
 from devices.status import DeviceStatus
 from devices.worker import BackgroundWorker
 from edge.clock import utcnow
@@ -43,16 +44,10 @@ def fridges_from_config(ports: list[Any]) -> list[Fridge]:
 
 
 def reader_for(port: Any, sink: Callable[[str, object], None]) -> ProbeReader:
-    """A ProbeReader for one configured port whose callbacks feed ``sink(kind, item)``."""
-    if port.protocol == "modbus":
-        ids: list = [ModbusProbe(p.probe_id, p.slave, p.register) for p in port.probes]
-    else:
-        ids = [p.probe_id for p in port.probes]
-    return ProbeReader(port.url, port.protocol, ids,
-                       on_reading=lambda r: sink("reading", r),
-                       on_error=lambda e: sink("error", (port.url, e)),
-                       on_status=lambda s: sink("status", s),
-                       baud=port.baud, silent_after_s=port.silent_after_s, poll_s=port.poll_s)
+    """The port's reader (devices.factory builds it), its callbacks feeding ``sink(kind, item)``."""
+    return factory.probe_reader(port, on_reading=lambda r: sink("reading", r),
+                                on_error=lambda e: sink("error", (port.url, e)),
+                                on_status=lambda s: sink("status", s))
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Serial scanners and cameras run in their own threads and hand each code to ``deliver`` —
 the app passes a function that hops onto its own thread (``app.call_from_thread``). The
 keyboard-wedge scanner is not a thread: its keys arrive through the terminal, and the app
-feeds them to ``wedge_detector()``'s WedgeDetector (see edge/ui/scan_routing.py).
+feeds them to the WedgeDetector from ``devices.factory.wedge_detector`` (see edge/ui/scan_routing.py).
 
 Wherever a scan comes from, ``route`` says where it goes: a pickup code or its QR (or
 anything unrecognised, which the counter then explains) to the counter; a bag label's QR to
@@ -15,12 +15,15 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from devices.camera import CameraReader, DecoderUnavailable, SourceError, make_decoder, open_source
-from devices.scanners import ScannerError, SerialScanner, WedgeDetector
+from devices import factory
+from devices.camera import CameraReader, DecoderUnavailable, SourceError
+from devices.messages import msg
+from devices.scanners import ScannerError
 from devices.status import DeviceStatus
 from edge.domain.print_docs import parse_bag_qr
 from edge.i18n import t
@@ -54,13 +57,26 @@ def scan_event(text: str, source: str) -> ScanEvent:
     return ScanEvent(text.strip(), source, route(text))
 
 
-def wedge_detector(scanners: list[Any]) -> WedgeDetector | None:
-    """The app-level wedge detector from the first ``kind = "wedge"`` entry, if any."""
-    for cfg in scanners:
-        if getattr(cfg, "kind", "") == "wedge":
-            return WedgeDetector(cfg.max_gap_ms, cfg.min_length, cfg.terminators, cfg.prefix,
-                                 cfg.suffix)
-    return None
+class WarningLimiter:
+    """At most one warning per ``interval_s`` per source; the ones held back are counted and
+    told with the next. Line noise on a serial port gives hundreds of bad lines a minute: one
+    bell and one toast each would drown the counter."""
+
+    def __init__(self, interval_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval_s = interval_s
+        self.clock = clock
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def admit(self, source: str) -> int | None:
+        """None: hold this one back; else how many were held back since the last one shown."""
+        now = self.clock()
+        last = self._last.get(source)
+        if last is not None and now - last < self.interval_s:
+            self._held[source] = self._held.get(source, 0) + 1
+            return None
+        self._last[source] = now
+        return self._held.pop(source, 0)
 
 
 class ScannerService:
@@ -68,7 +84,8 @@ class ScannerService:
 
     def __init__(self, scanners: list[Any], deliver: Callable[[ScanEvent], None], *,
                  on_problem: Callable[[str], None] | None = None, lang: str = "zh-CN",
-                 loop_sources: bool = True, cameras_on_demand: bool = False) -> None:
+                 loop_sources: bool = True, cameras_on_demand: bool = False,
+                 limiter: WarningLimiter | None = None) -> None:
         self.config = list(scanners)
         self.loop_sources = loop_sources  # False: a video/folder plays once (the demo camera)
         # True (the demo): cameras start only when asked (play_cameras), so a newcomer's first
@@ -77,6 +94,7 @@ class ScannerService:
         self.deliver = deliver
         self.on_problem = on_problem
         self.lang = lang
+        self.limiter = limiter or WarningLimiter()
         self.workers: list[Any] = []
         self._cameras: dict[int, CameraReader] = {}  # by id() of the camera's config entry
         self.states: dict[str, DeviceStatus] = {}
@@ -118,15 +136,12 @@ class ScannerService:
     def _worker(self, cfg: Any) -> Any:
         if cfg.kind == "serial":
             source = f"serial:{cfg.url}"
-            return SerialScanner(cfg.url, cfg.baud, cfg.terminator.encode("utf-8") or b"\r",
-                                 on_scan=lambda text: self._scan(text, source),
-                                 on_error=self._bad_scan, on_status=self._status)
+            return factory.serial_scanner(cfg, lambda text: self._scan(text, source),
+                                          self._bad_scan, self._status)
         if cfg.kind == "camera":
             source = f"camera:{cfg.source}"
-            return CameraReader(open_source(cfg.source, fps=cfg.fps, loop=self.loop_sources),
-                                make_decoder(cfg.decoder),
-                                on_scan=lambda text: self._scan(text, source),
-                                holdoff_s=cfg.holdoff_s, on_status=self._status)
+            return factory.camera_reader(cfg, lambda text: self._scan(text, source), self._status,
+                                         loop=self.loop_sources)
         return None  # wedge: handled by the app's key events
 
     def stop(self) -> None:
@@ -138,8 +153,14 @@ class ScannerService:
         self.deliver(scan_event(text, source))
 
     def _bad_scan(self, err: ScannerError) -> None:
-        if self.on_problem is not None:
-            self.on_problem(t("dev.scan.bad", self.lang, reason=err.reason))
+        if self.on_problem is None:
+            return
+        held = self.limiter.admit(err.device)
+        if held is None:
+            return
+        reason = msg(f"scanner.{err.reason}", self.lang)
+        self.on_problem(t("dev.scan.bad_more", self.lang, reason=reason, n=held) if held
+                        else t("dev.scan.bad", self.lang, reason=reason))
 
     def _status(self, st: DeviceStatus) -> None:
         with self._lock:

@@ -140,6 +140,36 @@ def test_reader_thread_over_image_folder(tmp_path, collect):
     assert status.items[-1].state == "stopped"
 
 
+def test_a_passing_camera_error_does_not_stick(collect):
+    """One driver error, then frames again: the status says online, not error, while it scans."""
+    frame = sim_codes.place(sim_codes.code_image("PK:77", "qr"), (640, 480))
+
+    class Hiccup:
+        name, ended = "camera:hiccup", False
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def read(self):
+            self.calls += 1
+            if self.calls == 1:
+                raise RuntimeError("VIDIOC_DQBUF: No such device")
+            if self.calls > 3:
+                self.ended = True
+                return None
+            return frame
+
+        def close(self) -> None:
+            pass
+
+    scans, status = collect(), collect()
+    reader = CameraReader(Hiccup(), make_decoder("auto"), on_scan=scans, on_status=status)
+    with reader:
+        assert reader.finished.wait(30)
+    assert [s.state for s in status.items] == ["online", "error", "online", "stopped"]
+    assert scans.items == ["PK:77"]
+
+
 def test_video_file_source(tmp_path):
     path = tmp_path / "clip.avi"
     frame = sim_codes.place(sim_codes.code_image("VID-7", "qr"), (640, 480))

@@ -311,13 +311,13 @@ def test_factory_builds_drivers_from_config(tmp_path):
                      "label": {"url": f"file://{tmp_path}/l.bin", "protocol": "tspl"}},
         "probes": [{"url": "/dev/ttyUSB0", "protocol": "modbus",
                     "probes": [{"probe_id": "F1", "fridge": "奶柜", "zone": "chilled", "slave": 2}]}]})
-    assert factory.wedge_detector(cfg.scanners[0]).prefix == "]Q"
+    assert factory.wedge_detector(cfg.scanners).prefix == "]Q"
     assert factory.serial_scanner(cfg.scanners[1], print).splitter.terminator == b"\n"
-    (reader,) = factory.probe_readers(cfg, print)
+    reader = factory.probe_reader(cfg.probes[0], print)
     assert reader.modbus_probes[0].slave == 2 and reader.protocol == "modbus"
-    rec = factory.receipt_renderer(cfg.printers["receipt"])(receipt())
+    rec = factory.render_receipt_for(cfg.printers["receipt"], receipt())
     assert parse_escpos(rec).qr == ["https://e.example/r/SO-20261122-0042"]
-    assert factory.label_renderer(cfg.printers["label"])(label()).startswith(b"SIZE 60 mm")
+    assert factory.render_label_for(cfg.printers["label"], label()).startswith(b"SIZE 60 mm")
     factory.printer(cfg.printers["receipt"]).send(rec)
     assert parse_escpos((tmp_path / "r.bin").read_bytes()).cuts == 1
     from devices.config import CameraScannerConfig
@@ -332,3 +332,22 @@ def test_characters_outside_the_gbk_font_become_question_marks():
     p = parse_escpos(render_receipt(receipt(customer_masked="王** 🍰"), 58))
     assert "顾客: 王** ?" in p.text_lines
     assert f"{YEN}113.00" in p.text  # the fullwidth yen sign is in GBK (A3A4)
+
+
+def test_serial_printer_keeps_its_status_setting_and_protocol():
+    """loop:// echoes every query back: a reply no printer gives."""
+    blind = open_printer("serial://loop://?baud=19200&status=none")
+    assert (blind.baud, blind.query) == (19200, "none") and blind.status().ready
+    tspl = open_printer("serial://loop://", "tspl")
+    assert tspl.query == "tspl"
+    st = tspl.status()  # the echoed ESC ! ? is noise, not a closed-or-open cover
+    assert (st.ready, st.cover_open, st.reason) == (False, False, "bad_reply")
+
+
+def test_tspl_replies_the_manual_does_not_list_are_bad_replies():
+    from devices.printers.connections import TSPL_REPLIES, parse_tspl_status
+
+    for b in range(256):
+        st = parse_tspl_status(b)
+        assert (st.reason == "bad_reply") == (b not in TSPL_REPLIES), hex(b)
+    assert parse_tspl_status(0xFF).reason == "bad_reply" and not parse_tspl_status(0xFF).cover_open

@@ -107,3 +107,53 @@ def test_second_reader_on_the_same_port_is_refused(collect):
         with SerialScanner(sim.port, on_status=s2, reconnect_s=0.05):
             st = s2.get_until(lambda s: s.state == "offline")
     assert st.reason == "port_busy"
+
+
+def test_line_noise_gives_no_fake_scans(collect):
+    """Random bytes with stray CR/LF in them used to come out as scans like 'K', 'n', '35'."""
+    import random
+
+    scans, errors, status = collect(), collect(), collect()
+    noise = random.Random(7).randbytes(4000)
+    assert noise.count(b"\r") + noise.count(b"\n") > 20
+    with SimSerialScanner() as sim, SerialScanner(sim.port, on_scan=scans, on_error=errors, on_status=status):
+        status.get_until(lambda s: s.state == "online")
+        sim.send_raw(noise + b"\r\n")
+        sim.send_raw(b"K\rn\r\n35\n")  # what such noise left between stray line ends
+        sim.scan("OK-5678")
+        assert scans.get() == "OK-5678"
+    assert scans.items == ["OK-5678"]
+    assert "too_short" in {e.reason for e in errors.items}
+
+
+def test_cr_lf_and_crlf_scanners_all_work_by_default(collect):
+    for term in (b"\r", b"\n", b"\r\n"):
+        scans, status = collect(), collect()
+        with SimSerialScanner(terminator=term) as sim, SerialScanner(sim.port, on_scan=scans,
+                                                                    on_status=status):
+            status.get_until(lambda s: s.state == "online")
+            sim.scan("CODE-1")
+            sim.scan("CODE-2")
+            assert [scans.get(), scans.get()] == ["CODE-1", "CODE-2"], term
+        assert scans.items == ["CODE-1", "CODE-2"]
+
+
+def test_the_terminator_setting_reads_one_way():
+    """TOML's "\\n" (the character) and '\\n' (backslash-n) and LF mean the same."""
+    import tomllib
+
+    from devices import factory
+    from devices.config import DeviceConfigError, parse_devices_config
+
+    for toml in ('terminator = "\\n"', "terminator = '\\n'", 'terminator = "LF"'):
+        table = tomllib.loads(toml)
+        cfg = parse_devices_config({"scanners": [{"kind": "serial", "url": "loop://", **table}]})
+        scanner = factory.serial_scanner(cfg.scanners[0], print)
+        assert (scanner.splitter.terminator, scanner.splitter.any_eol) == (b"\n", False), toml
+    default = parse_devices_config({"scanners": [{"kind": "serial", "url": "loop://"}]})
+    assert factory.serial_scanner(default.scanners[0], print).splitter.any_eol
+    import pytest
+
+    with pytest.raises(DeviceConfigError) as e:
+        parse_devices_config({"scanners": [{"kind": "serial", "url": "loop://", "terminator": "END"}]})
+    assert "CRLF" in str(e.value) and "CRLF" in e.value.message("zh-CN")

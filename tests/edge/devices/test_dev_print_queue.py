@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 
 from devices.printers import PrinterError, PrinterStatus, open_printer, parse_escpos
+from devices.config import PrinterConfig
 from edge.domain import audit, orders, print_jobs
 from edge.domain.errors import DomainError
 from edge.domain.print_docs import PrintSettings
 from edge.services.printing import (
-    PrinterSetup, PrintService, SqliteQueue, StorePrintWorker, reason_text,
+    PrintService, SqliteQueue, StorePrintWorker, reason_text,
 )
 from tests.conftest import NOW
 
@@ -18,7 +19,7 @@ SETTINGS = PrintSettings(lang="zh-CN", store_name="鲜食铺 静安寺店", stor
 
 
 def _worker(store, printer_path: Path, connection=None) -> StorePrintWorker:
-    printer = PrinterSetup(f"file://{printer_path}", paper_mm=80)
+    printer = PrinterConfig(f"file://{printer_path}", paper_mm=80)
     queue = SqliteQueue(store.data_dir, ("receipt", "label"), printer)
     queue.open()
     return StorePrintWorker(queue, connection or open_printer(printer.url))
@@ -188,7 +189,7 @@ def test_print_service_thread_reports_paper_out_for_the_status_bar(store, make_o
     paper = tmp_path / "printer.bin"
     flag = Path(f"{paper}.paper_out")
     flag.touch()
-    service = PrintService(store.data_dir, {"receipt": PrinterSetup(f"file://{paper}", 58)},
+    service = PrintService(store.data_dir, {"receipt": PrinterConfig(f"file://{paper}", 58)},
                            poll_s=0.05).start()
     try:
         _, job_id = print_jobs.handover_and_print(store, "T11", "c01", settings=SETTINGS, now=NOW)
@@ -219,3 +220,20 @@ def test_counter_sale_and_its_receipt_in_one_transaction(store, tmp_path):
     with pytest.raises(DomainError):  # not enough stock: neither sale nor job
         print_jobs.sell_and_print(store, [sales.SaleLine("B001", 10_000)], "c01", now=NOW)
     assert [j.ref for j in print_jobs.list_jobs(store.db)] == [sale.sale_id]
+
+
+def test_the_print_service_polls_a_tspl_printer_in_tspl(store, make_order, wait_for):
+    from devices.sim import SimNetworkPrinter
+
+    make_order("T12")
+    job_id = print_jobs.queue_bag_labels(store, "T12", actor="c01", settings=SETTINGS, now=NOW)[-1]
+    with SimNetworkPrinter() as sim:
+        service = PrintService(store.data_dir, {
+            "label": PrinterConfig(sim.url, protocol="tspl"),
+            "receipt": PrinterConfig(f"file://{store.data_dir}/r.bin")}, poll_s=0.05).start()
+        try:
+            wait_for(lambda: print_jobs.get_job(store.db, job_id).status == "printed")
+        finally:
+            service.stop()
+    assert sim.queries and set(sim.queries) == {"tspl"}
+    assert b"PRINT 1,1" in sim.data()

@@ -5,7 +5,8 @@ import queue
 
 from devices.config import parse_devices_config
 from devices.sim.serial_scanner import SimSerialScanner
-from edge.services.scanning import ScannerService, route, wedge_detector
+from devices.factory import wedge_detector
+from edge.services.scanning import ScannerService, route
 from sync.pickup_code import make_pickup_code, qr_payload
 
 
@@ -65,3 +66,31 @@ def test_demo_camera_reads_only_when_asked(tmp_path):
         assert service.play_cameras() in (0, 1)  # running: nothing new; done: plays again
     finally:
         service.stop()
+
+
+def test_line_noise_warnings_are_rate_limited(wait_for):
+    """A noisy cable: hundreds of bad lines, one warning per interval, the rest counted."""
+    from edge.services.scanning import WarningLimiter
+
+    now = [100.0]
+    got: queue.Queue = queue.Queue()
+    problems: list[str] = []
+    with SimSerialScanner() as sim:
+        cfg = parse_devices_config({"scanners": [{"kind": "serial", "url": sim.port}]})
+        service = ScannerService(cfg.scanners, got.put, on_problem=problems.append, lang="en",
+                                 limiter=WarningLimiter(30.0, clock=lambda: now[0])).start()
+        try:
+            wait_for(lambda: any(s.state == "online" for s in service.states.values()))
+            for _ in range(200):
+                sim.send_raw(b"\xff\xfe\r")
+            sim.scan("6901234567892")
+            assert got.get(timeout=10).text == "6901234567892"  # after every bad line
+            assert len(problems) == 1 and service.workers[0].errors == 200
+            now[0] += 31
+            sim.send_raw(b"K\r")
+            sim.scan("6901234567892")
+            got.get(timeout=10)
+        finally:
+            service.stop()
+    assert len(problems) == 2
+    assert "199 more ignored" in problems[1] and "too short" in problems[1]

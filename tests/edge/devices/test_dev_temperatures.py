@@ -168,6 +168,28 @@ def test_probe_readings_through_a_pty_into_the_store(store, wait_for):
     assert sorted({r[0] for r in rows}) == ["F1", "Z1"] and (("F1", 3.0) in rows)
 
 
+def test_the_same_probe_line_twice_is_stored_once(store, wait_for):
+    """A probe (or a flaky RS-485 repeater) resending its line is one reading, not two."""
+    sim = SimProbe({"F1": 3.0, "Z1": -19.0}, noise_c=0.0)
+    service = ProbeService(store.data_dir, [_port(sim.port)], evaluate_s=3600)
+    service.start()
+    count = lambda: store.db.execute("SELECT COUNT(*) FROM temperature_readings").fetchone()[0]  # noqa: E731
+    try:
+        wait_for(lambda: service.writer.ports[sim.port].state == "online")
+        sim.send_raw(b"T,F1,3.10,41\r\n")
+        sim.send_raw(b"T,F1,3.10,41\r\n")  # the same line again
+        sim.send_raw(b"T,F1,3.20,42\r\n")  # lines arrive in order: this one comes after
+        wait_for(lambda: count() >= 2)
+        sim.send_raw(b"T,F1,3.30,0\r\n")   # the probe restarted: its counter went back
+        wait_for(lambda: count() >= 3)
+        assert service.writer.wait_idle()
+    finally:
+        service.stop()
+    rows = store.db.execute("SELECT seq FROM temperature_readings ORDER BY received_at, seq").fetchall()
+    assert sorted(r[0] for r in rows) == [0, 41, 42]
+    assert count() == 3
+
+
 def test_writer_survives_a_reading_for_an_unknown_probe(store, wait_for):
     writer = ProbeWriter(store.data_dir, [MILK], evaluate_s=3600)
     writer.start()
