@@ -13,8 +13,8 @@ from devices.config import (
     CameraScannerConfig, PrinterConfig, ProbePortConfig, SerialScannerConfig, terminator_bytes,
 )
 from devices.printers import (
-    BagLabel, PrinterConnection, Receipt, open_printer, render_bag_label, render_bag_label_tspl,
-    render_receipt,
+    BagLabel, PrinterConnection, Receipt, Report, open_printer, render_bag_label,
+    render_bag_label_tspl, render_receipt, render_report,
 )
 from devices.probes import ModbusProbe, ProbeLineError, ProbeReader, Reading
 from devices.scanners import ScannerError, SerialScanner, WedgeDetector
@@ -61,6 +61,11 @@ def printer(c: PrinterConfig) -> PrinterConnection:
 
 def render_receipt_for(c: PrinterConfig, receipt: Receipt) -> bytes:
     return render_receipt(receipt, c.paper_mm, c.chinese_font)
+
+
+def render_report_for(c: PrinterConfig, report: Report) -> bytes:
+    """A report (day end) prints on receipt paper, like a receipt."""
+    return render_report(report, c.paper_mm, c.chinese_font)
 
 
 def render_label_for(c: PrinterConfig, label: BagLabel) -> bytes:

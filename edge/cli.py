@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--to", dest="end", metavar="DATE", help="exclusive; default: now")
     rec.add_argument("--format", choices=("text", "csv", "json"), default="text")
 
-    for module in ("devices.cli", "sync.hq.cli", "sync.cli", "edge.cli_stock"):
+    for module in ("devices.cli", "sync.hq.cli", "sync.cli", "edge.cli_stock", "edge.cli_report"):
         _add_plugin(sub, module, common)
     return parser
 

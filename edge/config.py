@@ -19,7 +19,10 @@ CONFIG_FILENAME = "store-edge.toml"
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "store-edge"
 
 _TOP_KEYS = {"data_dir": str, "language": str, "store_name": str, "store_address": str,
-             "hq": dict, "devices": dict, "sync": dict, "stock": dict}
+             "timezone": str, "hq": dict, "devices": dict, "sync": dict, "stock": dict}
+# The store's local time zone (IANA name): "the day" of day end is local midnight to local
+# midnight here. Stores of these chains are in mainland China, hence the default.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 _HQ_KEYS = {"url": str, "token": str, "interval_s": (int, float), "timeout_s": (int, float)}
 _STOCK_KEYS = {"near_expiry_days": int}
 NEAR_EXPIRY_DAYS = (1, 60)  # allowed range of [stock] near_expiry_days
@@ -43,6 +46,7 @@ class Config:
     language: str = DEFAULT_LANGUAGE
     store_name: str | None = None
     store_address: str = ""
+    timezone: str = DEFAULT_TIMEZONE
     hq_url: str | None = None
     hq_token: str | None = None
     sync_interval_s: float = 5.0
@@ -82,7 +86,11 @@ def parse(text: str, path: Path | None = None) -> Config:
     if language not in LANGUAGES:
         raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not '{language}'",
                           f"language 只能是 {'、'.join(LANGUAGES)}，不能是「{language}」")
-    cfg = Config(language=language, store_name=raw.get("store_name"),
+    zone = raw.get("timezone", DEFAULT_TIMEZONE)
+    if not _known_timezone(zone):
+        raise ConfigError(f"timezone '{zone}' is not a known time zone (e.g. Asia/Shanghai)",
+                          f"时区「{zone}」不存在（例：Asia/Shanghai）")
+    cfg = Config(language=language, store_name=raw.get("store_name"), timezone=zone,
                  store_address=raw.get("store_address", ""), hq_url=hq.get("url"),
                  hq_token=hq.get("token"), sync_interval_s=float(hq.get("interval_s", 5.0)),
                  hq_timeout_s=float(hq.get("timeout_s", 5.0)),
@@ -99,6 +107,16 @@ def _near_expiry_days(stock: dict) -> int:
         raise ConfigError(f"'stock.near_expiry_days' must be a whole number of days from {low} to {high}, not {value}",
                           f"「stock.near_expiry_days」须为 {low} 到 {high} 之间的整天数，不能是 {value}")
     return value
+
+
+def _known_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def load(data_dir: str | Path | None = None, config_path: str | Path | None = None) -> Config:

@@ -36,6 +36,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     # print queue
     "dev.job.receipt": ("小票", "Receipt"),
     "dev.job.bag_label": ("袋标签", "Bag label"),
+    "dev.job.day_end": ("日结报表", "Day-end report"),
     "dev.job_status.queued": ("排队中", "Queued"),
     "dev.job_status.printing": ("打印中", "Printing"),
     "dev.job_status.printed": ("已打印", "Printed"),

@@ -54,6 +54,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "payment.paid": ("已付款", "Paid"),
     "payment.unpaid": ("未付款", "Unpaid"),
     "payment.refunded": ("已退款", "Refunded"),
+    # how a counter sale was paid (sales.PAYMENT_METHODS)
+    "payment.wechat": ("微信支付", "WeChat Pay"),
+    "payment.alipay": ("支付宝", "Alipay"),
+    "payment.cash": ("现金", "Cash"),
+    "payment.card": ("银行卡", "Card"),
+    "payment.unrecorded": ("未记录", "Not recorded"),
+    "sale.bad_payment": ("不支持的支付方式：{method}", "Unknown payment method: {method}"),
     "fulfilment.pickup": ("到店自提", "Pickup"),
     "fulfilment.delivery": ("门店配送", "Delivery"),
     "reason.missing": ("缺货", "missing"),

@@ -312,4 +312,37 @@ _V4_SALES = """
     );
     """
 
-MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES]
+# 5: day end. A counter sale records how it was paid (sales by payment method; sales made
+# before this version say 'unrecorded'), and the print queue takes documents other than
+# receipts and bag labels (the day-end report): the kind is checked by print_jobs.KINDS in
+# code, so a new printed document needs no table rebuild. SQLite cannot drop a CHECK, hence
+# the copy; copy_of names the new table so the old one can be dropped with foreign keys on.
+_V5_DAY_END = """
+    ALTER TABLE sales ADD COLUMN payment_method TEXT NOT NULL DEFAULT 'unrecorded';
+
+    CREATE TABLE print_jobs_v5 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        printer TEXT NOT NULL DEFAULT 'receipt',
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'queued'
+            CHECK (status IN ('queued', 'printing', 'printed', 'failed_waiting', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        copy_of INTEGER REFERENCES print_jobs_v5(id),
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        printed_at TEXT
+    );
+    INSERT INTO print_jobs_v5 SELECT id, kind, ref, printer, payload, status, attempts,
+        last_error, copy_of, created_by, created_at, started_at, printed_at FROM print_jobs;
+    DROP TABLE print_jobs;
+    ALTER TABLE print_jobs_v5 RENAME TO print_jobs;
+    CREATE INDEX print_jobs_waiting ON print_jobs(printer, status, id)
+        WHERE status IN ('queued', 'printing', 'failed_waiting');
+    CREATE INDEX print_jobs_ref ON print_jobs(ref);
+    """
+
+MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES, _V5_DAY_END]

@@ -84,6 +84,11 @@ Event types store -> HQ (payload models in EVENT_PAYLOADS; extra fields are igno
 ``task.updated``          {task_id, status?, fields: {...}} fields last-write-wins in HQ receipt
                           order; status only forward (open -> in_progress -> done|cancelled)
 ``audit.override``        {manager_id, reason, action, ref?, at?}
+``report.day_end``        :class:`DayEndReport` the store's figures for one local day (pickups
+                          due / handed over, verify times, add-ons, sales per payment method,
+                          overdue, returned, excursions, stock differences). Sent again after
+                          a correction: HQ keeps the latest per (store, day). A report naming
+                          another store is rejected ``store_mismatch``.
 
 Change types HQ -> store (payload models in CHANGE_PAYLOADS)
 ------------------------------------------------------------
@@ -171,6 +176,7 @@ EV_TASK_UPDATED = "task.updated"
 EV_AUDIT_OVERRIDE = "audit.override"
 EV_BAG_PACKED = "bag.packed"
 EV_ORDER_WINDOW_EXTENDED = "order.window_extended"
+EV_REPORT_DAY_END = "report.day_end"
 
 # HQ -> store change types.
 CH_ORDER_ALLOCATED = "order.allocated"
@@ -437,6 +443,64 @@ class AuditOverride(_Payload):
     at: str | None = None
 
 
+class DayPayment(_Payload):
+    method: str = Field(max_length=32)
+    sales: int = Field(ge=0)
+    cents: int
+
+
+class DayExcursion(_Payload):
+    probe_id: str = Field(max_length=64)
+    fridge: str = Field(default="", max_length=100)
+    kind: Literal["out_of_range", "silent"]
+    started_at: str = Field(max_length=40)
+    cleared_at: str | None = Field(default=None, max_length=40)
+    peak_c: float | None = None
+    limit_c: float | None = None
+    raised: bool = False
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+    acknowledged_at: str | None = Field(default=None, max_length=40)
+
+
+class DayStockDifference(_Payload):
+    kind: str = Field(max_length=32)
+    reason: str | None = Field(default=None, max_length=64)
+    moves: int = Field(ge=0)
+    units: int
+
+
+class DayEndReport(_Payload):
+    """A store's day-end figures for one local ``day`` (``timezone``; [start, end) in UTC).
+    Counts are of that day's records; ``verify_ms_*`` are milliseconds (p90 by nearest rank)."""
+
+    store_id: str = Field(max_length=64)
+    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    timezone: str = Field(max_length=64)
+    start: str = Field(max_length=40)
+    end: str = Field(max_length=40)
+    generated_at: str = Field(max_length=40)
+    pickups_due: int = Field(ge=0)
+    due_handed_over: int = Field(ge=0)
+    handovers: int = Field(ge=0)
+    partial_handovers: int = Field(ge=0)
+    timed_handovers: int = Field(ge=0)
+    verify_ms_mean: int | None = Field(default=None, ge=0)
+    verify_ms_p90: int | None = Field(default=None, ge=0)
+    addon_pickups: int = Field(ge=0)
+    addon_sales: int = Field(ge=0)
+    addon_cents: int
+    sales: int = Field(ge=0)
+    sales_cents: int
+    verification_rate: float | None = Field(default=None, ge=0, le=1)  # due_handed_over / pickups_due
+    addon_rate: float | None = Field(default=None, ge=0)  # addon_pickups / handovers
+    payments: list[DayPayment] = Field(default_factory=list, max_length=100)
+    overdue_orders: list[str] = Field(default_factory=list, max_length=100_000)
+    returned_orders: list[str] = Field(default_factory=list, max_length=100_000)
+    excursions: list[DayExcursion] = Field(default_factory=list, max_length=10_000)
+    stock_differences: list[DayStockDifference] = Field(default_factory=list, max_length=1000)
+    sent_by: str | None = Field(default=None, max_length=64)
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_ORDER_HANDED_OVER: OrderHandedOver,
     EV_ORDER_STATUS_CHANGED: OrderStatusChanged,
@@ -451,6 +515,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_AUDIT_OVERRIDE: AuditOverride,
     EV_BAG_PACKED: BagPacked,
     EV_ORDER_WINDOW_EXTENDED: WindowExtendedByStore,
+    EV_REPORT_DAY_END: DayEndReport,
 }
 
 

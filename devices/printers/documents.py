@@ -82,6 +82,25 @@ class BagLabel:
     captions: BagLabelCaptions = field(default_factory=BagLabelCaptions)
 
 
+@dataclass(frozen=True)
+class ReportSection:
+    title: str
+    rows: list[tuple[str, str]]  # (label, value); a long pair prints on two lines
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report on receipt paper (day end): heading, then sections of label/value rows."""
+
+    store_name: str
+    title: str
+    subtitle: str
+    sections: list[ReportSection]
+    footer: str = ""
+    copy: bool = False
+    copy_caption: str = "重印 副本 COPY"
+
+
 def format_time(t: datetime | str) -> str:
     return t if isinstance(t, str) else t.strftime("%Y-%m-%d %H:%M")
 

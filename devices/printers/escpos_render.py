@@ -23,10 +23,12 @@ from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
 from devices.printers.documents import (
-    BagLabel, Receipt, format_money, format_qty, format_time,
+    BagLabel, Receipt, Report, format_money, format_qty, format_time,
 )
 from devices.printers.fonts import find_cjk_font, find_latin_mono_font
-from devices.printers.layout import columns, left_right, paper_geometry, text_width, wrap
+from devices.printers.layout import (
+    columns, left_right, paper_geometry, text_width, wrap, wrap_words,
+)
 
 ESC_INIT = b"\x1b@"
 FS_CHINESE_ON = b"\x1c&"
@@ -94,6 +96,30 @@ def receipt_blocks(r: Receipt, paper_mm: int) -> list[Block]:
     if r.qr_payload:
         out.append(Qr(r.qr_payload, size=6 if cols >= 48 else 5))
         out += _wrapped(c.qr_hint, cols, align="center")
+    out += _wrapped(r.footer, cols, align="center")
+    return out
+
+
+def report_blocks(r: Report, paper_mm: int) -> list[Block]:
+    """Label/value rows that fit the paper: a pair too wide for one line prints the label,
+    then the value right-aligned under it (CJK counts two columns)."""
+    _, cols = paper_geometry(paper_mm)
+    out: list[Block] = []
+    if r.copy:
+        out.append(Text(r.copy_caption, "center", bold=True, invert=True))
+    out += _wrapped(r.store_name, cols, w=2, h=2, align="center", bold=True)
+    out += _wrapped(r.title, cols, w=2, h=2, align="center", bold=True)
+    out += _wrapped(r.subtitle, cols, align="center")
+    for section in r.sections:
+        out.append(Text("-" * cols))
+        out += _wrapped(section.title, cols, bold=True)
+        for label, value in section.rows:
+            if text_width(label) + 1 + text_width(value) <= cols:
+                out.append(Text(left_right(label, value, cols)))
+            else:
+                out += [Text(line) for line in wrap_words(label, cols)]
+                out += [Text(line, align="right") for line in wrap_words(value, cols)]
+    out.append(Text("-" * cols))
     out += _wrapped(r.footer, cols, align="center")
     return out
 
@@ -238,6 +264,12 @@ def render_receipt(receipt: Receipt, paper_mm: int = 58, chinese_font: bool = Tr
                    font_path: str | None = None) -> bytes:
     """ESC/POS bytes for ``receipt`` on 58 or 80 mm paper, ending with a cut."""
     return render_blocks(receipt_blocks(receipt, paper_mm), paper_mm, chinese_font, font_path)
+
+
+def render_report(report: Report, paper_mm: int = 58, chinese_font: bool = True,
+                  font_path: str | None = None) -> bytes:
+    """ESC/POS bytes for a report (day end) on 58 or 80 mm receipt paper, ending with a cut."""
+    return render_blocks(report_blocks(report, paper_mm), paper_mm, chinese_font, font_path)
 
 
 def render_bag_label(label: BagLabel, paper_mm: int = 80, chinese_font: bool = True,

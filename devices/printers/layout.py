@@ -56,6 +56,25 @@ def wrap(s: str, width: int) -> list[str]:
     return lines
 
 
+def wrap_words(s: str, width: int) -> list[str]:
+    """Wrap at spaces where a line allows it (Latin words, times, "8.2°C" kept whole);
+    a run without spaces wider than a line is hard-wrapped like ``wrap``."""
+    lines: list[str] = []
+    cur = ""
+    for word in s.split(" "):
+        candidate = f"{cur} {word}" if cur else word
+        if text_width(candidate) <= width:
+            cur = candidate
+            continue
+        if cur:
+            lines.append(cur)
+        parts = wrap(word, width)
+        lines += parts[:-1]
+        cur = parts[-1]
+    lines.append(cur)
+    return lines
+
+
 def pad(s: str, width: int, align: str = "left") -> str:
     s = truncate(s, width)
     gap = width - text_width(s)

@@ -14,7 +14,9 @@ from datetime import datetime
 from sqlite_utils import Database
 
 import edge.device_text  # noqa: F401  (registers dev.* strings)
-from devices.printers.documents import BagLabel, BagLabelCaptions, Receipt, ReceiptCaptions, ReceiptLine
+from devices.printers.documents import (
+    BagLabel, BagLabelCaptions, Receipt, ReceiptCaptions, ReceiptLine, Report, ReportSection,
+)
 from edge.clock import parse_iso
 from edge.domain import clerks
 from edge.domain.errors import DomainError
@@ -153,6 +155,32 @@ def labels_for_order(order: Order, settings: PrintSettings) -> list[dict]:
         phone_last4=order.phone_last4,
         qr_payload=bag_qr_payload(order.store_id, order.order_no, bag.zone),
         captions=_label_captions(lang))) for i, bag in enumerate(bags, start=1)]
+
+
+def report_for_day_end(db: Database, report, settings: PrintSettings) -> dict:
+    """The day-end report on receipt paper: every figure of the screen, section by section."""
+    from edge.domain import day_end_figures
+
+    lang = settings.lang
+    title, subtitle = day_end_figures.heading(report, lang)
+    sections: list[ReportSection] = []
+    for f in day_end_figures.figures(report, lang):
+        if not sections or sections[-1].title != t(f"dayend.section.{f.section}", lang):
+            sections.append(ReportSection(t(f"dayend.section.{f.section}", lang), []))
+        sections[-1].rows.append((f.label, f.text))
+    generated = day_end_figures.local_stamp(report.generated_at, report.timezone)
+    return asdict(Report(store_name=_store_name(db, report.store_id, settings), title=title,
+                         subtitle=subtitle, sections=sections,
+                         footer=t("dayend.generated", lang, at=generated),
+                         copy_caption=t("dev.receipt.copy", lang)))
+
+
+def report_from_payload(payload: dict) -> Report:
+    """Inverse of ``asdict`` for a stored report payload."""
+    data = dict(payload)
+    data["sections"] = [ReportSection(s["title"], [tuple(r) for r in s["rows"]])
+                        for s in data["sections"]]
+    return Report(**data)
 
 
 def receipt_from_payload(payload: dict) -> Receipt:

@@ -31,11 +31,11 @@ from edge.domain import audit, clerks, orders, pickup, sales
 from edge.domain.errors import DomainError
 from edge.domain.orders import Order
 from edge.domain.print_docs import (
-    PrintSettings, labels_for_order, receipt_for_order, receipt_for_sale,
+    PrintSettings, labels_for_order, receipt_for_order, receipt_for_sale, report_for_day_end,
 )
 from edge.store import Store
 
-KINDS = ("receipt", "bag_label")
+KINDS = ("receipt", "bag_label", "day_end")  # checked here, not by the table (migration 5)
 ROLES = ("receipt", "label")
 OPEN_STATUSES = ("queued", "printing", "failed_waiting")
 # reasons a waiting job is retried for automatically: the printer refused before any byte
@@ -95,6 +95,7 @@ def _insert(db: Database, *, kind: str, ref: str, printer: str, payload: dict, a
             at: datetime, copy_of: int | None = None) -> int:
     """Insert one job and its audit record; must run inside the caller's write_tx."""
     assert db.conn.in_transaction, "print job queued outside a write transaction"
+    assert kind in KINDS, f"unknown print job kind {kind}"
     cur = db.execute(
         "INSERT INTO print_jobs (kind, ref, printer, payload, copy_of, created_by, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -129,15 +130,27 @@ def queue_sale_receipt(store: Store, sale_id: str, *, actor: str,
 
 def sell_and_print(store: Store, lines: list[sales.SaleLine], clerk_id: str, *,
                    print_receipt: bool = True, settings: PrintSettings | None = None,
-                   with_pickup_order_no: str | None = None,
+                   with_pickup_order_no: str | None = None, payment_method: str = "wechat",
                    now: datetime | None = None) -> tuple[sales.Sale, int | None]:
     """A counter sale and its receipt job in ONE transaction: both or neither."""
     now = now or utcnow()
     with write_tx(store.db):
-        sale = sales.sell(store, lines, clerk_id, with_pickup_order_no=with_pickup_order_no, now=now)
+        sale = sales.sell(store, lines, clerk_id, with_pickup_order_no=with_pickup_order_no,
+                          payment_method=payment_method, now=now)
         job_id = (queue_sale_receipt(store, sale.sale_id, actor=clerk_id, settings=settings, now=now)
                   if print_receipt else None)
     return sale, job_id
+
+
+def queue_day_end(store: Store, report, *, actor: str, settings: PrintSettings | None = None,
+                  now: datetime | None = None) -> int:
+    """Queue the day-end report (a ``day_end.DayEnd``) on the receipt printer; manager only."""
+    now = now or utcnow()
+    clerks.require_manager(store.db, actor)
+    with write_tx(store.db):
+        payload = report_for_day_end(store.db, report, settings or PrintSettings())
+        return _insert(store.db, kind="day_end", ref=f"day_end:{report.day}", printer="receipt",
+                       payload=payload, actor=actor, at=now)
 
 
 def queue_bag_labels(store: Store, order_no: str, *, actor: str,

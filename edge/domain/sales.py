@@ -18,6 +18,9 @@ from edge.domain import audit, clerks, outbox, stock
 from edge.domain.errors import DomainError
 from edge.store import Store
 
+# how a counter sale was paid; day end totals sales per method
+PAYMENT_METHODS = ("wechat", "alipay", "cash", "card")
+
 
 @dataclass(frozen=True)
 class SaleLine:
@@ -32,13 +35,17 @@ class Sale:
     lines: list[dict]
 
 
-def sell(store: Store, lines: list[SaleLine], clerk_id: str, *,
+def sell(store: Store, lines: list[SaleLine], clerk_id: str, *, payment_method: str = "wechat",
          with_pickup_order_no: str | None = None, now: datetime | None = None) -> Sale:
-    """Record a counter sale in one transaction: sale rows, FEFO stock moves, audit, events."""
+    """Record a counter sale in one transaction: sale rows, FEFO stock moves, audit, events.
+
+    ``payment_method`` defaults to WeChat Pay, how most customers of these stores pay."""
     db = store.db
     now = now or utcnow()
     if not lines:
         raise DomainError("sale.empty")
+    if payment_method not in PAYMENT_METHODS:
+        raise DomainError("sale.bad_payment", method=payment_method)
     if clerks.get_clerk(db, clerk_id) is None:
         raise DomainError("auth.unknown_clerk", clerk_id=clerk_id)
     wanted = Counter()
@@ -60,8 +67,9 @@ def sell(store: Store, lines: list[SaleLine], clerk_id: str, *,
         sold = [{"line_no": i, "sku": line.sku, "qty": line.qty,
                  "unit_price_cents": prices[line.sku]} for i, line in enumerate(lines, start=1)]
         total = sum(line["qty"] * line["unit_price_cents"] for line in sold)
-        db.execute("INSERT INTO sales (sale_id, clerk_id, at, total_cents, with_pickup_order_no)"
-                   " VALUES (?,?,?,?,?)", [sale_id, clerk_id, iso(now), total, with_pickup_order_no])
+        db.execute("INSERT INTO sales (sale_id, clerk_id, at, total_cents, with_pickup_order_no,"
+                   " payment_method) VALUES (?,?,?,?,?,?)",
+                   [sale_id, clerk_id, iso(now), total, with_pickup_order_no, payment_method])
         for line in sold:
             db.execute("INSERT INTO sale_lines (sale_id, line_no, sku, qty, unit_price_cents)"
                        " VALUES (?,?,?,?,?)",
@@ -69,9 +77,10 @@ def sell(store: Store, lines: list[SaleLine], clerk_id: str, *,
             stock.take_fefo(db, sku=line["sku"], qty=line["qty"], kind="sale", actor=clerk_id,
                             at=now, ref=sale_id)
         audit.record(db, actor=clerk_id, action="sale.completed", entity=f"sale:{sale_id}", at=now,
-                     detail={"total_cents": total, "with_pickup_order_no": with_pickup_order_no})
+                     detail={"total_cents": total, "with_pickup_order_no": with_pickup_order_no,
+                             "payment_method": payment_method})
         outbox.append(db, type="sale.completed", entity=f"sale:{sale_id}", at=now, payload={
             "sale_id": sale_id, "clerk_id": clerk_id, "total_cents": total,
-            "with_pickup_order_no": with_pickup_order_no,
+            "with_pickup_order_no": with_pickup_order_no, "payment_method": payment_method,
             "lines": [{k: line[k] for k in ("sku", "qty", "unit_price_cents")} for line in sold]})
     return Sale(sale_id, total, sold)

@@ -23,7 +23,7 @@ from devices import factory
 from devices.config import PrinterConfig
 from devices.printers import PrinterConnection, PrinterError, PrinterStatus, PrintJob, PrintWorker
 from edge.domain import print_jobs
-from edge.domain.print_docs import label_from_payload, receipt_from_payload
+from edge.domain.print_docs import label_from_payload, receipt_from_payload, report_from_payload
 from edge.i18n import t
 from edge.services.callbacks import notify
 from edge.store import Store
@@ -35,6 +35,8 @@ def render_job(job: print_jobs.PrintJob, printer: PrinterConfig) -> bytes:
     """The bytes of a stored document for this printer (paper width, font mode, protocol)."""
     if job.kind == "receipt":
         return factory.render_receipt_for(printer, receipt_from_payload(job.payload))
+    if job.kind == "day_end":
+        return factory.render_report_for(printer, report_from_payload(job.payload))
     return factory.render_label_for(printer, label_from_payload(job.payload))
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from .. import protocol as p
 from . import orders, rules, stock, tasks
+from .clock import iso
 from .codec import dumps
 from .db import Tx
 
@@ -102,6 +103,18 @@ def _bag_packed(tx: Tx, store_id: str, b: p.BagPacked, seq: int, now: datetime) 
     return tasks.apply_store_update(tx, store_id, update, now)
 
 
+def _day_end(tx: Tx, store_id: str, r: p.DayEndReport, seq: int, now: datetime) -> str | None:
+    """Keep the store's latest report per day (a later seq replaces an earlier one)."""
+    if r.store_id != store_id:
+        return "store_mismatch"
+    tx.run("INSERT INTO day_reports (store_id, day, payload, event_seq, received_at) "
+           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (store_id, day) DO UPDATE SET "
+           "payload = excluded.payload, event_seq = excluded.event_seq, "
+           "received_at = excluded.received_at WHERE day_reports.event_seq < excluded.event_seq",
+           (store_id, r.day, dumps(r.model_dump()), seq, iso(now)))
+    return None
+
+
 HANDLERS: dict[str, Handler] = {
     p.EV_ORDER_HANDED_OVER: _handover,
     p.EV_ORDER_STATUS_CHANGED: _status,
@@ -116,6 +129,7 @@ HANDLERS: dict[str, Handler] = {
     p.EV_AUDIT_OVERRIDE: _override,
     p.EV_BAG_PACKED: _bag_packed,
     p.EV_ORDER_WINDOW_EXTENDED: _window_extended,
+    p.EV_REPORT_DAY_END: _day_end,
 }
 assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
 

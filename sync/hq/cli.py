@@ -100,6 +100,12 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p = add("stores", help="list stores with their push seq and change cursor")
     _db_option(p)
 
+    p = add("day-end", help="a store's day-end reports as it sent them (latest per day)")
+    _db_option(p)
+    p.add_argument("store_id")
+    p.add_argument("--date", help="one day, e.g. 2026-11-01 (default: every day received)")
+    p.add_argument("--json", action="store_true")
+
     p = add("simulate-stream", help="keep placing live-stream orders over HTTP")
     p.add_argument("--hq", default=f"http://127.0.0.1:{DEFAULT_PORT}")
     p.add_argument("--key", default=os.environ.get("STORE_EDGE_CHANNEL_KEY"), help="channel API key")
@@ -177,6 +183,20 @@ def _transfer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_day_ends(reports: list[dict], as_json: bool) -> None:
+    if as_json:
+        import json
+
+        print(json.dumps(reports, ensure_ascii=False, indent=1))
+        return
+    for r in reports:
+        rate = f"{r['due_handed_over']}/{r['pickups_due']}"
+        mean = "-" if r["verify_ms_mean"] is None else f"{r['verify_ms_mean'] / 1000:.1f}s"
+        print(f"{r['store_id']}\t{r['day']}\thanded over {rate}\tmean {mean}\t"
+              f"add-ons {r['addon_pickups']}/{r['handovers']}\tsales {r['sales_cents'] / 100:.2f}\t"
+              f"excursions {len(r['excursions'])}\treceived {r['received_at']}")
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate_stream
 
@@ -233,6 +253,8 @@ def run(args: argparse.Namespace) -> int:
             from .sweeper import sweep_once
 
             print(f"released {len(sweep_once(db, utcnow))}")
+        elif cmd == "day-end":
+            _print_day_ends(service.day_reports(db, args.store_id, args.date), args.json)
         elif cmd == "stores":
             for store_id, name, last_seq, change_seq in registry.list_stores(db):
                 print(f"{store_id}\t{name}\tpushed through {last_seq}\tchanges {change_seq}")

@@ -96,6 +96,10 @@ STATEMENTS: tuple[str, ...] = (
         store_id TEXT NOT NULL, event_seq BIGINT NOT NULL, action TEXT NOT NULL,
         manager_id TEXT NOT NULL, reason TEXT NOT NULL, ref TEXT, at TEXT,
         PRIMARY KEY (store_id, event_seq))""",
+    """CREATE TABLE IF NOT EXISTS day_reports (
+        store_id TEXT NOT NULL, day TEXT NOT NULL, payload TEXT NOT NULL,
+        event_seq BIGINT NOT NULL, received_at TEXT NOT NULL,
+        PRIMARY KEY (store_id, day))""",
     """CREATE TABLE IF NOT EXISTS notifications (
         notification_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, order_no TEXT,
         kind TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,

@@ -6,6 +6,7 @@ in ``orders``; this module adds what goes to every store or to one store's shelv
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -118,3 +119,12 @@ def store_tasks(db: Database, store_id: str, kind: str | None = None) -> list[di
         ids = [r[0] for r in tx.all(f"SELECT task_id FROM tasks WHERE store_id = ? {where} ORDER BY task_id",
                                     params)]
         return [load_task(tx, task_id) for task_id in ids]
+
+
+def day_reports(db: Database, store_id: str, day: str | None = None) -> list[dict[str, Any]]:
+    """A store's day-end reports as it sent them (latest per day), newest day first."""
+    with db.tx(snapshot=True) as tx:
+        where, params = ("AND day = ?", (store_id, day)) if day else ("", (store_id,))
+        rows = tx.all(f"SELECT payload, event_seq, received_at FROM day_reports WHERE store_id = ? "
+                      f"{where} ORDER BY day DESC", params)
+    return [{**json.loads(r[0]), "event_seq": r[1], "received_at": r[2]} for r in rows]
