@@ -465,7 +465,7 @@ class DayExcursion(_Payload):
 class DayStockDifference(_Payload):
     kind: str = Field(max_length=32)
     reason: str | None = Field(default=None, max_length=64)
-    moves: int = Field(ge=0)
+    actions: int = Field(ge=0)
     units: int
 
 

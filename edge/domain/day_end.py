@@ -68,7 +68,7 @@ class Excursion:
 class StockDifference:
     kind: str
     reason: str | None
-    moves: int
+    actions: int  # adjustments, counts ... (one taking units from two lots counts once)
     units: int  # signed net change of on-hand
 
 
@@ -192,7 +192,8 @@ def _excursions(db: Database, start: datetime, end: datetime) -> list[Excursion]
 def _stock_differences(db: Database, start: str, end: str) -> list[StockDifference]:
     marks = ",".join("?" * len(FLOW_KINDS))
     return [StockDifference(*r) for r in db.execute(
-        "SELECT kind, reason, COUNT(*), SUM(qty) FROM stock_moves WHERE account = 'on_hand'"
+        "SELECT kind, reason, COUNT(DISTINCT actor || '|' || at || '|' || COALESCE(ref, '')),"
+        " SUM(qty) FROM stock_moves WHERE account = 'on_hand'"
         f" AND at >= ? AND at < ? AND kind NOT IN ({marks}) GROUP BY kind, reason"
         " ORDER BY kind, reason", [start, end, *FLOW_KINDS])]
 

@@ -53,7 +53,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dayend.not_acked": ("未确认", "not acknowledged"),
     "dayend.short": ("未报警（短时）", "short, no alarm"),
     "dayend.ongoing": ("持续中", "ongoing"),
-    "dayend.stock_units": ("{units} 件（{moves} 次）", "{units} units ({moves}x)"),
+    "dayend.stock_units": ("{units} 件（{actions} 次）", "{units} units ({actions}x)"),
     "dayend.stock_none": ("没有库存调整", "No stock adjustments"),
     "dayend.none": ("无", "none"),
     "dayend.sent": ("已发送总部 {at}", "Sent to HQ {at}"),
@@ -167,7 +167,7 @@ def figures(report: DayEnd, lang: str) -> list[Figure]:
         add("stock", "stock_none", t("dayend.none", lang), 0)
     for d in r.stock_differences:
         add("stock", f"stock.{d.kind}.{d.reason or ''}",
-            t("dayend.stock_units", lang, units=f"{d.units:+d}", moves=d.moves), d.units,
+            t("dayend.stock_units", lang, units=f"{d.units:+d}", actions=d.actions), d.units,
             label=_label_kind(d.kind, d.reason, lang))
     return rows
 

@@ -58,7 +58,7 @@ def test_the_figures_are_the_days_records_worked_by_hand(day_store):
     assert (alarm.acknowledged_by, alarm.acknowledged_at) == (MANAGER, "2026-06-01T03:30:00.000+00:00")
     assert (short.peak_c, short.raised, short.acknowledged_by) == (5.0, False, None)
     # on-hand moves that are not sales, picks or receipts; the day before's -5 is not in it
-    assert [(d.kind, d.reason, d.moves, d.units) for d in r.stock_differences] == [
+    assert [(d.kind, d.reason, d.actions, d.units) for d in r.stock_differences] == [
         ("adjustment", "damaged", 1, -2), ("adjustment", "found", 1, 1),
         ("count", "count", 1, -1), ("missing", None, 1, -1)]
 

@@ -43,7 +43,7 @@ def test_day_end_reaches_hq_and_the_latest_report_of_a_day_is_kept(store, hq_ser
     _push(store, hq_server, token)
     [kept] = service.day_reports(hq_server.db, "S001")
     assert kept["stock_differences"][0] == {"kind": "adjustment", "reason": "damaged",
-                                            "moves": 2, "units": -3}
+                                            "actions": 2, "units": -3}
     assert kept["generated_at"] == "2026-06-01T15:30:00.000+00:00"
 
     assert hq_main(["--data-dir", "/nonexistent", "hq", "day-end", "S001", "--db", hq_server.db_url,
