@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from edge.clock import utcnow
 from edge.domain import clerks, pickup
 from edge.domain.errors import DomainError
 from edge.i18n import LANGUAGES, t
-from edge.present import local_time, verdict_dict, verdict_message
+from edge.present import local_time, verdict_dict, verdict_message, window_text
 from edge.store import Store, StoreNotInitialised
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -49,20 +50,23 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("code")
     chk.add_argument("--json", action="store_true")
     ho = pk_sub.add_parser("handover", parents=[common], help="hand an order over")
-    ho.add_argument("code", help="pickup code, QR payload, or --order-no")
+    ho.add_argument("code", help="pickup code (11 digits) or QR payload (SE1:<store>:<code>)")
     ho.add_argument("--clerk", required=True, help="clerk id doing the hand-over")
     ho.add_argument("--not-taken", action="append", default=[], metavar="LINE:QTY:REASON",
                     help="a line not taken (reason missing|refused); repeatable")
     ho.add_argument("--manager", help="manager id, for an overdue or early hand-over")
     ho.add_argument("--manager-pin", help="manager PIN")
     ho.add_argument("--reason", default="", help="reason for the manager override")
+    ho.add_argument("--no-receipt", action="store_true",
+                    help="do not queue a receipt (queued by default when a receipt printer is configured)")
     ho.add_argument("--json", action="store_true")
 
     temps = sub.add_parser("temps", parents=[common], help="the cold-chain record, for audits")
     temps_sub = temps.add_subparsers(dest="temps_command", required=True)
     rec = temps_sub.add_parser("record", parents=[common],
                                help="every reading and excursion of one fridge over a period")
-    rec.add_argument("probe_id", help="the fridge's probe id (see F7 in the UI)")
+    rec.add_argument("probe_id", help="the fridge's probe id, as in [[devices.probes]] of"
+                     " store-edge.toml (e.g. F1); an unknown id lists this store's probes")
     rec.add_argument("--from", dest="start", required=True, metavar="DATE", help="e.g. 2026-11-01")
     rec.add_argument("--to", dest="end", metavar="DATE", help="exclusive; default: now")
     rec.add_argument("--format", choices=("text", "csv", "json"), default="text")
@@ -87,6 +91,16 @@ def _add_plugin(sub, module: str, common: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `store-edge … | head`: the reader left; say nothing more (no traceback), and keep
+        # Python's own flush at exit from hitting the closed pipe again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_REFUSED
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     for option in ("data_dir", "config", "lang"):
@@ -227,24 +241,49 @@ def _pickup_check(store: Store, args: argparse.Namespace) -> int:
         print(json.dumps(verdict_dict(verdict, args.lang), ensure_ascii=False, indent=1))
     else:
         print(verdict_message(verdict, args.lang))
-        if verdict.order:
-            o = verdict.order
-            print(f"{o.order_no}  {o.customer_masked}  ****{o.phone_last4}  {t('status.' + o.status, args.lang)}")
+        for o in ([verdict.order] if verdict.order else verdict.matches):
+            print(f"{o.order_no}  {o.customer_masked}  ****{o.phone_last4}  "
+                  f"{t('status.' + o.status, args.lang)}  {window_text(o)}")
     return EXIT_OK if verdict.can_hand_over else EXIT_REFUSED
 
 
 def _parse_not_taken(items: list[str]) -> list[pickup.NotTaken]:
+    """LINE:QTY:REASON items; a malformed one is a usage error that says the format (a bare
+    ``1`` used to answer "no line 1" although the order has a line 1)."""
     result = []
     for item in items:
         parts = item.split(":")
-        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
-            raise DomainError("handover.bad_line", line_no=item)
+        if (len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit()
+                or parts[2] not in pickup.NOT_TAKEN_REASONS):
+            raise UsageError("handover.bad_not_taken", item=item)
         result.append(pickup.NotTaken(int(parts[0]), int(parts[1]), parts[2]))
     return result
 
 
+class UsageError(DomainError):
+    """The command line itself is wrong (exit 2), as opposed to a refused action (exit 1)."""
+
+
+def _has_receipt_printer(cfg: config_mod.Config) -> bool:
+    from devices.config import DeviceConfigError, parse_devices_config
+
+    try:
+        return "receipt" in parse_devices_config(cfg.devices or {}).printers
+    except DeviceConfigError:
+        return False
+
+
 def _handover(store: Store, args: argparse.Namespace) -> int:
+    from edge.domain import print_jobs
+    from edge.domain.print_docs import settings_from_config
+
     started = utcnow()
+    try:
+        not_taken = _parse_not_taken(args.not_taken)
+    except UsageError as exc:
+        print(t(exc.code, args.lang, **exc.params), file=sys.stderr)
+        return EXIT_USAGE
+    job_id = None
     try:
         verdict = pickup.check(store, args.code, now=started)
         if verdict.order is None:
@@ -254,8 +293,12 @@ def _handover(store: Store, args: argparse.Namespace) -> int:
         override = None
         if args.manager:
             override = pickup.Override(args.manager, args.manager_pin or "", args.reason)
-        order = pickup.hand_over(store, verdict.order.order_no, args.clerk, scanned_at=started,
-                                 not_taken=_parse_not_taken(args.not_taken), override=override)
+        # like the counter: the receipt is queued in the hand-over's own transaction, and the
+        # store's print service prints it
+        order, job_id = print_jobs.handover_and_print(
+            store, verdict.order.order_no, args.clerk, scanned_at=started, not_taken=not_taken,
+            override=override, settings=settings_from_config(args.cfg, args.lang),
+            print_receipt=not args.no_receipt and _has_receipt_printer(args.cfg))
     except DomainError as exc:
         if exc.code.startswith("verdict."):
             # judge again: another terminal may have handed it over since our first check
@@ -269,10 +312,13 @@ def _handover(store: Store, args: argparse.Namespace) -> int:
             print(message, file=sys.stderr)
         return EXIT_REFUSED
     if args.json:
-        print(json.dumps({"ok": True, "order_no": order.order_no, "status": order.status}))
+        print(json.dumps({"ok": True, "order_no": order.order_no, "status": order.status,
+                          "receipt_job": job_id}))
     else:
         print(t("cli.handed_over", args.lang, order_no=order.order_no,
                 status=t("status." + order.status, args.lang)))
+        if job_id is not None:
+            print(t("cli.receipt_queued", args.lang, job_id=job_id))
     return EXIT_OK
 
 

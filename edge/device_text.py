@@ -86,7 +86,8 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dev.temp.already_acknowledged": ("报警 {alarm_id} 已由 {by} 确认", "Alarm {alarm_id} was already acknowledged by {by}"),
     "dev.temp.no_note": ("请填写处理说明", "Enter what was done"),
     "dev.temp.bad_fridge": ("冷柜配置有误：{why}", "Fridge configuration error: {why}"),
-    "dev.temp.unknown_fridge": ("没有这个冷柜：{probe_id}", "No such fridge: {probe_id}"),
+    "dev.temp.unknown_fridge": ("没有这个冷柜：{probe_id}（本店的探头：{known}）",
+                                "No such fridge: {probe_id} (this store's probes: {known})"),
     # scanners
     "dev.scan.bad": ("扫码内容无法识别（{reason}），请重扫", "Unreadable scan ({reason}): scan again"),
     "dev.scan.bad_more": ("扫码内容无法识别（{reason}），另有 {n} 条干扰已忽略；如一直出现，检查扫码枪的线和波特率",

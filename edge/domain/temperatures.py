@@ -436,7 +436,8 @@ def temperature_record(db: Database, probe_id: str, start: datetime,
     """Every reading of one fridge in [start, end), with the alarms of that period."""
     fridge = get_fridge(db, probe_id)
     if fridge is None:
-        raise DomainError("dev.temp.unknown_fridge", probe_id=probe_id)
+        known = ", ".join(f.probe_id for f in list_fridges(db, active_only=False)) or "—"
+        raise DomainError("dev.temp.unknown_fridge", probe_id=probe_id, known=known)
     readings = [(r[0], r[1]) for r in db.execute(
         "SELECT at, celsius FROM temperature_readings WHERE probe_id = ? AND at >= ? AND at < ?"
         " ORDER BY at", [probe_id, iso(start), iso(end)])]

@@ -117,7 +117,9 @@ def test_handover_then_check_says_picked_up(demo_dir, codes):
     proc = run("pickup", "handover", c["code"], "--clerk", "c02", "--json", data_dir=demo_dir)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = json.loads(proc.stdout)
-    assert out == {"ok": True, "order_no": c["order_no"], "status": "picked_up"}
+    assert {k: out[k] for k in ("ok", "order_no", "status")} == {
+        "ok": True, "order_no": c["order_no"], "status": "picked_up"}
+    assert out["receipt_job"] is not None  # the demo has a receipt printer
     proc = run("pickup", "check", c["code"], "--json", data_dir=demo_dir)
     out = json.loads(proc.stdout)
     assert proc.returncode == 1 and out["verdict"] == "picked_up"
@@ -210,3 +212,67 @@ def test_a_data_dir_that_is_not_a_store_says_so_and_exits_2(tmp_path, make_dir):
         assert run("demo", "--seed-only", "--orders", "3", data_dir=data_dir).returncode == 0
         proc = run("demo", "codes", "--json", data_dir=data_dir)
         assert proc.returncode == 0 and len(json.loads(proc.stdout)["codes"]) == 3
+
+
+# -- issue 9 #7: what the command line said wrong ---------------------------------------------
+
+def test_a_malformed_not_taken_says_the_format_and_changes_nothing(demo_dir, codes):
+    ready = _code_for(codes, "ready", "ready")
+    proc = run("pickup", "handover", ready["code"], "--clerk", "c01", "--not-taken", "1",
+               data_dir=demo_dir)
+    assert proc.returncode == 2
+    assert "LINE:QTY:REASON" in proc.stderr and "No line" not in proc.stderr
+    assert json.loads(run("pickup", "check", ready["code"], "--json", data_dir=demo_dir).stdout
+                      )["can_hand_over"] is True
+
+
+def test_a_phone_number_with_several_orders_lists_them(demo_dir, codes):
+    from edge.domain import orders
+    from edge.store import Store
+
+    store = Store.open(demo_dir)
+    last4 = store.db.execute("SELECT phone_last4 FROM orders GROUP BY phone_last4"
+                             " HAVING COUNT(*) > 1 LIMIT 1").fetchone()[0]
+    expected = {o.order_no for o in orders.find_by_phone(store.db, store.store_id, last4)}
+    store.close()
+    proc = run("pickup", "check", last4, data_dir=demo_dir)
+    assert proc.returncode == 1
+    assert expected and all(order_no in proc.stdout for order_no in expected)
+
+
+def test_help_names_only_what_exists():
+    text = run("pickup", "handover", "--help").stdout + run("temps", "record", "--help").stdout
+    assert "--order-no" not in text and "F7" not in text
+    assert "--no-receipt" in text
+
+
+def test_output_into_a_closed_pipe_ends_quietly(demo_dir):
+    cmd = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "edge.cli"]
+    cmd += ["demo", "codes", "--json", "--data-dir", str(demo_dir)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err
+
+
+def test_handover_queues_a_receipt_like_the_counter(demo_dir, codes):
+    from edge.domain import print_jobs
+    from edge.store import Store
+
+    ready = [c for c in codes["codes"] if c["scenario"] == "ready" and c["status"] == "ready"]
+    with_receipt, without = ready[-1], ready[-2]
+    proc = run("pickup", "handover", with_receipt["code"], "--clerk", "c01", "--json",
+               data_dir=demo_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["receipt_job"] is not None
+    proc = run("pickup", "handover", without["code"], "--clerk", "c01", "--no-receipt",
+               data_dir=demo_dir)
+    assert proc.returncode == 0, proc.stderr
+    store = Store.open(demo_dir)
+    try:
+        assert [j.kind for j in print_jobs.jobs_for(store.db, with_receipt["order_no"])] == ["receipt"]
+        assert print_jobs.jobs_for(store.db, without["order_no"]) == []
+    finally:
+        store.close()
