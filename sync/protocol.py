@@ -129,7 +129,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+import math
+import re
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from . import pickup_code as _pickup
 
@@ -140,6 +143,11 @@ MAX_PUSH_BYTES = 4 * 1024 * 1024
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 1000
 MAX_SEQ = 2**53 - 1  # exact in every JSON implementation (IEEE double)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what a BIGINT column holds
+MAX_QTY = 10**9  # one movement, grant or line: far beyond any store, far below INT64 sums
+MAX_CENTS = 10**12  # ten billion yuan: a price or a total no store reaches
+MAX_TEXT_CHARS = MAX_PUSH_BYTES // 4  # one string value: a quarter of what one push may carry
+MAX_PAYLOAD_DEPTH = 16
 UNPAID_RELEASE_AFTER = timedelta(minutes=30)
 
 PUSH_PATH = "/v1/sync/push"
@@ -188,6 +196,79 @@ CH_ALLOTMENT_REQUESTED = "allotment.requested"
 CH_ALLOTMENT_UPDATED = "allotment.updated"
 CH_TASK_UPDATED = "task.updated"
 CH_CONFLICT_NOTED = "conflict.noted"
+
+
+# ---------------------------------------------------------------- values both sides can store
+# PostgreSQL text cannot hold NUL (U+0000); UTF-8 (hence every database and the JSON HQ
+# stores) cannot hold a lone surrogate (U+D800..U+DFFF). A BIGINT holds 64 bits. The store
+# refuses to build an event carrying such a value (edge.domain.outbox.append) and HQ refuses
+# one as a rejected event naming the field: never a 5xx that blocks the store's queue.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_problem(value: str, max_chars: int = MAX_TEXT_CHARS) -> str | None:
+    """Why ``value`` cannot be stored as text, or None (``nul`` | ``surrogate`` | ``too_long``)."""
+    found = _UNSTORABLE.search(value)
+    if found is not None:
+        return "nul" if found.group() == "\x00" else "surrogate"
+    if len(value) > max_chars:
+        return "too_long"
+    return None
+
+
+def escape_unstorable(text: str) -> str:
+    """``text`` with NUL and lone surrogates written as ``\\uXXXX`` (safe to store and show)."""
+    return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def value_problem(value: Any, where: str = "", depth: int = 0) -> str | None:
+    """The first unstorable value in a JSON value as ``<path>:<problem>``, or None.
+
+    Problems: ``nul``, ``surrogate``, ``too_long`` (text, keys too), ``int64`` (an integer a
+    BIGINT cannot hold), ``not_finite`` (NaN, Infinity), ``too_deep``."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return None if problem is None else f"{where or '.'}:{problem}"
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return None if INT64_MIN <= value <= INT64_MAX else f"{where or '.'}:int64"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{where or '.'}:not_finite"
+    if depth >= MAX_PAYLOAD_DEPTH:
+        return f"{where or '.'}:too_deep"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = escape_unstorable(f"{where}.{key}" if where else str(key))[:200]
+            problem = (text_problem(key, 200) and f"{path}:key") or value_problem(item, path, depth + 1)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            problem = value_problem(item, f"{where}[{index}]", depth + 1)
+            if problem:
+                return problem
+    return None
+
+
+def _storable_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(f"text HQ cannot store ({problem}): no NUL, no lone surrogates, "
+                         f"at most {MAX_TEXT_CHARS} characters")
+    return value
+
+
+# a string field of a request or envelope (length limits are set per field on top)
+# (the pattern publishes the rule in the OpenAPI schema, for clients and fuzzers; lone
+# surrogates are left out of it: they are not Unicode text, and regex engines refuse them)
+TEXT_PATTERN = "^[^\\u0000]*$"
+Text = Annotated[str, AfterValidator(_storable_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
+Qty = Annotated[int, Field(ge=-MAX_QTY, le=MAX_QTY)]
+PositiveQty = Annotated[int, Field(ge=1, le=MAX_QTY)]
+Cents = Annotated[int, Field(ge=-MAX_CENTS, le=MAX_CENTS)]
+Celsius = Annotated[float, Field(ge=-273.15, le=1000.0, allow_inf_nan=False)]
 
 
 class _Payload(BaseModel):
@@ -246,7 +327,7 @@ class CatalogItem(_Payload):
     name_zh: str
     name_en: str
     zone: Zone
-    price_cents: int = Field(ge=0)
+    price_cents: int = Field(ge=0, le=MAX_CENTS)
     barcode: str | None = None
     shelf_life_days: int | None = None
     version: int = 1
@@ -322,8 +403,8 @@ CHANGE_PAYLOADS: dict[str, type[BaseModel]] = {
 
 # ---------------------------------------------------------------- store -> HQ payloads
 class LineNotTaken(_Payload):
-    line_no: int
-    qty: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=MAX_QTY)
+    qty: PositiveQty
     reason: Literal["missing", "refused"]
 
 
@@ -336,7 +417,7 @@ class OrderHandedOver(_Payload):
     order_no: str
     clerk_id: str
     at: str
-    verify_ms: int | None = None
+    verify_ms: int | None = Field(default=None, ge=0, le=MAX_QTY)
     lines_not_taken: list[LineNotTaken] = Field(default_factory=list)
     override: Override | None = None
 
@@ -356,24 +437,24 @@ class StockMoved(_Payload):
     move_id: str
     sku: str
     lot: str | None = None
-    qty: int
+    qty: Qty
     # missing: units an order should have taken that were not in the store (booked out)
     kind: Literal["sale", "pick", "receipt", "adjustment", "count", "waste", "transfer_in",
                   "missing"]
     ref: str | None = None
-    counted_base: int | None = None
+    counted_base: Qty | None = None
 
 
 class AllotmentChange(_Payload):
     sku: str
-    qty: int = Field(ge=1)
+    qty: PositiveQty
     pool: AllotmentPool = "on_hand"
 
 
 class SaleLine(_Payload):
     sku: str
-    qty: int
-    unit_price_cents: int = 0
+    qty: Qty
+    unit_price_cents: Cents = 0
 
 
 class SaleCompleted(_Payload):
@@ -381,7 +462,7 @@ class SaleCompleted(_Payload):
 
     sale_id: str
     lines: list[SaleLine]
-    total_cents: int
+    total_cents: Cents
     clerk_id: str
     with_pickup_order_no: str | None = None
 
@@ -389,7 +470,7 @@ class SaleCompleted(_Payload):
 class TemperatureReading(_Payload):
     reading_id: str
     probe_id: str
-    celsius: float
+    celsius: Celsius
     at: str
 
 
@@ -397,8 +478,8 @@ class AlarmRaised(_Payload):
     alarm_id: str
     probe_id: str
     at: str
-    celsius: float | None = None
-    limit_celsius: float | None = None
+    celsius: Celsius | None = None
+    limit_celsius: Celsius | None = None
 
 
 class AlarmAcknowledged(_Payload):
@@ -554,12 +635,19 @@ class Event(BaseModel):
 
     event_id: str = Field(pattern=UUID_PATTERN)
     seq: JsonInt = Field(ge=1, le=MAX_SEQ)
-    type: str = Field(min_length=1, max_length=64)
-    entity: str = Field(default="", max_length=200)
+    type: Text = Field(min_length=1, max_length=64)
+    entity: Text = Field(default="", max_length=200)
     base_version: Annotated[int, Field(ge=-MAX_SEQ, le=MAX_SEQ), BeforeValidator(_json_integer)] | None = None
     payload: dict[str, Any]
     schema_version: JsonInt = Field(default=1, alias="schema", ge=1, le=1000)
-    store_clock: str | None = Field(default=None, max_length=64)
+    store_clock: Text | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _storable_payload(self) -> "Event":
+        problem = value_problem(self.payload)
+        if problem is not None:
+            raise ValueError(f"payload value HQ cannot store: {problem}")
+        return self
 
 
 class PushRequest(BaseModel):
@@ -627,8 +715,11 @@ class ErrorBody(BaseModel):
 class OrderLineRequest(BaseModel):
     model_config = _STRICT
 
-    sku: str = Field(min_length=1, max_length=64)
+    sku: Text = Field(min_length=1, max_length=64)
     qty: JsonInt = Field(ge=1, le=10_000)
+
+
+_DATE_TIME = {"format": "date-time"}  # the window format, published in the OpenAPI schema
 
 
 class PlaceOrderRequest(BaseModel):
@@ -636,14 +727,16 @@ class PlaceOrderRequest(BaseModel):
 
     model_config = _STRICT
 
-    request_id: str = Field(min_length=1, max_length=100)
-    store_id: str = Field(min_length=1, max_length=64)
-    customer_name: str = Field(min_length=1, max_length=100)
-    customer_phone: str = Field(min_length=4, max_length=32)
+    request_id: Text = Field(min_length=1, max_length=100)
+    store_id: Text = Field(min_length=1, max_length=64)
+    customer_name: Text = Field(min_length=1, max_length=100)
+    customer_phone: Text = Field(min_length=4, max_length=32)
     lines: list[OrderLineRequest] = Field(min_length=1, max_length=100)
     fulfilment: Fulfilment = "pickup"
-    window_start: str | None = Field(default=None, max_length=40)
-    window_end: str | None = Field(default=None, max_length=40)
+    window_start: Text | None = Field(default=None, max_length=40, json_schema_extra=_DATE_TIME,
+                                      description="ISO 8601 / RFC 3339, e.g. 2026-12-01T10:00:00+08:00")
+    window_end: Text | None = Field(default=None, max_length=40, json_schema_extra=_DATE_TIME,
+                                    description="ISO 8601 / RFC 3339, after window_start")
     paid: bool = False
     made_to_order: bool = False
     presale: bool = False
@@ -664,7 +757,7 @@ class OrderView(BaseModel):
 class CancelRequest(BaseModel):
     model_config = _STRICT
 
-    reason: str = Field(default="customer", min_length=1, max_length=200)
+    reason: Text = Field(default="customer", min_length=1, max_length=200)
 
 
 # ---------------------------------------------------------------- pickup codes

@@ -18,11 +18,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from .. import protocol as p
-from . import changes, ingest, orders, registry
+from . import batch, changes, ingest, orders, registry
 from .clock import Clock, utcnow
 from .db import Database, TransientDBError, open_database
 from .errors import HQError
@@ -116,6 +116,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         return _error(exc.status_code, code, str(exc.detail))
 
+    async def not_storable(request: Request, exc: Exception) -> JSONResponse:
+        return _error(422, "not_storable", "a value HQ cannot store (text with NUL or lone surrogates, "
+                      "a number beyond 64 bits)")
+
+    for kind in _data_error_types():
+        app.add_exception_handler(kind, not_storable)
+
     @app.exception_handler(UnicodeEncodeError)
     async def bad_text(request: Request, exc: UnicodeEncodeError) -> JSONResponse:
         return _error(422, "invalid_text", "text must be valid Unicode (no lone surrogates)")
@@ -130,18 +137,22 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}", detail=errors)
 
 
+def _data_error_types() -> list[type[Exception]]:
+    """Exceptions by which a database refuses a value (mapped to 422, never a 500)."""
+    import sqlite3
+
+    kinds: list[type[Exception]] = [OverflowError, sqlite3.DataError, sqlite3.IntegrityError]
+    try:
+        import psycopg
+    except ImportError:  # an HQ on SQLite only
+        return kinds
+    return kinds + [psycopg.DataError, psycopg.IntegrityError]
+
+
 def _json_body(model: type[BaseModel]) -> dict[str, Any]:
     """OpenAPI request body for a route that parses its body itself (see _publish_models)."""
     return {"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
-
-
-def _parse(model: type[BaseModel], raw: bytes) -> Any:
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
 
 
 def _publish_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
@@ -197,8 +208,8 @@ def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
         raw = await request.body()
         if len(raw) > p.MAX_PUSH_BYTES:  # chunked uploads carry no Content-Length
             raise HQError("too_large", f"request body over {p.MAX_PUSH_BYTES} bytes", 413)
-        body = _parse(p.PushRequest, raw)  # pydantic's own JSON parser: fast ingest
-        result = await run_in_threadpool(ingest.push, db, store_id, body.events, clock())
+        events = batch.read_push(raw)  # pydantic's own JSON parser first: fast ingest
+        result = await run_in_threadpool(ingest.push, db, store_id, events, clock())
         return _json(result, 409 if isinstance(result, p.SeqGap) else 200)
 
     @app.get(p.PULL_PATH, response_model=p.PullResponse, tags=["sync"],

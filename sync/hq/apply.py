@@ -44,13 +44,19 @@ def _revoked(tx: Tx, store_id: str, a: p.AllotmentChange, seq: int, now: datetim
     return stock.revoke_allotment(tx, store_id, a, now)
 
 
-def _sale(tx: Tx, store_id: str, s: p.SaleCompleted, seq: int, now: datetime) -> str | None:
+def _sale(tx: Tx, store_id: str, s: p.SaleCompleted, seq: int, now: datetime) -> str | rules.Note | None:
+    """A counter sale stands (the money was taken); a link to an order that is not this
+    store's own is dropped and noted, never followed."""
+    note = None
+    if s.with_pickup_order_no is not None and orders.store_order(tx, store_id, s.with_pickup_order_no) is None:
+        note = rules.Note(f"unknown_order_link:{s.with_pickup_order_no}")
+        s = s.model_copy(update={"with_pickup_order_no": None})
     inserted = tx.run(
         "INSERT INTO sales (store_id, sale_id, total_cents, clerk_id, with_pickup_order_no, lines) "
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (store_id, sale_id) DO NOTHING",
         (store_id, s.sale_id, s.total_cents, s.clerk_id, s.with_pickup_order_no,
          dumps([line.model_dump() for line in s.lines])))
-    return None if inserted == 1 else "duplicate_sale_id"
+    return note if inserted == 1 else "duplicate_sale_id"
 
 
 def temperature_reading(tx: Tx, store_id: str, r: p.TemperatureReading, seq: int, now: datetime) -> str | None:
@@ -98,6 +104,8 @@ def _window_extended(tx: Tx, store_id: str, e: p.WindowExtendedByStore, seq: int
 
 def _bag_packed(tx: Tx, store_id: str, b: p.BagPacked, seq: int, now: datetime) -> str | None:
     """Progress on the order's preparation task: which bag is packed and where it is kept."""
+    if orders.store_order(tx, store_id, b.order_no) is None:
+        return "unknown_order"
     update = p.TaskUpdate(task_id=f"prep-{b.order_no}",
                           fields={f"bag_{b.zone}": b.slot})
     return tasks.apply_store_update(tx, store_id, update, now)

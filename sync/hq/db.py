@@ -31,9 +31,10 @@ def _to_pyformat(sql: str) -> str:
 class Tx:
     """A transaction in progress: thin, dialect-neutral helpers over a DB-API cursor."""
 
-    def __init__(self, conn: Any, dialect: str) -> None:
+    def __init__(self, conn: Any, dialect: str, database: "Database | None" = None) -> None:
         self._conn = conn
         self.dialect = dialect
+        self._database = database
         self._cur = conn.cursor()
         self._deferred: dict[str, list[Sequence[Any]]] = {}
 
@@ -41,6 +42,13 @@ class Tx:
         """Queue an insert that nothing later in this transaction reads; written in one
         executemany per statement by ``flush()`` (called before commit)."""
         self._deferred.setdefault(sql, []).append(params)
+
+    def discard_deferred(self) -> None:
+        self._deferred = {}
+
+    def is_data_error(self, exc: BaseException) -> bool:
+        """The database refused a value (see :meth:`Database.is_data_error`)."""
+        return self._database is not None and self._database.is_data_error(exc)
 
     def flush(self) -> None:
         deferred, self._deferred = self._deferred, {}
@@ -102,6 +110,11 @@ class Database(ABC):
     def _retryable(self, exc: BaseException) -> bool:
         return False
 
+    def is_data_error(self, exc: BaseException) -> bool:
+        """True when the database refused a value (text it cannot hold, a number out of
+        range, a key already taken): bad data, not trouble worth a retry."""
+        return isinstance(exc, (UnicodeEncodeError, OverflowError))
+
     # shared -------------------------------------------------------------------------
     def _take(self) -> Any:
         try:
@@ -148,7 +161,7 @@ class Database(ABC):
             raise
         healthy = True
         try:
-            tx = Tx(conn, self.dialect)
+            tx = Tx(conn, self.dialect, self)
             yield tx
             tx.flush()
             conn.execute("COMMIT")
@@ -230,6 +243,9 @@ class SQLiteDatabase(Database):
     def _begin(self, conn: sqlite3.Connection, snapshot: bool) -> None:
         conn.execute("BEGIN DEFERRED" if snapshot else "BEGIN IMMEDIATE")
 
+    def is_data_error(self, exc: BaseException) -> bool:
+        return super().is_data_error(exc) or isinstance(exc, (sqlite3.IntegrityError, sqlite3.DataError))
+
     def _transient(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.OperationalError) and (
             "locked" in str(exc) or "busy" in str(exc) or "disk" in str(exc)
@@ -257,6 +273,11 @@ class PostgresDatabase(Database):
         import psycopg
 
         return isinstance(exc, (psycopg.OperationalError, psycopg.errors.SerializationFailure))
+
+    def is_data_error(self, exc: BaseException) -> bool:
+        import psycopg
+
+        return super().is_data_error(exc) or isinstance(exc, (psycopg.DataError, psycopg.IntegrityError))
 
     def _retryable(self, exc: BaseException) -> bool:
         import psycopg

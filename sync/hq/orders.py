@@ -138,11 +138,11 @@ def _window(req: PlaceOrderRequest, now: datetime) -> tuple[str, str]:
     try:
         start = parse_iso(req.window_start) if req.window_start else now + DEFAULT_WINDOW_DELAY
         end = parse_iso(req.window_end) if req.window_end else start + DEFAULT_WINDOW_LENGTH
-    except ValueError:
+        if end <= start:
+            raise HQError("bad_window", "window_end must be after window_start", 422)
+        return iso(start), iso(end)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved to UTC
         raise HQError("bad_window", "window_start/window_end must be ISO 8601", 422) from None
-    if end <= start:
-        raise HQError("bad_window", "window_end must be after window_start", 422)
-    return iso(start), iso(end)
 
 
 def _unique_pickup_code(tx: Tx, store_id: str) -> str:
@@ -315,8 +315,13 @@ def send_reminders(db: Database, now: datetime, ahead: timedelta = timedelta(hou
 
 # ---------------------------------------------------------------- from the store
 def _store_order(tx: Tx, store_id: str, order_no: str) -> dict[str, Any] | None:
+    """The order if it is this store's own; another store's order is answered like an
+    unknown one (no store learns what another holds)."""
     o = load_order(tx, order_no)
     return o if o is not None and o["store_id"] == store_id else None
+
+
+store_order = _store_order
 
 
 def _record_conflict(tx: Tx, store_id: str, kind: str, now: datetime, *, order_no: str | None = None,

@@ -13,6 +13,10 @@ from .codec import dumps, loads
 from .db import Tx
 
 _COLUMNS = "task_id, store_id, kind, order_no, status, title, due_at, fields, version"
+# ids HQ issues (``prep-<order_no>``, ``neg-<store>:<sku>:<seq>``): a store may edit such a
+# task of its own but never create one, or it could take the id of a task HQ is about to
+# create for an order (its own or another store's) and make that order fail.
+HQ_TASK_PREFIXES = ("prep-", "neg-")
 
 
 def _row_to_task(row: tuple) -> dict[str, Any]:
@@ -64,9 +68,12 @@ def set_status_from_hq(tx: Tx, task_id: str, status: str, now: datetime) -> None
 def apply_store_update(tx: Tx, store_id: str, update: TaskUpdate, now: datetime) -> str | None:
     """Merge a store's edit (LWW fields, forward status). Returns a rejection reason or None.
 
-    An unknown task id creates a store-originated task. If the merge refuses the store's
+    An unknown task id creates a store-originated task (not under an id HQ issues; a task of
+    another store is answered like an unknown one). If the merge refuses the store's
     status (it would move backwards), HQ sends the task back so the store converges."""
     task = load_task(tx, update.task_id)
+    if task is None and update.task_id.startswith(HQ_TASK_PREFIXES):
+        return "unknown_task"
     if task is None:
         tx.run(f"INSERT INTO tasks ({_COLUMNS}, updated_at) VALUES (?, ?, 'store', NULL, ?, '', NULL, ?, 1, ?)",
                (update.task_id, store_id, update.status or "open", dumps(update.fields), iso(now)))

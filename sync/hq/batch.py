@@ -1,0 +1,77 @@
+"""Reading a push body: every event HQ can name is answered on its own.
+
+The fast path validates the whole body with pydantic's JSON parser. When that fails, the
+body is read again event by event: an event whose ``seq`` and ``event_id`` can be read but
+whose other fields cannot be stored or do not fit the protocol (a NUL in a lot code, a
+quantity of 2**64, a wrong type) becomes a :class:`RefusedEvent`, answered ``rejected`` with
+a reason naming the field, and the store's seq still advances. Only a body that is not a
+batch at all, or an event without a readable seq and event id, refuses the whole request
+(422 naming the event): the store parks such a batch (see ``sync.client``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from .. import protocol as p
+from .errors import HQError
+
+_UUID = re.compile(p.UUID_PATTERN)
+
+
+@dataclass(frozen=True)
+class RefusedEvent:
+    """An event HQ cannot apply nor store as sent: kept as ASCII-escaped JSON, rejected."""
+
+    seq: int
+    event_id: str
+    reason: str
+    raw: dict[str, Any]
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "event"
+    return f"invalid_event:{where}:{first['msg']}"[:300]
+
+
+def _refused(index: int, raw: Any, exc: ValidationError) -> RefusedEvent:
+    """The event as a rejection, when it can be named (seq and event id readable)."""
+    if not isinstance(raw, dict):
+        raise HQError("invalid_request", f"events[{index}] is not an object", 422)
+    seq, event_id = raw.get("seq"), raw.get("event_id")
+    if isinstance(seq, float) and seq.is_integer():
+        seq = int(seq)
+    if (not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= p.MAX_SEQ
+            or not isinstance(event_id, str) or not _UUID.match(event_id)):
+        raise HQError("invalid_request", f"events[{index}] has no valid seq and event_id: "
+                      f"{_first_error(exc)}", 422)
+    return RefusedEvent(seq, event_id, _first_error(exc), raw)
+
+
+def read_push(raw: bytes) -> list[p.Event | RefusedEvent]:
+    """The events of a push body; raises HQError 422 for a body that is no batch."""
+    try:
+        return list(p.PushRequest.model_validate_json(raw).events)
+    except ValidationError:
+        pass
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise HQError("invalid_request", "body is not UTF-8 JSON", 422) from None
+    if not isinstance(body, dict) or set(body) != {"events"} or not isinstance(body["events"], list):
+        raise HQError("invalid_request", 'body must be {"events": [...]}', 422)
+    if len(body["events"]) > p.MAX_PUSH_EVENTS:
+        raise HQError("invalid_request", f"more than {p.MAX_PUSH_EVENTS} events", 422)
+    events: list[p.Event | RefusedEvent] = []
+    for index, item in enumerate(body["events"]):
+        try:
+            events.append(p.Event.model_validate(item))
+        except ValidationError as exc:
+            events.append(_refused(index, item, exc))
+    return events
