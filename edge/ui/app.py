@@ -79,6 +79,8 @@ class StoreEdgeApp(App[int]):
         Binding("f4", "conflicts", "ui.key.conflicts"),
         Binding("f7", "temperatures", "ui.dev.key.temperatures"),  # devices hook-up
         Binding("f8", "print_queue", "ui.dev.key.print_queue"),  # devices hook-up
+        # priority: a text field (the scan field) would take ctrl+e as "end of line"
+        Binding("ctrl+e", "day_end", "ui.key.day_end", show=False, priority=True),
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True, show=False),
     ]
 
@@ -226,6 +228,11 @@ class StoreEdgeApp(App[int]):
             return
         clerk_id = self.clerk.clerk_id if self.clerk else None
         self.push_screen(SaleScreen(self.addon.current(clerk_id, utcnow())))
+
+    def action_day_end(self) -> None:
+        from edge.ui.screens.reports.day_end import DayEndScreen
+
+        self.open_page(DayEndScreen())
 
     def action_conflicts(self) -> None:
         self.open_page(ConflictsScreen())
