@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--to", dest="end", metavar="DATE", help="exclusive; default: now")
     rec.add_argument("--format", choices=("text", "csv", "json"), default="text")
 
-    for module in ("devices.cli", "sync.hq.cli", "sync.cli", "edge.cli_stock", "edge.cli_report"):
+    for module in ("devices.cli", "sync.hq.cli", "sync.cli", "edge.cli_stock", "edge.cli_report",
+                   "edge.cli_orders"):
         _add_plugin(sub, module, common)
     return parser
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.demo_data import NAMES_EN, OTHER_STORES, PEOPLE, PRODUCTS, SLOTS, STORE, SURNAMES_ZH
+from edge.demo_data import (NAMES_EN, OTHER_STORES, PEOPLE, PRODUCTS, SLOT_COUNTS, SLOTS, STORE,
+                             SURNAMES_ZH, shelves)
 from edge.domain import clerks, orders, pickup, stock
 from edge.store import Store, init_store
 from sync.pickup_code import make_pickup_code, qr_payload
@@ -78,10 +79,11 @@ def seed(data_dir: str | Path, *, n_orders: int = 300, seed: int = 7, now: datet
     with write_tx(db):
         for sid, zh, en in OTHER_STORES:
             db.execute("INSERT OR REPLACE INTO stores VALUES (?,?,?)", [sid, zh, en])
+        shelf = shelves([(p[0], p[3]) for p in PRODUCTS])
         for sku, zh, en, zone, price, life in PRODUCTS:
             db.execute("INSERT OR REPLACE INTO products (sku, name_zh, name_en, zone, price_cents,"
-                       " barcode, shelf_life_days) VALUES (?,?,?,?,?,?,?)",
-                       [sku, zh, en, zone, price, _ean13(sku), life])
+                       " barcode, shelf_life_days, shelf) VALUES (?,?,?,?,?,?,?,?)",
+                       [sku, zh, en, zone, price, _ean13(sku), life, shelf[sku]])
     for clerk_id, name, role, pin in PEOPLE:
         if clerks.get_clerk(db, clerk_id) is None:
             clerks.add_clerk(db, clerk_id, name, pin, role=role, now=now)
@@ -243,7 +245,7 @@ def _window(rng: random.Random, scenario: str, now: datetime) -> tuple[datetime,
 
 
 def _slot(rng: random.Random, zone: str) -> str:
-    return f"{SLOTS[zone]}-{rng.randint(1, 6)}{rng.randint(1, 9):02d}"
+    return f"{SLOTS[zone]}-{rng.randint(1, SLOT_COUNTS[zone]):02d}"  # a default storage slot
 
 
 def _pack_all(store: Store, order_no: str, rng: random.Random, packer: str, at: datetime) -> None:

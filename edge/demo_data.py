@@ -51,4 +51,18 @@ PRODUCTS = [
 
 SURNAMES_ZH = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 NAMES_EN = ["Smith", "Johnson", "Brown", "Garcia", "Miller", "Davis", "Wilson", "Taylor", "Anderson", "Thomas"]
-SLOTS = {"ambient": "A", "chilled": "F", "frozen": "Z"}
+SLOTS = {"ambient": "A", "chilled": "F", "frozen": "Z"}  # storage slots A-01, F-01, Z-01…
+SLOT_COUNTS = {"ambient": 12, "chilled": 8, "frozen": 6}  # the defaults of migration 6
+# where products sit for the pick walk: racks R, chill cabinets C, deep freezers D
+SHELF_PREFIX = {"ambient": "R", "chilled": "C", "frozen": "D"}
+
+
+def shelves(products: list[tuple[str, str]]) -> dict[str, str]:
+    """SKU -> shelf place (e.g. R1-03) for (sku, zone) pairs, four places per shelf."""
+    places: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for sku, zone in products:
+        n = seen.get(zone, 0)
+        seen[zone] = n + 1
+        places[sku] = f"{SHELF_PREFIX[zone]}{n // 4 + 1}-{n % 4 + 1:02d}"
+    return places

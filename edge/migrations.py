@@ -345,4 +345,28 @@ _V5_DAY_END = """
     CREATE INDEX print_jobs_ref ON print_jobs(ref);
     """
 
-MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES, _V5_DAY_END]
+
+# 6: fulfilment (pick and pack): where each product sits on the shelves, how much of each
+# line is picked or short, the manager's decision on a short pick, and the store's storage
+# slots for packed bags (a default set every store starts with; the demo uses it too).
+_V6_FULFIL = """
+    ALTER TABLE products ADD COLUMN shelf TEXT;
+    ALTER TABLE order_lines ADD COLUMN qty_picked INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE order_lines ADD COLUMN qty_short INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE orders ADD COLUMN short_state TEXT
+        CHECK (short_state IS NULL OR short_state IN ('pending', 'wait', 'without'));
+
+    CREATE TABLE storage_slots (
+        slot TEXT PRIMARY KEY,
+        zone TEXT NOT NULL CHECK (zone IN ('ambient', 'chilled', 'frozen')),
+        sort INTEGER NOT NULL
+    );
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12)
+    INSERT INTO storage_slots (slot, zone, sort)
+        SELECT printf('A-%02d', i), 'ambient', i FROM n
+        UNION ALL SELECT printf('F-%02d', i), 'chilled', 100 + i FROM n WHERE i <= 8
+        UNION ALL SELECT printf('Z-%02d', i), 'frozen', 200 + i FROM n WHERE i <= 6;
+    """
+
+MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES, _V5_DAY_END,
+                          _V6_FULFIL]

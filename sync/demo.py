@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from edge import demo
-from edge.demo_data import PRODUCTS, STORE
+from edge.demo_data import PRODUCTS, STORE, shelves
 from edge.domain import stock
 from edge.store import Store
 from sync.client import SyncClient
@@ -70,12 +70,14 @@ def _setup_hq(hq: EmbeddedHQ) -> dict:
     now = utcnow()
     token = registry.add_store(hq.db, STORE[0], now, name=STORE[2])
     key = registry.add_channel(hq.db, DEMO_CHANNEL, now, kind="live_stream")
+    # the demo store's shelf places travel with the catalog (the pick walk's order)
+    shelf = shelves([(p[0], p[3]) for p in PRODUCTS] + [(i.sku, i.zone) for i in DEMO_CATALOG])
     for sku, zh, en, zone, price, life in PRODUCTS:
         service.upsert_catalog_item(hq.db, CatalogItem(
             sku=sku, name_zh=zh, name_en=en, zone=zone, price_cents=price,
-            barcode=demo._ean13(sku), shelf_life_days=life), now)
+            barcode=demo._ean13(sku), shelf_life_days=life, shelf=shelf[sku]), now)
     for item in DEMO_CATALOG:
-        service.upsert_catalog_item(hq.db, item, now)
+        service.upsert_catalog_item(hq.db, item.model_copy(update={"shelf": shelf[item.sku]}), now)
     return {"token": token, "channel_key": key, "port": hq.port}
 
 

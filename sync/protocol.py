@@ -89,6 +89,14 @@ Event types store -> HQ (payload models in EVENT_PAYLOADS; extra fields are igno
                           overdue, returned, excursions, stock differences). Sent again after
                           a correction: HQ keeps the latest per (store, day). A report naming
                           another store is rejected ``store_mismatch``.
+``bag.packed``            {order_no, zone, slot, at?} progress on the order's prep task
+``order.short_picked``    {order_no, lines: [{line_no, sku, qty >= 1}], by, at?} units not on
+                          the shelf at pick time (booked out as ``stock.moved`` kind missing);
+                          HQ records them and raises a ``short_pick`` conflict for operators
+``order.short_decided``   {order_no, decision: ready_without|wait|resolved, by, lines, at?} the
+                          store manager's decision: ready_without -> the lines are missing, the
+                          order is handed over as a partial pickup and HQ refunds them; wait ->
+                          re-picked later; resolved -> the re-pick found the units after all
 
 Change types HQ -> store (payload models in CHANGE_PAYLOADS)
 ------------------------------------------------------------
@@ -107,7 +115,7 @@ Change types HQ -> store (payload models in CHANGE_PAYLOADS)
                           only then does HQ sell them online again.
 ``order.window_extended`` {order_no, window_end, version}
 ``catalog.item``          {sku, name_zh, name_en, zone, price_cents, barcode?, shelf_life_days?,
-                          version}
+                          version, shelf?} (shelf: the pick-walk place; absent keeps the store's)
 ``stock.transfer``        {transfer_id, lines: [{sku, lot, expiry?, qty}]} goods on the way; the
                           store books a ``stock.moved`` transfer_in (ref = transfer_id) on receipt
 ``allotment.requested``   {sku, qty, pool} HQ asks the store to grant more; the store decides
@@ -185,6 +193,8 @@ EV_AUDIT_OVERRIDE = "audit.override"
 EV_BAG_PACKED = "bag.packed"
 EV_ORDER_WINDOW_EXTENDED = "order.window_extended"
 EV_REPORT_DAY_END = "report.day_end"
+EV_ORDER_SHORT_PICKED = "order.short_picked"
+EV_ORDER_SHORT_DECIDED = "order.short_decided"
 
 # HQ -> store change types.
 CH_ORDER_ALLOCATED = "order.allocated"
@@ -331,6 +341,7 @@ class CatalogItem(_Payload):
     barcode: str | None = None
     shelf_life_days: int | None = None
     version: int = 1
+    shelf: str | None = None  # where the store keeps it (pick order); absent: the store's own
 
 
 class TransferLine(_Payload):
@@ -516,6 +527,31 @@ class WindowExtendedByStore(_Payload):
     at: str | None = None
 
 
+class ShortLine(_Payload):
+    line_no: int = Field(ge=1)
+    sku: str | None = None
+    qty: int = Field(ge=0, le=1_000_000)
+
+
+class OrderShortPicked(_Payload):
+    """Units of an order's lines that were not on the shelf when it was picked."""
+
+    order_no: str
+    lines: list[ShortLine] = Field(min_length=1, max_length=100)
+    by: str
+    at: str | None = None
+
+
+class OrderShortDecided(_Payload):
+    """The store manager's decision on a short pick (see the event table above)."""
+
+    order_no: str
+    decision: Literal["ready_without", "wait", "resolved"]
+    by: str
+    lines: list[ShortLine] = Field(default_factory=list, max_length=100)
+    at: str | None = None
+
+
 class AuditOverride(_Payload):
     manager_id: str
     reason: str
@@ -597,6 +633,8 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_BAG_PACKED: BagPacked,
     EV_ORDER_WINDOW_EXTENDED: WindowExtendedByStore,
     EV_REPORT_DAY_END: DayEndReport,
+    EV_ORDER_SHORT_PICKED: OrderShortPicked,
+    EV_ORDER_SHORT_DECIDED: OrderShortDecided,
 }
 
 

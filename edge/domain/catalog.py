@@ -28,6 +28,8 @@ def upsert_item(db: Database, item: dict, *, actor: str = "hq", now: datetime | 
             " price_cents = excluded.price_cents, barcode = excluded.barcode,"
             " shelf_life_days = excluded.shelf_life_days, version = excluded.version",
             [item["sku"], *values, item["version"]])
+        if item.get("shelf"):  # HQ knows the store's shelf: take it; else keep the store's own
+            db.execute("UPDATE products SET shelf = ? WHERE sku = ?", [item["shelf"], item["sku"]])
         audit.record(db, actor=actor, action="catalog.updated", entity=f"sku:{item['sku']}",
                      at=now, detail={"version": item["version"], "price_cents": item["price_cents"]})
     return True

@@ -48,6 +48,13 @@ class Line:
     unit_price_cents: int = 0
     qty_not_taken: int = 0
     not_taken_reason: str | None = None
+    qty_picked: int = 0
+    qty_short: int = 0  # not on the shelf at pick time (already booked out as missing)
+
+    @property
+    def given_up(self) -> bool:
+        """Every unit is missing and a manager decided the order goes without it."""
+        return self.qty_not_taken == self.qty and self.not_taken_reason == "missing"
 
 
 @dataclass
@@ -82,25 +89,27 @@ class Order:
     picked_up_by: str | None
     verify_ms: int | None
     cancel_reason: str | None
+    short_state: str | None = None  # pending | wait | without (picking.decide_short)
     lines: list[Line] = field(default_factory=list)
     bags: list[Bag] = field(default_factory=list)
 
     def missing_lines(self) -> list[Line]:
-        """Lines whose zone bag is not packed yet."""
+        """Lines whose zone bag is not packed yet (a line a manager gave up on needs no bag)."""
         packed = {b.zone for b in self.bags if b.packed}
-        return [line for line in self.lines if line.zone not in packed]
+        return [line for line in self.lines if line.zone not in packed and not line.given_up]
 
 
 _ORDER_COLS = ("order_no, store_id, channel, fulfilment, customer_masked, phone_last4, status,"
                " payment_status, window_start, window_end, made_to_order, total_cents, version,"
-               " picked_up_at, picked_up_by, verify_ms, cancel_reason")
+               " picked_up_at, picked_up_by, verify_ms, cancel_reason, short_state")
 
 
 def _order_from_row(db: Database, row: tuple) -> Order:
     order = Order(*row[:8], parse_iso(row[8]), parse_iso(row[9]), bool(row[10]), *row[11:])
     order.lines = [Line(*r) for r in db.execute(
         "SELECT line_no, sku, name_zh, name_en, qty, zone, unit_price_cents, qty_not_taken,"
-        " not_taken_reason FROM order_lines WHERE order_no = ? ORDER BY line_no", [order.order_no])]
+        " not_taken_reason, qty_picked, qty_short FROM order_lines WHERE order_no = ?"
+        " ORDER BY line_no", [order.order_no])]
     order.bags = [Bag(*r) for r in db.execute(
         "SELECT zone, bag_no, slot, packed_at, packed_by FROM bags WHERE order_no = ?"
         " ORDER BY bag_no", [order.order_no])]

@@ -147,7 +147,7 @@ def hand_over(store: Store, order_no: str, clerk_id: str, *, scanned_at: datetim
             raise DomainError("override.required", verdict=verdict.kind)
         if not (verdict.can_hand_over or verdict.needs_override):
             raise DomainError(f"verdict.{verdict.kind}", order_no=order_no, **_plain(verdict.params))
-        left = _check_not_taken(order, not_taken)
+        left = _check_not_taken(order, [*not_taken, *_decided_missing(order, not_taken)])
         new_status = "partially_picked_up" if left else "picked_up"
         # exact integer milliseconds (float seconds * 1000 truncates 8.165 s to 8164 ms)
         verify_ms = max(0, (now - scanned_at) // timedelta(milliseconds=1)) if scanned_at else None
@@ -184,6 +184,15 @@ def _plain(params: dict) -> dict:
     return {k: v for k, v in params.items() if isinstance(v, (str, int, float, list))}
 
 
+def _decided_missing(order: Order, not_taken: list[NotTaken] | tuple) -> list[NotTaken]:
+    """Lines a manager let go without at pick time (picking.decide_short): they are not
+    taken, whatever the clerk marks, so HQ refunds them with the partial pickup."""
+    named = {n.line_no for n in not_taken}
+    return [NotTaken(line.line_no, line.qty_not_taken, "missing") for line in order.lines
+            if line.qty_not_taken and line.not_taken_reason == "missing"
+            and line.line_no not in named]
+
+
 def _check_not_taken(order: Order, not_taken: list[NotTaken] | tuple) -> list[NotTaken]:
     by_line = {line.line_no: line for line in order.lines}
     left = []
@@ -214,7 +223,9 @@ def _move_stock(db, order: Order, left: list[NotTaken], actor: str, at: datetime
         if picked:
             stock.take_fefo(db, sku=line.sku, qty=picked, kind="pick", actor=actor, at=at,
                             ref=order.order_no)
-        if skipped and skipped.reason == "missing":
+        # units found short at pick time were booked out then (picking.short_pick)
+        unbooked = (skipped.qty - line.qty_short) if skipped and skipped.reason == "missing" else 0
+        if unbooked > 0:
             # shrinkage: if the shelf no longer covers HQ's allotment, HQ loses units first
-            stock.shrink(db, sku=line.sku, qty=skipped.qty, kind="missing", actor=actor,
+            stock.shrink(db, sku=line.sku, qty=unbooked, kind="missing", actor=actor,
                          at=at, ref=order.order_no)

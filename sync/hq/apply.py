@@ -123,6 +123,17 @@ def _day_end(tx: Tx, store_id: str, r: p.DayEndReport, seq: int, now: datetime) 
     return None
 
 
+def _short_picked(tx: Tx, store_id: str, s: p.OrderShortPicked, seq: int, now: datetime) -> str | None:
+    return orders.record_short(tx, store_id, s, seq, now)
+
+
+def _short_decided(tx: Tx, store_id: str, d: p.OrderShortDecided, seq: int, now: datetime) -> str | None:
+    reason = orders.record_short_decision(tx, store_id, d, now)
+    if reason is None and d.decision != "resolved":
+        _audit(tx, store_id, seq, f"short_pick_{d.decision}", d.by, d.decision, d.order_no, d.at)
+    return reason
+
+
 HANDLERS: dict[str, Handler] = {
     p.EV_ORDER_HANDED_OVER: _handover,
     p.EV_ORDER_STATUS_CHANGED: _status,
@@ -138,6 +149,8 @@ HANDLERS: dict[str, Handler] = {
     p.EV_BAG_PACKED: _bag_packed,
     p.EV_ORDER_WINDOW_EXTENDED: _window_extended,
     p.EV_REPORT_DAY_END: _day_end,
+    p.EV_ORDER_SHORT_PICKED: _short_picked,
+    p.EV_ORDER_SHORT_DECIDED: _short_decided,
 }
 assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
 

@@ -119,9 +119,11 @@ def snapshot(db: Database, store_id: str, now: datetime) -> Snapshot:
 
 
 def catalog_items(tx: Tx) -> list[SnapshotItem]:
-    rows = tx.all("SELECT sku, name_zh, name_en, zone, price_cents, barcode, shelf_life_days, "
-                  "version FROM catalog ORDER BY sku")
-    keys = ("sku", "name_zh", "name_en", "zone", "price_cents", "barcode", "shelf_life_days", "version")
+    rows = tx.all("SELECT c.sku, c.name_zh, c.name_en, c.zone, c.price_cents, c.barcode, "
+                  "c.shelf_life_days, c.version, s.shelf FROM catalog c "
+                  "LEFT JOIN catalog_shelves s ON s.sku = c.sku ORDER BY c.sku")
+    keys = ("sku", "name_zh", "name_en", "zone", "price_cents", "barcode", "shelf_life_days", "version",
+            "shelf")
     return [SnapshotItem(type=CH_CATALOG_ITEM, payload=dict(zip(keys, r))) for r in rows]
 
 

@@ -17,6 +17,8 @@ from ..protocol import (
     CH_ORDER_CANCELLED,
     CH_ORDER_WINDOW_EXTENDED,
     OrderHandedOver,
+    OrderShortDecided,
+    OrderShortPicked,
     OrderStatusChanged,
     PlaceOrderRequest,
     WindowExtendedByStore,
@@ -398,3 +400,53 @@ def record_status(tx: Tx, store_id: str, s: OrderStatusChanged, now: datetime) -
     if s.to in ("ready", "overdue"):
         notify.enqueue(tx, store_id, s.order_no, s.to, _notice(tx, s.order_no), now)
     return None
+
+
+def record_short(tx: Tx, store_id: str, s: OrderShortPicked, seq: int, now: datetime) -> str | None:
+    """Units missing at pick time: kept per line (waiting for the store manager) and raised
+    to HQ's operators as a ``short_pick`` conflict."""
+    o = _store_order(tx, store_id, s.order_no)
+    if o is None:
+        return "unknown_order"
+    if o["status"] in rules.PICKED_UP or o["status"] in ("cancelled", "returned"):
+        return f"order_closed:{o['status']}"
+    known = {line["line_no"]: line for line in order_lines(tx, s.order_no)}
+    for line in s.lines:
+        if line.line_no not in known or line.qty > known[line.line_no]["qty"]:
+            return f"bad_line:{line.line_no}"
+    for line in s.lines:
+        tx.run("INSERT INTO order_shorts (order_no, line_no, store_id, sku, qty, status, updated_at) "
+               "VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (order_no, line_no) DO UPDATE SET "
+               "qty = order_shorts.qty + excluded.qty, status = 'pending', updated_at = excluded.updated_at",
+               (s.order_no, line.line_no, store_id, known[line.line_no]["sku"], line.qty, iso(now)))
+    missing = ", ".join(f"line {ln.line_no} {known[ln.line_no]['sku']} x{ln.qty}" for ln in s.lines)
+    _record_conflict(tx, store_id, "short_pick", now, order_no=s.order_no, key=f"{s.order_no}:{seq}",
+                     detail=f"missing at pick by {s.by}: {missing}; store manager decides")
+    return None
+
+
+SHORT_STATUS = {"ready_without": "refund_on_pickup", "wait": "waiting"}
+
+
+def record_short_decision(tx: Tx, store_id: str, d: OrderShortDecided, now: datetime) -> str | None:
+    """The store manager's decision: the lines go missing (refunded with the partial pickup
+    the store then reports), wait for goods, or were found after all."""
+    o = _store_order(tx, store_id, d.order_no)
+    if o is None:
+        return "unknown_order"
+    if tx.one("SELECT 1 FROM order_shorts WHERE order_no = ?", (d.order_no,)) is None:
+        return "no_short_pick"
+    if d.decision == "resolved":
+        tx.run("DELETE FROM order_shorts WHERE order_no = ?", (d.order_no,))
+    else:
+        tx.run("UPDATE order_shorts SET status = ?, decided_by = ?, updated_at = ? WHERE order_no = ?",
+               (SHORT_STATUS[d.decision], d.by, iso(now), d.order_no))
+    return None
+
+
+def order_shorts(tx: Tx, order_no: str) -> list[dict[str, Any]]:
+    """What HQ knows of an order's short pick (operators, tests)."""
+    keys = ("line_no", "sku", "qty", "status", "decided_by")
+    rows = tx.all(f"SELECT {', '.join(keys)} FROM order_shorts WHERE order_no = ? ORDER BY line_no",
+                  (order_no,))
+    return [dict(zip(keys, r)) for r in rows]

@@ -107,6 +107,14 @@ STATEMENTS: tuple[str, ...] = (
         last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT, ord BIGINT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS notifications_pending ON notifications (status, next_attempt_at)",
     "CREATE INDEX IF NOT EXISTS notifications_order ON notifications (order_no, ord)",
+    # the chain's shelf plan: where a product sits on a store's shelves (the pick walk)
+    """CREATE TABLE IF NOT EXISTS catalog_shelves (
+        sku TEXT PRIMARY KEY, shelf TEXT NOT NULL)""",
+    # units a store found missing at pick time, and its manager's decision (refund on pickup)
+    """CREATE TABLE IF NOT EXISTS order_shorts (
+        order_no TEXT NOT NULL, line_no BIGINT NOT NULL, store_id TEXT NOT NULL,
+        sku TEXT, qty BIGINT NOT NULL, status TEXT NOT NULL, decided_by TEXT,
+        updated_at TEXT NOT NULL, PRIMARY KEY (order_no, line_no))""",
 )
 
 

@@ -60,7 +60,11 @@ def upsert_catalog_item(db: Database, item: CatalogItem, now: datetime) -> int:
                "barcode = excluded.barcode, shelf_life_days = excluded.shelf_life_days, version = excluded.version",
                (item.sku, item.name_zh, item.name_en, item.zone, item.price_cents, item.barcode,
                 item.shelf_life_days, version))
-        payload = item.model_copy(update={"version": version}).model_dump()
+        if item.shelf:
+            tx.run("INSERT INTO catalog_shelves (sku, shelf) VALUES (?, ?) ON CONFLICT (sku) "
+                   "DO UPDATE SET shelf = excluded.shelf", (item.sku, item.shelf))
+        shelf = item.shelf or tx.scalar("SELECT shelf FROM catalog_shelves WHERE sku = ?", (item.sku,))
+        payload = item.model_copy(update={"version": version, "shelf": shelf}).model_dump()
         for store_id in _store_ids(tx):
             emit(tx, store_id, CH_CATALOG_ITEM, payload, now)
         return version

@@ -1,0 +1,145 @@
+"""Packing picked orders: one bag per temperature zone, each put in a storage slot of its
+zone, its label queued on the persisted print queue; the last bag makes the order ready.
+
+Storage slots are the store's own places for packed bags (shelf, fridge and freezer
+compartments). Every store starts with a default set (migration 6: A-01…A-12 ambient,
+F-01…F-08 chilled, Z-01…Z-06 frozen); a slot's label carries its name, so scanning the label
+types the name. A bag goes only into a slot of its zone: a chilled bag on an ambient shelf
+is a cold-chain break.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from edge.clock import utcnow
+from edge.db import write_tx
+from edge.domain import fulfil_i18n  # noqa: F401  (registers pack.* messages)
+from edge.domain import orders, print_jobs
+from edge.domain.errors import DomainError
+from edge.domain.orders import Order
+from edge.domain.print_docs import PrintSettings
+from edge.store import Store
+
+
+@dataclass(frozen=True)
+class Slot:
+    slot: str
+    zone: str
+
+
+@dataclass
+class Packed:
+    """What packing one bag did: the order after it, the label job (None: no label)."""
+
+    order: Order
+    job_ids: list[int] = field(default_factory=list)
+
+
+def slots(db: Database, zone: str | None = None) -> list[Slot]:
+    """The store's storage slots (of one zone), in the order they stand."""
+    where, params = ("WHERE zone = ?", [zone]) if zone else ("", [])
+    return [Slot(*r) for r in db.execute(
+        f"SELECT slot, zone FROM storage_slots {where} ORDER BY sort, slot", params)]
+
+
+def find_slot(db: Database, text: str) -> Slot | None:
+    """The slot a scanned label or typed name names (case-insensitive), or None."""
+    text = (text or "").strip()
+    if not text or len(text) > 32:
+        return None
+    row = db.execute("SELECT slot, zone FROM storage_slots WHERE slot = ? COLLATE NOCASE",
+                     [text]).fetchone()
+    return Slot(*row) if row else None
+
+
+def bags_to_pack(order: Order) -> list[orders.Bag]:
+    """The order's bags still to pack (a bag of only given-up lines needs no packing)."""
+    needed = {line.zone for line in order.lines if not line.given_up}
+    return [bag for bag in order.bags if not bag.packed and bag.zone in needed]
+
+
+def unpicked(order: Order, zone: str) -> list[orders.Line]:
+    """Lines of ``zone`` with units not yet picked (nor let go by the manager)."""
+    return [line for line in order.lines if line.zone == zone
+            and line.qty_picked + line.qty_not_taken < line.qty]
+
+
+def pack(store: Store, order_no: str, zone: str, slot_text: str, *, actor: str,
+         label: bool = True, settings: PrintSettings | None = None,
+         now: datetime | None = None) -> Packed:
+    """Pack the bag of ``zone`` into a slot and queue its label, in one transaction.
+
+    Refused (nothing changed) when the slot is unknown or of another zone, when units of the
+    bag are not picked yet, or when the bag is already packed."""
+    now = now or utcnow()
+    db = store.db
+    with write_tx(db):
+        order = orders.require_order(db, order_no)
+        if order.status not in ("allocated", "preparing", "overdue"):
+            raise DomainError("bag.order_closed", order_no=order_no, status=order.status)
+        bag = next((b for b in order.bags if b.zone == zone), None)
+        if bag is None:
+            raise DomainError("bag.unknown", order_no=order_no, zone=zone)
+        if bag.packed:
+            raise DomainError("pack.already_packed", order_no=order_no, zone=zone, slot=bag.slot)
+        if bag not in bags_to_pack(order):
+            raise DomainError("pack.nothing_in_bag", order_no=order_no, zone=zone)
+        waiting = unpicked(order, zone)
+        if waiting:
+            raise DomainError("pack.not_picked", order_no=order_no, zone=zone,
+                              count=sum(ln.qty - ln.qty_picked - ln.qty_not_taken for ln in waiting))
+        slot = find_slot(db, slot_text)
+        if slot is None:
+            raise DomainError("pack.unknown_slot", slot=(slot_text or "").strip()[:32])
+        if slot.zone != zone:
+            raise DomainError("pack.slot_wrong_zone", slot=slot.slot, slot_zone=slot.zone,
+                              zone=zone)
+        if label:
+            order, job_id = print_jobs.pack_bag_and_label(store, order_no, zone, slot.slot,
+                                                          actor=actor, settings=settings, now=now)
+            return Packed(order, [job_id])
+        return Packed(orders.pack_bag(db, order_no, zone, slot.slot, actor=actor, now=now))
+
+
+def queue_wave_labels(store: Store, order_nos: Iterable[str], *, actor: str,
+                      settings: PrintSettings | None = None,
+                      now: datetime | None = None) -> list[int]:
+    """Queue the labels of every packed bag of the wave's orders (one transaction)."""
+    now = now or utcnow()
+    wave = list(dict.fromkeys(order_nos))
+    jobs: list[int] = []
+    with write_tx(store.db):
+        for order_no in wave:
+            order = orders.require_order(store.db, order_no)
+            zones = [bag.zone for bag in order.bags if bag.packed]
+            if not zones:
+                raise DomainError("pack.no_packed_bags", order_no=order_no)
+            jobs += print_jobs.queue_bag_labels(store, order_no, actor=actor, settings=settings,
+                                                zones=zones, now=now)
+    return jobs
+
+
+def mark_ready(db: Database, order_no: str, *, actor: str, now: datetime | None = None) -> Order:
+    """Ready for pickup: every needed bag is packed (packing the last bag does this by itself;
+    this is for an order whose last open line a manager let go after the packing)."""
+    now = now or utcnow()
+    with write_tx(db):
+        order = orders.require_order(db, order_no)
+        if order.status == "ready":
+            return order
+        if order.status not in ("allocated", "preparing"):
+            raise DomainError("bag.order_closed", order_no=order_no, status=order.status)
+        if order.short_state in ("pending", "wait"):
+            raise DomainError("pack.short_open", order_no=order_no)
+        left = bags_to_pack(order)
+        if left:
+            raise DomainError("pack.bags_left", order_no=order_no,
+                              zones=",".join(bag.zone for bag in left))
+        orders._set_status(db, order, "ready", actor=actor, at=now)
+        orders._status_event(db, order, "ready", now)
+    return orders.require_order(db, order_no)
