@@ -15,7 +15,8 @@ from devices.printers import open_printer, parse_escpos
 from edge.domain import clerks, orders, packing, picking, print_jobs, stock, tasks
 from edge.domain.errors import DomainError
 from edge.domain.print_docs import PrintSettings
-from edge.services.printing import PrinterSetup, SqliteQueue, StorePrintWorker
+from devices.config import PrinterConfig
+from edge.services.printing import SqliteQueue, StorePrintWorker
 from edge.store import Store, init_store
 from sync.client import SyncClient
 from sync.hq import orders as hq_orders
@@ -81,7 +82,7 @@ def hq_notifications(hq, order_no: str) -> list[str]:
 
 def print_labels(store: Store, paper: Path):
     """The label printer's worker, on a file printer: what it prints, decoded back."""
-    printer = PrinterSetup(f"file://{paper}", paper_mm=80)
+    printer = PrinterConfig(f"file://{paper}", paper_mm=80)
     queue = SqliteQueue(store.data_dir, ("label",), printer)
     queue.open()
     worker = StorePrintWorker(queue, open_printer(printer.url))
