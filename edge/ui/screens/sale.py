@@ -35,6 +35,8 @@ register({
     "ui.sale.item": ("商品", "Item"),
     "ui.sale.qty": ("数量", "Qty"),
     "ui.sale.amount": ("金额", "Amount"),
+    "ui.key.payment": ("支付方式", "Payment"),
+    "ui.sale.paid_by": ("支付：{method}（F4 切换）", "Paid by: {method} (F4 changes)"),
 })
 
 
@@ -56,6 +58,7 @@ class SaleScreen(Screen[None]):
 
     BINDINGS = [Binding("f5", "complete", "ui.key.complete_sale"),
                 Binding("f6", "remove", "ui.key.remove_line"),
+                Binding("f4", "payment", "ui.key.payment"),
                 Binding("escape", "back", "ui.key.cancel"),
                 Binding("up", "move(-1)", show=False),
                 Binding("down", "move(1)", show=False)]
@@ -65,6 +68,7 @@ class SaleScreen(Screen[None]):
         self.with_pickup_order_no = with_pickup_order_no
         self.cart: list[CartLine] = []
         self.selected: str | None = None  # SKU of the line F6 acts on
+        self.payment_method = sales.PAYMENT_METHODS[0]  # how the customer pays (day end)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -94,9 +98,10 @@ class SaleScreen(Screen[None]):
         self._draw_lines()
         total = sum(line.qty * line.price_cents for line in self.cart)
         count = sum(line.qty for line in self.cart)
+        paid_by = t("ui.sale.paid_by", lang, method=t(f"payment.{self.payment_method}", lang))
         self.query_one("#sale-total", Static).update(
-            t("ui.sale.total", lang, total=yuan(total), count=count) if self.cart
-            else t("ui.sale.empty", lang))
+            (t("ui.sale.total", lang, total=yuan(total), count=count) if self.cart
+             else t("ui.sale.empty", lang)) + "\n" + paid_by)
         self.query_one("#sale-message", Static).update(message)
 
     def _draw_lines(self) -> None:
@@ -154,6 +159,12 @@ class SaleScreen(Screen[None]):
         self.selected = product["sku"]
         self._show()
 
+    def action_payment(self) -> None:
+        """F4: the next payment method (WeChat Pay → Alipay → cash → card)."""
+        methods = sales.PAYMENT_METHODS
+        self.payment_method = methods[(methods.index(self.payment_method) + 1) % len(methods)]
+        self._show()
+
     def action_remove(self) -> None:
         """One unit off the selected line (the last scanned unless ↑/↓ chose another)."""
         if not self.cart:
@@ -176,7 +187,8 @@ class SaleScreen(Screen[None]):
         sell = link.sell if link is not None else sales.sell
         try:
             sale = await self.app.service.call(  # type: ignore[attr-defined]
-                sell, lines, clerk.clerk_id, with_pickup_order_no=self.with_pickup_order_no)
+                sell, lines, clerk.clerk_id, with_pickup_order_no=self.with_pickup_order_no,
+                payment_method=self.payment_method)
         except DomainError as exc:
             self.app.bell()
             self._show(t(exc.code, self.lang, **exc.params))
