@@ -229,7 +229,8 @@ def _temps_record(store: Store, args: argparse.Namespace) -> int:
                 high="-" if record.max_c is None else record.max_c,
                 alarms=len(record.alarms)))
         for alarm in record.alarms:
-            print(f"  ! {local_time(alarm.started_at)} {alarm.kind} {alarm.peak_c} °C "
+            print(f"  ! {local_time(alarm.started_at)} {t('cli.alarm_kind.' + alarm.kind, args.lang)}"
+                  f" {alarm.peak_c} °C "
                   f"({alarm.acknowledged_by or '-'})")
         for at, celsius in record.readings:
             print(f"{local_time(at)}  {celsius:6.1f} °C")

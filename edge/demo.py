@@ -219,7 +219,7 @@ def _finish_order(store: Store, rng: random.Random, plan: PlannedOrder) -> DemoC
     elif scenario == "overdue":
         orders.mark_overdue(db, now=window_end + timedelta(minutes=1))
     elif scenario == "cancelled":
-        orders.cancel_order(db, order_no, rng.choice(("顾客取消 customer cancelled", "超时未付 unpaid")),
+        orders.cancel_order(db, order_no, rng.choice(("customer_cancelled", "unpaid")),
                             actor="hq", now=created + timedelta(minutes=30))
     elif scenario == "returned":
         orders.mark_overdue(db, now=window_end + timedelta(minutes=1))

@@ -7,7 +7,7 @@ from datetime import datetime
 from edge.clock import parse_iso
 from edge.domain.orders import Order
 from edge.domain.pickup import Verdict
-from edge.i18n import t
+from edge.i18n import CATALOG, t
 
 
 def local_time(value: str | datetime | None, *, with_date: bool = True) -> str:
@@ -29,6 +29,33 @@ def line_name(line, lang: str) -> str:
     return line.name_zh if lang == "zh-CN" else line.name_en
 
 
+def cancel_reason_text(reason: str, lang: str) -> str:
+    """A cancel reason: HQ's reason codes in words; free text from HQ as it came."""
+    key = f"cancel_reason.{reason}"
+    return t(key, lang) if key in CATALOG else reason
+
+
+def not_taken_text(order: Order, lang: str) -> str:
+    """The lines a customer did not take, e.g. "第 1 行 ×1 拒收" / "line 1 ×1 refused"."""
+    sep = "、" if lang == "zh-CN" else ", "
+    return sep.join(t("present.not_taken_line", lang, line_no=line.line_no, name=line_name(line, lang),
+                      qty=line.qty_not_taken, reason=t(f"reason.{line.not_taken_reason}", lang))
+                    for line in order.lines if line.qty_not_taken)
+
+
+def conflict_detail(conflict, order: Order | None, lang: str) -> str:
+    """A conflict in the reader's language. HQ's detail text is for HQ's operators (English);
+    for the kinds the store knows, the words are made here from the store's own records."""
+    key = f"conflict.detail.{conflict.kind}"
+    if key not in CATALOG or (order is None and conflict.order_no):
+        return conflict.detail
+    params: dict[str, object] = {"sku": conflict.sku or ""}
+    if order is not None:
+        params.update(clerk=order.picked_up_by or "—", lines=not_taken_text(order, lang) or "—",
+                      order_no=order.order_no)
+    return t(key, lang, **params)
+
+
 def verdict_message(verdict: Verdict, lang: str) -> str:
     """The big one-line verdict shown to the clerk."""
     p = dict(verdict.params)
@@ -40,7 +67,8 @@ def verdict_message(verdict: Verdict, lang: str) -> str:
     elif kind == "picked_up":
         p["at"] = local_time(p.get("at"))
     elif kind == "cancelled":
-        p["reason"] = f"（{p['reason']}）" if p.get("reason") else ""
+        reason = cancel_reason_text(p.get("reason") or "", lang)
+        p["reason"] = (f"（{reason}）" if lang == "zh-CN" else f"({reason})") if reason else ""
     elif kind == "not_ready" and verdict.order is not None:
         missing = [line for line in verdict.order.lines if line.line_no in p.get("missing", [])]
         item = "{name} ×{qty}（{zone}）" if lang == "zh-CN" else "{name} ×{qty} ({zone})"

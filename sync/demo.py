@@ -108,7 +108,7 @@ class HQArrival:
                                    channel_kind=_CHANNEL_KINDS[data["channel"]], now=plan.created)
         data["order_no"], data["pickup_code"] = view["order_no"], view["pickup_code"]
         if plan.scenario == "cancelled":
-            service.cancel_order(self.hq.db, view["order_no"], "顾客取消 customer cancelled", utcnow())
+            service.cancel_order(self.hq.db, view["order_no"], "customer_cancelled", utcnow())
 
     def sync(self) -> None:
         assert self.client is not None

@@ -35,7 +35,7 @@ from edge.clock import utcnow
 from edge.config import Config
 from edge.domain import clerks, outbox, stores
 from edge.domain.clerks import Clerk
-from edge.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from edge.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from edge.ui import messages  # noqa: F401  (registers the UI's i18n keys)
 from edge.ui.addon import AddonTracker
 from edge.ui.screens.counter import CounterScreen
@@ -198,6 +198,11 @@ class StoreEdgeApp(App[int]):
         from edge.ui.screens.dev_print_queue import PrintQueueScreen
 
         self.open_page(PrintQueueScreen())
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit (it copies in a field): say how to, in the user's language
+        (Textual's own hint is English only)."""
+        self.notify(t("ui.quit_hint", self.lang), title=t("ui.quit_hint_title", self.lang))
 
     def action_toggle_language(self) -> None:
         self.lang = LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]

@@ -13,6 +13,8 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.key.demo_codes": ("演示码", "Codes"),
     "ui.key.language": ("English", "中文"),
     "ui.key.quit": ("退出", "Quit"),
+    "ui.quit_hint": ("按 Ctrl+Q 退出程序", "Press Ctrl+Q to quit"),
+    "ui.quit_hint_title": ("要退出吗？", "Do you want to quit?"),
     "ui.key.cancel": ("取消", "Cancel"),
     "ui.key.confirm": ("确认", "Confirm"),
     "ui.key.choose": ("选择", "Choose"),

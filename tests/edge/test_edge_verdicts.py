@@ -128,6 +128,16 @@ def test_cancelled(store, make_order):
     assert "customer cancelled" in msgs["en"] and "取消" in msgs["zh-CN"]
 
 
+def test_a_cancel_reason_code_is_said_in_each_language(store, make_order):
+    """Issue 9 #6: the demo's reason "顾客取消 customer cancelled" showed English to clerks."""
+    order, code = make_order()
+    orders.cancel_order(store.db, order.order_no, "customer_cancelled", actor="hq",
+                        now=NOW - timedelta(minutes=1))
+    msgs = messages(pickup.check(store, code, now=NOW))
+    assert "顾客取消" in msgs["zh-CN"] and "customer" not in msgs["zh-CN"]
+    assert "cancelled by the customer" in msgs["en"]
+
+
 def test_returned(store, make_order):
     order, code = make_order(window_end=NOW - timedelta(hours=2), window_start=NOW - timedelta(hours=8))
     orders.mark_overdue(store.db, now=NOW - timedelta(hours=1))

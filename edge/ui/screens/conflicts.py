@@ -9,10 +9,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from edge.domain import conflicts
+from edge.domain import conflicts, orders
 from edge.domain.errors import DomainError
 from edge.i18n import register, t
-from edge.present import local_time
+from edge.present import conflict_detail, local_time
 from edge.ui.screens.confirm import ConfirmScreen
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
@@ -39,6 +39,13 @@ register({
 })
 
 
+def _conflicts_with_orders(store) -> tuple[list[conflicts.Conflict], dict[str, orders.Order]]:
+    """Open conflicts and the local orders they name (their words come from these)."""
+    rows = conflicts.open_conflicts(store.db)
+    found = {c.order_no: orders.get_order(store.db, c.order_no) for c in rows if c.order_no}
+    return rows, {k: v for k, v in found.items() if v is not None}
+
+
 class ConflictsScreen(Screen[None]):
     """F5 marks the highlighted conflict dealt with (managers only, audited)."""
 
@@ -48,6 +55,7 @@ class ConflictsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="conflicts")
         self.rows: list[conflicts.Conflict] = []
+        self.orders: dict[str, orders.Order] = {}
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -61,7 +69,7 @@ class ConflictsScreen(Screen[None]):
 
     @work(exclusive=True, group="conflicts")
     async def load(self) -> None:
-        self.rows = await self.app.service.call(lambda store: conflicts.open_conflicts(store.db))  # type: ignore[attr-defined]
+        self.rows, self.orders = await self.app.service.call(_conflicts_with_orders)  # type: ignore[attr-defined]
         self._relabel()
         self.query_one("#conflicts-table", DataTable).focus()
 
@@ -74,7 +82,8 @@ class ConflictsScreen(Screen[None]):
         table.add_columns(*(t(f"ui.conflicts.{c}", lang) for c in ("when", "kind", "order", "detail")))
         for c in self.rows:
             table.add_row(local_time(c.noted_at), t(f"conflict.{c.kind}", lang),
-                          c.order_no or c.sku or "", c.detail, key=c.conflict_id)
+                          c.order_no or c.sku or "",
+                          conflict_detail(c, self.orders.get(c.order_no or ""), lang), key=c.conflict_id)
 
     def action_acknowledge(self) -> None:
         """Ask first: a refund conflict closed by mistake is a customer never refunded."""

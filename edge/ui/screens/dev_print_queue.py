@@ -81,7 +81,7 @@ class PrintQueueScreen(Screen):
         for cam in link.hub.scanners.cameras():
             last = cam.last_text or "—"
             parts.append(t("ui.dev.print.camera", lang, source=cam.source, fps=f"{cam.fps:.1f}",
-                           state=cam.state, last=last[:24]))
+                           state=t(f"ui.dev.cam_state.{cam.state}", lang), last=last[:24]))
         return "\n".join(parts)
 
     def _draw(self) -> None:

@@ -226,3 +226,24 @@ def test_esc_from_a_page_goes_back_to_where_the_user_started(data_dir, run):
                 assert len(pilot.app.screen_stack) == 2  # the default screen and the counter
 
     run(body())
+
+
+def test_a_refund_conflict_reads_in_chinese_from_the_stores_own_records(data_dir, codes, run):
+    """Issue 9 #6: HQ's detail "not taken: line 1 x1 refused" showed English in F4."""
+    from edge.domain import conflicts, orders, pickup
+    from edge.present import conflict_detail
+    from tests.support.ui_pilot import open_store
+
+    store = open_store(data_dir)
+    order = next(o for o in (orders.get_order(store.db, c["order_no"]) for c in codes["ready"])
+                 if len(o.lines) > 1)
+    pickup.hand_over(store, order.order_no, "c01",
+                     not_taken=[pickup.NotTaken(1, order.lines[0].qty, "refused")])
+    conflicts.note(store.db, conflict_id=f"refund_due:{order.order_no}", kind="refund_due",
+                   source="hq", detail="not taken: line 1 x1 refused", order_no=order.order_no)
+    [conflict] = conflicts.open_conflicts(store.db)
+    order = orders.get_order(store.db, order.order_no)
+    store.close()
+    zh = conflict_detail(conflict, order, "zh-CN")
+    assert "拒收" in zh and "第 1 行" in zh and "not taken" not in zh
+    assert "refused" in conflict_detail(conflict, order, "en")
