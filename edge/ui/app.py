@@ -190,7 +190,7 @@ class StoreEdgeApp(App[int]):
             self.push_screen(screen)
 
     def action_temperatures(self) -> None:  # devices hook-up
-        from edge.ui.screens.dev_temperatures import TemperatureScreen
+        from edge.ui.screens.devices.temperatures import TemperatureScreen
 
         self.open_page(TemperatureScreen())
 

@@ -265,7 +265,7 @@ class DeviceLink:
     def _back_to_counter(self, counter: Any, text: str) -> None:
         """Close the device screens (not dialogs the clerk is filling in) and tell the clerk."""
         from edge.ui.screens.dev_print_queue import PrintQueueScreen
-        from edge.ui.screens.dev_temperatures import TemperatureScreen
+        from edge.ui.screens.devices.temperatures import TemperatureScreen
 
         while isinstance(self.app.screen, (TemperatureScreen, PrintQueueScreen)):
             self.app.pop_screen()

@@ -11,7 +11,7 @@ from edge.clock import utcnow
 from edge.domain import print_jobs, temperatures
 from edge.ui.app import StoreEdgeApp
 from edge.ui.screens.dev_print_queue import PrintQueueScreen
-from edge.ui.screens.dev_temperatures import TemperatureScreen
+from edge.ui.screens.devices.temperatures import TemperatureScreen
 from tests.support.ui_pilot import counter, press_and_wait, scan, screen_text, settle
 
 

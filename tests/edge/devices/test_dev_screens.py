@@ -8,9 +8,9 @@ from edge.clock import utcnow
 from edge.domain import print_jobs, temperatures
 from edge.domain.print_docs import PrintSettings
 from edge.domain.temperatures import Fridge
-from edge.ui.screens.dev_ack_alarm import AckAlarmScreen
+from edge.ui.screens.devices.ack_alarm import AckAlarmScreen
 from edge.ui.screens.dev_print_queue import PrintQueueScreen
-from edge.ui.screens.dev_temperatures import TemperatureScreen
+from edge.ui.screens.devices.temperatures import TemperatureScreen
 from tests.conftest import NOW
 from tests.support.ui_pilot import make_app, screen_text, settle
 

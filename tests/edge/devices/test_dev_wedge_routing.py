@@ -15,8 +15,8 @@ from edge import config
 from edge.clock import utcnow
 from edge.ui.devices_link import DeviceLink
 from edge.ui.keys import expect, scanner_burst
-from edge.ui.screens.dev_ack_alarm import AckAlarmScreen
-from edge.ui.screens.dev_temperatures import TemperatureScreen
+from edge.ui.screens.devices.ack_alarm import AckAlarmScreen
+from edge.ui.screens.devices.temperatures import TemperatureScreen
 from sync.pickup_code import qr_payload
 from tests.support.ui_pilot import counter, make_app, settle
 

@@ -210,7 +210,7 @@ def test_esc_from_a_page_goes_back_to_where_the_user_started(data_dir, run):
     from edge.ui.screens.conflicts import ConflictsScreen
     from edge.ui.screens.counter import CounterScreen
     from edge.ui.screens.dev_print_queue import PrintQueueScreen
-    from edge.ui.screens.dev_temperatures import TemperatureScreen
+    from edge.ui.screens.devices.temperatures import TemperatureScreen
 
     async def body():
         async with make_app(data_dir, clerk_id="m01").run_test(size=(80, 24)) as pilot:

@@ -22,7 +22,7 @@ from edge.present import local_time
 from edge.store import Store
 from edge.ui import dev_text  # noqa: F401  (registers ui.dev.* strings)
 from edge.ui.devices_link import alarm_text
-from edge.ui.screens.dev_ack_alarm import AckAlarmScreen
+from edge.ui.screens.devices.ack_alarm import AckAlarmScreen
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
 
@@ -77,15 +77,7 @@ def record_points(record: temperatures.TemperatureRecord | None, buckets: int = 
 
 
 class TemperatureScreen(Screen):
-    DEFAULT_CSS = """
-    #temp-title { padding: 0 1; text-style: bold; color: $primary; }
-    #temp-fridges { height: auto; max-height: 8; }
-    #temp-alarms-title { padding: 0 1; text-style: bold; color: $error; }
-    #temp-alarms { height: auto; max-height: 6; }
-    #temp-record { padding: 0 1; height: auto; }
-    #temp-spark { height: 2; margin: 0 1; }
-    #temp-errors { padding: 0 1; color: $text-muted; height: auto; }
-    """
+    CSS_PATH = "temperatures.tcss"
     BINDINGS = [
         Binding("escape", "back", "ui.dev.key.back"),
         Binding("f5", "acknowledge", "ui.dev.key.acknowledge"),

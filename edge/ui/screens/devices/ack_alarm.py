@@ -18,17 +18,7 @@ from edge.ui import dev_text  # noqa: F401  (registers ui.dev.* strings)
 class AckAlarmScreen(ModalScreen[bool]):
     """Dismisses True once acknowledged; stays open on a wrong PIN or a clerk's id."""
 
-    DEFAULT_CSS = """
-    AckAlarmScreen { align: center middle; }
-    #ack-box { width: 76; max-width: 100%; height: auto; border: thick $error;
-               background: $surface; padding: 0 1; }
-    #ack-what { color: $error; text-style: bold; margin-bottom: 1; }
-    AckAlarmScreen .form-row { height: 3; }
-    AckAlarmScreen .form-label { width: 12; padding: 1 1 0 0; text-style: bold; }
-    AckAlarmScreen Input { width: 1fr; }
-    #ack-error { color: $error; text-style: bold; height: auto; }
-    #ack-help { color: $text-muted; }
-    """
+    CSS_PATH = "ack_alarm.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "ui.key.cancel"),
         Binding("f5", "confirm", "ui.key.confirm"),

@@ -1,0 +1,1 @@
+"""Device screens: fridges and their temperatures (F7), acknowledging an alarm."""
