@@ -27,7 +27,7 @@ from devices.printers.documents import (
 )
 from devices.printers.fonts import find_cjk_font, find_latin_mono_font
 from devices.printers.layout import (
-    columns, left_right, paper_geometry, text_width, wrap, wrap_words,
+    columns, font_safe_doc, in_font, left_right, paper_geometry, text_width, wrap,
 )
 
 ESC_INIT = b"\x1b@"
@@ -61,34 +61,51 @@ def _wrapped(text: str, cols: int, w: int = 1, **style) -> list[Text]:
     return [Text(line, w=w, **style) for line in wrap(text, cols // w)] if text else []
 
 
+def _number_columns(c, items, cols: int) -> tuple[list[int], list[str], list[list[str]]]:
+    """Widths of the item table sized to its numbers, so no amount is ever cut (￥100000.00
+    needs 11 columns); the name column takes what is left, one space between columns."""
+    rows = []
+    for it in items:
+        nums = [format_qty(it.qty), format_money(it.amount_cents)]
+        if cols >= 48:
+            nums.insert(0, format_money(it.unit_price_cents))
+        rows.append(nums)
+    heads = ["", c.qty, c.amount] if cols >= 48 else [c.qty, c.amount]
+    num_widths = [max([text_width(h)] + [text_width(r[i]) for r in rows])
+                  for i, h in enumerate(heads)]
+    name_w = cols - sum(num_widths) - len(num_widths)
+    return [name_w, *(w + 1 for w in num_widths)], ["left"] + ["right"] * len(heads), rows
+
+
 def receipt_blocks(r: Receipt, paper_mm: int) -> list[Block]:
     _, cols = paper_geometry(paper_mm)
+    r = font_safe_doc(r)
     c = r.captions
     out: list[Block] = []
     if r.copy:
-        out.append(Text(c.copy, "center", bold=True, invert=True))
+        out += _wrapped(c.copy, cols, align="center", bold=True, invert=True)
     out += _wrapped(r.store_name, cols, w=2, h=2, align="center", bold=True)
     out += _wrapped(r.store_address, cols, align="center")
     out += _wrapped(r.title, cols, align="center", bold=True)
     rule = Text("-" * cols)
     out.append(rule)
-    out.append(Text(f"{c.order_no}: {r.order_no}", bold=True))
-    out.append(Text(f"{c.time}: {format_time(r.time)}"))
-    out.append(Text(f"{c.clerk}: {r.clerk}"))
+    out += _wrapped(f"{c.order_no}: {r.order_no}", cols, bold=True)
+    out += _wrapped(f"{c.time}: {format_time(r.time)}", cols)
+    out += _wrapped(f"{c.clerk}: {r.clerk}", cols)
     if r.customer_masked:
-        out.append(Text(f"{c.customer}: {r.customer_masked}"))
+        out += _wrapped(f"{c.customer}: {r.customer_masked}", cols)
     out.append(rule)
-    if cols >= 48:
-        widths, aligns = [22, 10, 6, 10], ["left", "right", "right", "right"]
-        out.append(Text(columns([c.item, "", c.qty, c.amount], widths, aligns)))
-    else:
-        widths, aligns = [16, 6, 10], ["left", "right", "right"]
-        out.append(Text(columns([c.item, c.qty, c.amount], widths, aligns)))
-    for it in r.items():
+    items = r.items()
+    widths, aligns, rows = _number_columns(c, items, cols)
+    heads = [c.item, "", c.qty, c.amount] if cols >= 48 else [c.item, c.qty, c.amount]
+    if widths[0] >= 6:
+        out.append(Text(columns(heads, widths, aligns)))
+    for it, nums in zip(items, rows):
+        if widths[0] < 6:  # numbers too wide to share a line: name above, numbers below
+            out += _wrapped(it.name, cols)
+            out.append(Text(columns(["", *nums], widths, aligns)))
+            continue
         name_lines = wrap(it.name, widths[0] - 1)
-        nums = [format_qty(it.qty), format_money(it.amount_cents)]
-        if cols >= 48:
-            nums.insert(0, format_money(it.unit_price_cents))
         out.append(Text(columns([name_lines[0], *nums], widths, aligns)))
         out += [Text(line) for line in name_lines[1:]]
     out.append(rule)
@@ -104,9 +121,10 @@ def report_blocks(r: Report, paper_mm: int) -> list[Block]:
     """Label/value rows that fit the paper: a pair too wide for one line prints the label,
     then the value right-aligned under it (CJK counts two columns)."""
     _, cols = paper_geometry(paper_mm)
+    r = font_safe_doc(r)
     out: list[Block] = []
     if r.copy:
-        out.append(Text(r.copy_caption, "center", bold=True, invert=True))
+        out += _wrapped(r.copy_caption, cols, align="center", bold=True, invert=True)
     out += _wrapped(r.store_name, cols, w=2, h=2, align="center", bold=True)
     out += _wrapped(r.title, cols, w=2, h=2, align="center", bold=True)
     out += _wrapped(r.subtitle, cols, align="center")
@@ -117,8 +135,8 @@ def report_blocks(r: Report, paper_mm: int) -> list[Block]:
             if text_width(label) + 1 + text_width(value) <= cols:
                 out.append(Text(left_right(label, value, cols)))
             else:
-                out += [Text(line) for line in wrap_words(label, cols)]
-                out += [Text(line, align="right") for line in wrap_words(value, cols)]
+                out += [Text(line) for line in wrap(label, cols)]
+                out += [Text(line, align="right") for line in wrap(value, cols)]
     out.append(Text("-" * cols))
     out += _wrapped(r.footer, cols, align="center")
     return out
@@ -127,12 +145,13 @@ def report_blocks(r: Report, paper_mm: int) -> list[Block]:
 def bag_label_blocks(b: BagLabel, paper_mm: int) -> list[Block]:
     _, cols = paper_geometry(paper_mm)
     big = 3 if cols >= 48 else 2
+    b = font_safe_doc(b)
     c = b.captions
     out: list[Block] = []
     if b.copy:
-        out.append(Text(c.copy, "center", bold=True, invert=True))
+        out += _wrapped(c.copy, cols, align="center", bold=True, invert=True)
     out += _wrapped(b.order_no, cols, w=big, h=big, align="center", bold=True)
-    out.append(Text(f"{c.bag} {b.bag_no}/{b.bag_count}", "center", bold=True, w=2, h=2))
+    out += _wrapped(f"{c.bag} {b.bag_no}/{b.bag_count}", cols, w=2, h=2, align="center", bold=True)
     out += _wrapped(b.zone_label, cols, w=big, h=big, align="center", bold=True, invert=True)
     out += _wrapped(f"{c.slot}: {b.slot}", cols, w=2, h=2, align="center", bold=True)
     out += _wrapped(f"{c.pickup}: {b.pickup_window}", cols)
@@ -152,11 +171,19 @@ def _printer(dots: int) -> Dummy:
     return p
 
 
-def _emit_text_mode(p: Dummy, blocks: list[Block]) -> None:
+def _emit_text_mode(p: Dummy, blocks: list[Block], dots: int) -> None:
     p._raw(ESC_INIT + FS_CHINESE_ON)
     for b in blocks:
         if isinstance(b, Qr):
             _emit_qr(p, b)
+            continue
+        if not all(in_font(ch) for ch in b.text):
+            # the font ROM lacks a character (emoji, a rare name): this line goes as an image,
+            # drawn cell by cell so its columns line up with the text lines around it
+            p.set(align="left", bold=False, invert=False, custom_size=True, width=1, height=1)
+            p.image(text_image([b], dots, find_cjk_font(), find_latin_mono_font()),
+                    impl="bitImageRaster")
+            p._raw(FS_CHINESE_ON)
             continue
         p.set(align=b.align, bold=b.bold, invert=b.invert, custom_size=True, width=b.w, height=b.h)
         p._raw(gbk_bytes(b.text) + b"\n")
@@ -164,15 +191,9 @@ def _emit_text_mode(p: Dummy, blocks: list[Block]) -> None:
 
 
 def gbk_bytes(text: str) -> bytes:
-    """Text for a printer's Chinese font ROM. GB18030 is GBK for every GBK character; anything a
-    GBK font cannot show (emoji, rare ideographs) becomes "?" instead of printing as junk."""
-    out = bytearray()
-    for ch in text:
-        try:
-            out += ch.encode("gbk")
-        except UnicodeEncodeError:
-            out += b"?"
-    return bytes(out)
+    """Text for a printer's Chinese font ROM (GB18030 is GBK for every GBK character). Lines
+    with characters outside GBK never get here: they print as images (``_emit_text_mode``)."""
+    return text.encode("gbk", errors="replace")
 
 
 def _emit_qr(p: Dummy, q: Qr) -> None:
@@ -252,7 +273,7 @@ def render_blocks(blocks: list[Block], paper_mm: int, chinese_font: bool = True,
     dots, _ = paper_geometry(paper_mm)
     p = _printer(dots)
     if chinese_font:
-        _emit_text_mode(p, blocks)
+        _emit_text_mode(p, blocks, dots)
     else:
         _emit_image_mode(p, blocks, dots, font_path or find_cjk_font())
     if cut:

@@ -328,12 +328,6 @@ def test_factory_builds_drivers_from_config(tmp_path):
     assert [d.text for d in cam.process(cam.source.read())] == ["PK:5"]
 
 
-def test_characters_outside_the_gbk_font_become_question_marks():
-    p = parse_escpos(render_receipt(receipt(customer_masked="王** 🍰"), 58))
-    assert "顾客: 王** ?" in p.text_lines
-    assert f"{YEN}113.00" in p.text  # the fullwidth yen sign is in GBK (A3A4)
-
-
 def test_serial_printer_keeps_its_status_setting_and_protocol():
     """loop:// echoes every query back: a reply no printer gives."""
     blind = open_printer("serial://loop://?baud=19200&status=none")
