@@ -19,13 +19,18 @@ CONFIG_FILENAME = "store-edge.toml"
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "store-edge"
 
 _TOP_KEYS = {"data_dir": str, "language": str, "store_name": str, "store_address": str,
-             "timezone": str, "hq": dict, "devices": dict, "sync": dict, "stock": dict}
+             "timezone": str, "hq": dict, "devices": dict, "sync": dict, "stock": dict,
+             "board": dict}
 # The store's local time zone (IANA name): "the day" of day end is local midnight to local
 # midnight here. Stores of these chains are in mainland China, hence the default.
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _HQ_KEYS = {"url": str, "token": str, "interval_s": (int, float), "timeout_s": (int, float)}
 _STOCK_KEYS = {"near_expiry_days": int}
 NEAR_EXPIRY_DAYS = (1, 60)  # allowed range of [stock] near_expiry_days
+# [board]: the task board. made_to_order_reminder_h: how many hours before its pickup window
+# a made-to-order item (a cake) is flagged to be started.
+_BOARD_KEYS = {"made_to_order_reminder_h": (int, float)}
+MAX_REMINDER_H = 72
 
 
 class ConfigError(Exception):
@@ -53,6 +58,7 @@ class Config:
     hq_timeout_s: float = 5.0
     devices: dict = field(default_factory=dict)
     near_expiry_days: int = 3  # [stock]: lots this close to expiry are listed with a markdown
+    made_to_order_reminder_h: float = 4.0
     path: Path | None = None
 
 
@@ -82,6 +88,13 @@ def parse(text: str, path: Path | None = None) -> Config:
     stock = raw.get("stock", {})
     _check_keys(stock, _STOCK_KEYS, "stock.")
     near_expiry_days = _near_expiry_days(stock)
+    board = raw.get("board", {})
+    _check_keys(board, _BOARD_KEYS, "board.")
+    reminder_h = board.get("made_to_order_reminder_h", 4.0)
+    if isinstance(reminder_h, bool) or not 0 <= reminder_h <= MAX_REMINDER_H:
+        raise ConfigError(
+            f"'board.made_to_order_reminder_h' must be 0–{MAX_REMINDER_H} hours, not {reminder_h}",
+            f"「board.made_to_order_reminder_h」须在 0–{MAX_REMINDER_H} 小时之间，不能是 {reminder_h}")
     language = raw.get("language", DEFAULT_LANGUAGE)
     if language not in LANGUAGES:
         raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not '{language}'",
@@ -94,7 +107,8 @@ def parse(text: str, path: Path | None = None) -> Config:
                  store_address=raw.get("store_address", ""), hq_url=hq.get("url"),
                  hq_token=hq.get("token"), sync_interval_s=float(hq.get("interval_s", 5.0)),
                  hq_timeout_s=float(hq.get("timeout_s", 5.0)),
-                 devices=raw.get("devices", {}), near_expiry_days=near_expiry_days, path=path)
+                 devices=raw.get("devices", {}), near_expiry_days=near_expiry_days,
+                 made_to_order_reminder_h=float(reminder_h), path=path)
     if "data_dir" in raw:
         cfg.data_dir = Path(raw["data_dir"]).expanduser()
     return cfg

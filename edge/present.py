@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from edge.clock import parse_iso
 from edge.domain.orders import Order
@@ -110,3 +110,30 @@ def verdict_dict(verdict: Verdict, lang: str) -> dict:
         "order": order_dict(verdict.order) if verdict.order else None,
         "matches": [order_dict(o) for o in verdict.matches],
     }
+
+
+def duration_text(delta: timedelta, lang: str) -> str:
+    """1天3时 / 2h05m / 35m in the clerk's language (minutes rounded down, sign dropped)."""
+    from edge.domain import board_i18n  # noqa: F401  (registers board.dur.*)
+
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return t("board.dur.days", lang, d=days, h=hours)
+    if hours:
+        return t("board.dur.hours", lang, h=hours, m=f"{mins:02d}")
+    return t("board.dur.minutes", lang, m=mins)
+
+
+def timing_text(row, now: datetime, lang: str) -> tuple[str, str]:
+    """A board row's timing and how urgent it is ('late', 'left' or ''): overdue by how
+    long, running late by how long (not ready past its window's start), else the time left."""
+    if row.is_overdue(now):
+        return t("board.overdue", lang, dur=duration_text(now - row.window_end, lang)), "late"
+    if row.status == "ready":
+        return "", ""
+    late = row.late_by(now)
+    if late > timedelta(0):
+        return t("board.late", lang, dur=duration_text(late, lang)), "late"
+    return t("board.left", lang, dur=duration_text(late, lang)), "left"

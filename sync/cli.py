@@ -14,7 +14,8 @@ import json
 import sys
 import time
 
-from edge.domain import conflicts, hq_apply, transfers
+from edge.domain import board_i18n  # noqa: F401  (registers cli.board.* messages)
+from edge.domain import conflicts, hq_apply, orders, transfers
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.i18n import t
 from edge.store import Store, StoreNotInitialised
@@ -78,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     client = SyncClient(store, url, token, timeout=cfg.hq_timeout_s)
     try:
         if args.once:
+            _sweep_overdue(store, args)
             report = client.sync_once()
             _print(report, args)
             return EXIT_OK if report.ok else EXIT_FAILED
@@ -108,11 +110,20 @@ def _status(store: Store, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sweep_overdue(store: Store, args: argparse.Namespace) -> None:
+    """A store running only this service still marks orders overdue as their windows end
+    (the terminal app has its own sweeper); HQ hears of them in the sync that follows."""
+    marked = orders.mark_overdue(store.db)
+    if marked and not args.json:
+        print(t("cli.board.marked_overdue", args.lang, n=len(marked)), file=sys.stderr, flush=True)
+
+
 def _loop(client: SyncClient, args: argparse.Namespace, interval: float) -> int:
     print(t("sync.looping", args.lang, interval=interval), file=sys.stderr, flush=True)
     failures = 0
     try:
         while True:
+            _sweep_overdue(client.store, args)
             report = client.sync_once()
             failures = 0 if report.ok else failures + 1
             if not report.ok or report.pushed or report.pulled or args.json:

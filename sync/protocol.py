@@ -97,6 +97,9 @@ Event types store -> HQ (payload models in EVENT_PAYLOADS; extra fields are igno
                           store manager's decision: ready_without -> the lines are missing, the
                           order is handed over as a partial pickup and HQ refunds them; wait ->
                           re-picked later; resolved -> the re-pick found the units after all
+``order.reminder_requested`` {order_no, clerk_id, at?} the store asks HQ to remind the customer
+                          (an overdue pickup): HQ queues a ``reminder`` notification; an order
+                          HQ holds as closed is rejected ``order_closed:<status>``
 
 Change types HQ -> store (payload models in CHANGE_PAYLOADS)
 ------------------------------------------------------------
@@ -195,6 +198,7 @@ EV_ORDER_WINDOW_EXTENDED = "order.window_extended"
 EV_REPORT_DAY_END = "report.day_end"
 EV_ORDER_SHORT_PICKED = "order.short_picked"
 EV_ORDER_SHORT_DECIDED = "order.short_decided"
+EV_ORDER_REMINDER_REQUESTED = "order.reminder_requested"
 
 # HQ -> store change types.
 CH_ORDER_ALLOCATED = "order.allocated"
@@ -552,6 +556,14 @@ class OrderShortDecided(_Payload):
     at: str | None = None
 
 
+class ReminderRequested(_Payload):
+    """A clerk asked HQ to remind the customer to pick the order up."""
+
+    order_no: str
+    clerk_id: str
+    at: str | None = None
+
+
 class AuditOverride(_Payload):
     manager_id: str
     reason: str
@@ -635,6 +647,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_REPORT_DAY_END: DayEndReport,
     EV_ORDER_SHORT_PICKED: OrderShortPicked,
     EV_ORDER_SHORT_DECIDED: OrderShortDecided,
+    EV_ORDER_REMINDER_REQUESTED: ReminderRequested,
 }
 
 

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from edge.clock import iso, parse_iso, utcnow
 from edge.db import write_tx
-from edge.domain import audit, codes, outbox, stock
+from edge.domain import audit, clerks, codes, outbox, stock
 from edge.domain.errors import DomainError
 
 STATUSES = ("paid", "allocated", "preparing", "ready", "picked_up", "partially_picked_up",
@@ -345,9 +345,10 @@ def extend_window(db: Database, order_no: str, new_end: datetime, *, actor: str,
 
 
 def return_to_stock(db: Database, order_no: str, *, actor: str, now: datetime | None = None) -> Order:
-    """Give up an overdue order: the goods go back to sellable stock."""
+    """Give up an overdue order: the goods go back to sellable stock (managers only)."""
     now = now or utcnow()
     with write_tx(db):
+        clerks.require_manager(db, actor)
         order = require_order(db, order_no)
         _set_status(db, order, "returned", actor=actor, at=now)
         _release_reservation(db, order, actor=actor, at=now, kind="return")

@@ -33,6 +33,7 @@ from textual.screen import ModalScreen, Screen
 from edge import demo as demo_mod
 from edge.clock import utcnow
 from edge.config import Config
+from edge.domain import board_i18n  # noqa: F401  (registers the back room's key labels)
 from edge.domain import clerks, outbox, stores
 from edge.domain.clerks import Clerk
 from edge.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -43,6 +44,7 @@ from edge.ui.screens.conflicts import ConflictsScreen
 from edge.ui.screens.demo_codes import DemoCodesScreen
 from edge.ui.screens.sale import SaleScreen
 from edge.ui.screens.sign_in import SignInScreen
+from edge.services.overdue import OverdueSweeper
 from edge.ui.devices_link import DeviceLink  # devices hook-up
 from edge.ui.service import StoreService
 from edge.ui.sync_status import LEVEL_ORDER, Notice, SyncStatus
@@ -81,6 +83,8 @@ class StoreEdgeApp(App[int]):
         Binding("f8", "print_queue", "ui.dev.key.print_queue"),  # devices hook-up
         # priority: a text field (the scan field) would take ctrl+e as "end of line"
         Binding("ctrl+e", "day_end", "ui.key.day_end", show=False, priority=True),
+        Binding("f12", "task_board", "ui.board.key.open"),
+        Binding("ctrl+o", "overdue", "ui.overdue.key.open", show=False),
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True, show=False),
     ]
 
@@ -111,6 +115,8 @@ class StoreEdgeApp(App[int]):
         self.sync_worker: SyncWorker | None = None
         # the last hand-over here: a sale soon after, by the same clerk, is its add-on
         self.addon = AddonTracker()
+        # orders become overdue as their windows end (likewise only when run with a config)
+        self.overdue_sweeper: OverdueSweeper | None = None
         # asked on every footer refresh: look at the disk once
         self.has_demo_codes = demo or (self.data_dir / demo_mod.CODES_FILENAME).exists()
         self.set_reactive(StoreEdgeApp.lang, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
@@ -128,10 +134,13 @@ class StoreEdgeApp(App[int]):
         if self._run_sync:
             # its own connection and thread; the status bar follows its reports
             self.sync_worker = start_sync_worker(self, self.cfg)
+            self.overdue_sweeper = OverdueSweeper(self.data_dir).start()
 
     def on_unmount(self) -> None:
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=2)
+        if self.overdue_sweeper is not None:
+            self.overdue_sweeper.stop(timeout=2)
         if self.devices is not None:  # devices hook-up
             self.devices.stop()
         self.service.close()
@@ -203,6 +212,18 @@ class StoreEdgeApp(App[int]):
         """Ctrl+C does not quit (it copies in a field): say how to, in the user's language
         (Textual's own hint is English only)."""
         self.notify(t("ui.quit_hint", self.lang), title=t("ui.quit_hint_title", self.lang))
+
+    def action_task_board(self) -> None:
+        """The back room's task board (F12): every open order to prepare."""
+        from edge.ui.screens.backroom.board import TaskBoardScreen
+
+        self.open_page(TaskBoardScreen())
+
+    def action_overdue(self) -> None:
+        """Overdue pickups (ctrl+o): remind, extend, or return to stock."""
+        from edge.ui.screens.backroom.overdue import OverdueScreen
+
+        self.open_page(OverdueScreen())
 
     def action_toggle_language(self) -> None:
         self.lang = LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]

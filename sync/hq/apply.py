@@ -102,6 +102,10 @@ def _window_extended(tx: Tx, store_id: str, e: p.WindowExtendedByStore, seq: int
     return orders.record_window_extended(tx, store_id, e, now)
 
 
+def _reminder(tx: Tx, store_id: str, r: p.ReminderRequested, seq: int, now: datetime) -> str | None:
+    return orders.record_reminder(tx, store_id, r, now)
+
+
 def _bag_packed(tx: Tx, store_id: str, b: p.BagPacked, seq: int, now: datetime) -> str | None:
     """Progress on the order's preparation task: which bag is packed and where it is kept."""
     if orders.store_order(tx, store_id, b.order_no) is None:
@@ -151,6 +155,7 @@ HANDLERS: dict[str, Handler] = {
     p.EV_REPORT_DAY_END: _day_end,
     p.EV_ORDER_SHORT_PICKED: _short_picked,
     p.EV_ORDER_SHORT_DECIDED: _short_decided,
+    p.EV_ORDER_REMINDER_REQUESTED: _reminder,
 }
 assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
 

@@ -16,11 +16,13 @@ from ..protocol import (
     CH_ORDER_ALLOCATED,
     CH_ORDER_CANCELLED,
     CH_ORDER_WINDOW_EXTENDED,
+    ORDER_TERMINAL,
     OrderHandedOver,
     OrderShortDecided,
     OrderShortPicked,
     OrderStatusChanged,
     PlaceOrderRequest,
+    ReminderRequested,
     WindowExtendedByStore,
     make_pickup_code,
     mask_name,
@@ -386,6 +388,18 @@ def record_window_extended(tx: Tx, store_id: str, e: WindowExtendedByStore, now:
     tx.run("UPDATE orders SET window_end = ?, status = ?, reminded = 0, version = version + 1"
            " WHERE order_no = ?", (e.window_end, e.status, e.order_no))
     notify.enqueue(tx, store_id, e.order_no, "window_extended", _notice(tx, e.order_no), now)
+    return None
+
+
+def record_reminder(tx: Tx, store_id: str, r: ReminderRequested, now: datetime) -> str | None:
+    """The store asks for a reminder to the customer (an overdue pickup): into the outbox."""
+    o = _store_order(tx, store_id, r.order_no)
+    if o is None:
+        return "unknown_order"
+    if o["status"] in ORDER_TERMINAL:
+        return f"order_closed:{o['status']}"
+    notify.enqueue(tx, store_id, r.order_no, "reminder",
+                   {**_notice(tx, r.order_no), "asked_by": "store", "clerk_id": r.clerk_id}, now)
     return None
 
 

@@ -1,0 +1,196 @@
+"""The task board: every open order to prepare, one row each, by when it must be ready.
+
+One SQL query reads the rows (lines, zones and packed bags are counted in the same
+statement, over the primary keys of ``order_lines`` and ``bags``); filtering, search and
+the counts per status then run over those rows in memory, so a key typed on the board
+never goes back to the database. ``board_row`` re-reads one order after an action.
+
+An order must be ready when its pickup window opens: "late" is how far past that an order
+not yet ready is running. Made-to-order items (cakes) need starting hours ahead: such an
+order carries a reminder from ``reminder_hours`` before its window until it is packed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from edge.clock import parse_iso
+from edge.domain.orders import CHANNELS, ZONES, own_store_id
+
+BOARD_STATUSES = ("new", "picking", "packed", "ready")
+WINDOWS = ("today", "next2h", "overdue")
+OPEN_STATUSES = ("allocated", "preparing", "ready", "overdue")
+DEFAULT_REMINDER_HOURS = 4.0
+NEXT_HOURS = timedelta(hours=2)
+
+# How an order's progress shows on the board, from its status and its bags: ready once
+# every bag is packed (also an overdue one), packed while some are, picking once started.
+_BOARD_STATUS_SQL = """CASE
+    WHEN o.status = 'ready' OR (n_bags > 0 AND n_packed = n_bags) THEN 'ready'
+    WHEN n_packed > 0 THEN 'packed'
+    WHEN o.status = 'preparing' THEN 'picking'
+    ELSE 'new' END"""
+
+_ROWS_SQL = f"""
+SELECT order_no, channel, customer_masked, customer_initial, phone_last4, status,
+       {_BOARD_STATUS_SQL} AS board_status, window_start, window_end, made_to_order,
+       n_lines, zones
+FROM (SELECT o.order_no, o.channel, o.customer_masked, o.customer_initial, o.phone_last4,
+             o.status, o.window_start, o.window_end, o.made_to_order,
+             (SELECT COUNT(*) FROM order_lines l WHERE l.order_no = o.order_no) AS n_lines,
+             (SELECT COUNT(*) FROM bags b WHERE b.order_no = o.order_no) AS n_bags,
+             (SELECT COUNT(*) FROM bags b WHERE b.order_no = o.order_no
+                                          AND b.packed_at IS NOT NULL) AS n_packed,
+             (SELECT group_concat(b.zone) FROM bags b WHERE b.order_no = o.order_no) AS zones
+      FROM orders o
+      WHERE o.status IN ({",".join(f"'{s}'" for s in OPEN_STATUSES)}) AND o.store_id = ?
+            {{extra}}) o
+ORDER BY window_start, order_no
+"""
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One open order as the board shows it (times are aware UTC datetimes)."""
+
+    order_no: str
+    channel: str
+    customer_masked: str
+    customer_initial: str
+    phone_last4: str
+    order_status: str  # the order's own status (allocated, preparing, ready, overdue)
+    status: str  # the board's: new, picking, packed, ready
+    window_start: datetime
+    window_end: datetime
+    made_to_order: bool
+    lines: int
+    zones: tuple[str, ...]
+    reminder: bool  # made to order and its start is near: begin now
+
+    def late_by(self, now: datetime) -> timedelta:
+        """How far past its due time (the window's start) an order not yet ready is running;
+        negative: time left. A ready order is never late (zero)."""
+        if self.status == "ready":
+            return timedelta(0)
+        return now - self.window_start
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.order_status == "overdue" or self.window_end < now
+
+
+def _row(raw: tuple, now: datetime, reminder_hours: float) -> BoardRow:
+    (order_no, channel, masked, initial, last4, order_status, status, start, end, mto,
+     n_lines, zones) = raw
+    window_start = parse_iso(start)
+    zone_list = tuple(sorted((zones or "").split(","), key=_zone_rank)) if zones else ()
+    reminder = bool(mto) and status in ("new", "picking") and (
+        now >= window_start - timedelta(hours=reminder_hours))
+    return BoardRow(order_no, channel, masked, initial, last4, order_status, status, window_start,
+                    parse_iso(end), bool(mto), n_lines, zone_list, reminder)
+
+
+def _zone_rank(zone: str) -> int:
+    return ZONES.index(zone) if zone in ZONES else len(ZONES)
+
+
+def board_rows(db: Database, *, now: datetime,
+               reminder_hours: float = DEFAULT_REMINDER_HOURS) -> list[BoardRow]:
+    """Every open order of this store, by window start (then order number)."""
+    raw = db.execute(_ROWS_SQL.format(extra=""), [own_store_id(db)]).fetchall()
+    return [_row(r, now, reminder_hours) for r in raw]
+
+
+def board_row(db: Database, order_no: str, *, now: datetime,
+              reminder_hours: float = DEFAULT_REMINDER_HOURS) -> BoardRow | None:
+    """One order's row, or None once it has left the board (handed over, returned...)."""
+    raw = db.execute(_ROWS_SQL.format(extra="AND o.order_no = ?"),
+                     [own_store_id(db), order_no]).fetchone()
+    return _row(raw, now, reminder_hours) if raw else None
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the manager narrowed the board to; None/empty means "all"."""
+
+    status: str | None = None  # one of BOARD_STATUSES
+    zone: str | None = None  # one of ZONES: orders with a bag in that zone
+    channel: str | None = None  # one of CHANNELS
+    window: str | None = None  # today | next2h | overdue
+    search: str = ""  # order number, phone last 4, or the name's first character
+
+    def __post_init__(self) -> None:
+        for value, allowed in ((self.status, BOARD_STATUSES), (self.zone, ZONES),
+                               (self.channel, CHANNELS), (self.window, WINDOWS)):
+            if value is not None and value not in allowed:
+                raise ValueError(f"{value!r} is not one of {allowed}")
+
+
+_INITIAL_AND_PHONE = re.compile(r"^(\D)\s*(\d{4})$")
+
+
+def search_matcher(text: str):
+    """A predicate for one search text: an order number (any part of it, any case), the
+    phone's last 4 digits, the surname (first character; names are masked), or both, as the
+    counter takes them (王1234)."""
+    q = text.strip()
+    if not q:
+        return lambda row: True
+    both = _INITIAL_AND_PHONE.match(q)
+    if both:
+        initial, last4 = both.groups()
+        return lambda row: row.customer_initial == initial and row.phone_last4 == last4
+    if q.isdigit() and len(q) == 4:
+        return lambda row: row.phone_last4 == q or q in row.order_no
+    if q.isascii():
+        upper = q.upper()
+        return lambda row: upper in row.order_no.upper()
+    return lambda row: row.customer_initial == q[:1]
+
+
+def _window_matcher(window: str | None, now: datetime):
+    if window is None:
+        return lambda row: True
+    if window == "overdue":
+        return lambda row: row.is_overdue(now)
+    if window == "next2h":
+        horizon = now + NEXT_HOURS
+        return lambda row: row.window_start <= horizon and not row.is_overdue(now)
+    local = now.astimezone()
+    end_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return lambda row: row.window_start < end_of_day and not row.is_overdue(now)
+
+
+def filter_rows(rows: list[BoardRow], f: BoardFilter, now: datetime, *,
+                ignore_status: bool = False) -> list[BoardRow]:
+    """The rows ``f`` lets through, in board order."""
+    window = _window_matcher(f.window, now)
+    search = search_matcher(f.search)
+    status = None if ignore_status else f.status
+    return [row for row in rows
+            if (status is None or row.status == status)
+            and (f.zone is None or f.zone in row.zones)
+            and (f.channel is None or row.channel == f.channel)
+            and window(row) and search(row)]
+
+
+def status_counts(rows: list[BoardRow], f: BoardFilter, now: datetime) -> dict[str, int]:
+    """How many rows each status would show under the other filters (the header's tabs)."""
+    counted = Counter(row.status for row in filter_rows(rows, f, now, ignore_status=True))
+    return {status: counted.get(status, 0) for status in BOARD_STATUSES}
+
+
+def reminders_due(rows: list[BoardRow]) -> list[BoardRow]:
+    """Made-to-order rows to start now (shown above the table)."""
+    return [row for row in rows if row.reminder]
+
+
+def data_version(db: Database) -> int:
+    """Cheap "did anything change" for a polling board: SQLite's data_version moves whenever
+    another connection (the sync worker, the counter, another terminal) commits. Poll it on a
+    connection that does not write itself."""
+    return db.execute("PRAGMA data_version").fetchone()[0]

@@ -1,0 +1,340 @@
+"""The task board (F12): every open order to prepare, by when it must be ready.
+
+Rows are read once (on the background-read connection, so the counter never queues behind
+the board) and then filtered, searched and counted in memory on every key; the table draws
+only the rows on screen (VirtualTable). New orders from HQ appear without a restart: every
+REFRESH_S the board asks SQLite whether another connection committed (PRAGMA data_version,
+one cheap statement) and only then reads the rows again. Orders that arrived since the
+board was first shown carry ★ until the cursor has been on them.
+
+Keys: / search, s z c w cycle the status / zone / channel / window filters, x clears them,
+space selects orders for a wave, p opens the pick list and k packing for the selection (or
+the highlighted order).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.widgets import Input, Static
+
+from edge.clock import utcnow
+from edge.domain import board
+from edge.domain import board_i18n  # noqa: F401  (registers board.* and ui.board.* words)
+from edge.domain.orders import CHANNELS, ZONES
+from edge.i18n import t
+from edge.present import timing_text
+from edge.store import Store
+from edge.ui.widgets.footer import LocalFooter
+from edge.ui.widgets.status_bar import StatusBar
+from edge.ui.widgets.virtual_table import VirtualTable, header_line
+
+REFRESH_S = 2.0
+COLUMNS = ("mark", "order", "window", "channel", "lines", "zones", "status", "late", "customer")
+WIDTHS = (2, 13, 11, 6, 2, 6, 6, 11, 6)
+STATUS_STYLE = {"new": "bold cyan", "picking": "yellow", "packed": "magenta", "ready": "green"}
+FILTER_CYCLES: dict[str, tuple[str | None, ...]] = {
+    "status": (None, *board.BOARD_STATUSES),
+    "zone": (None, *ZONES),
+    "channel": (None, *CHANNELS),
+    "window": (None, *board.WINDOWS),
+}
+
+
+def _load(store: Store, now: datetime, reminder_hours: float) -> tuple[int, list[board.BoardRow]]:
+    return board.data_version(store.db), board.board_rows(store.db, now=now,
+                                                          reminder_hours=reminder_hours)
+
+
+def _version(store: Store) -> int:
+    return board.data_version(store.db)
+
+
+def timing_cell(row: board.BoardRow, now: datetime, lang: str) -> Text:
+    """How late the order is running (red), or the time left (dim)."""
+    text, urgency = timing_text(row, now, lang)
+    return Text(text, style={"late": "bold red", "left": "dim"}.get(urgency, ""))
+
+
+def window_cell(row: board.BoardRow, now: datetime) -> str:
+    """Today's windows as 14:00-20:00, other days as 12-03 14:00 (local time)."""
+    start, end = row.window_start.astimezone(), row.window_end.astimezone()
+    if start.date() == now.astimezone().date():
+        return f"{start:%H:%M}-{end:%H:%M}"
+    return f"{start:%m-%d %H:%M}"
+
+
+class TaskBoardScreen(Screen[None]):
+    """The manager's first screen: what to prepare next, and a wave to pick."""
+
+    CSS_PATH = "board.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "ui.board.key.back"),
+        Binding("slash", "search", "ui.board.key.search"),
+        Binding("space", "toggle_select", "ui.board.key.select"),
+        Binding("p", "pick", "ui.board.key.pick"),
+        Binding("k", "pack", "ui.board.key.pack"),
+        Binding("s", "cycle('status')", show=False),
+        Binding("z", "cycle('zone')", show=False),
+        Binding("c", "cycle('channel')", show=False),
+        Binding("w", "cycle('window')", show=False),
+        Binding("x", "clear_filters", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="task-board")
+        self.rows: list[board.BoardRow] = []
+        self.by_no: dict[str, board.BoardRow] = {}
+        self.shown: list[board.BoardRow] = []
+        self.filter = board.BoardFilter()
+        self.selected: set[str] = set()
+        self.loaded = False
+        self.version: int | None = None
+        self.now = utcnow()
+        # published after the rows on screen changed (tests and the bench wait on it)
+        self.rows_shown: Signal[int] = Signal(self, "rows_shown")
+
+    # -- layout -----------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        yield Static(id="board-counts")
+        yield Static(id="board-filters")
+        yield Input(id="board-search", compact=True, max_length=40)
+        yield Static(id="board-reminder")
+        yield Static(id="board-header")
+        yield Static(id="board-empty")
+        yield VirtualTable(self._cells, id="board-table")
+        yield LocalFooter()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "lang", lambda _lang: self._relabel(), init=False)
+        self.query_one("#board-table", VirtualTable).set_columns(WIDTHS)
+        self._relabel()
+        self.set_interval(REFRESH_S, self.poll)
+        self.load()
+        self.query_one("#board-table", VirtualTable).focus()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:  # back from pick/pack: what they did shows at once
+            self.load()
+
+    # -- data -------------------------------------------------------------------------------------
+    @property
+    def lang(self) -> str:
+        return self.app.lang  # type: ignore[attr-defined]
+
+    @property
+    def reminder_hours(self) -> float:
+        cfg = getattr(self.app, "cfg", None)
+        return getattr(cfg, "made_to_order_reminder_h", board.DEFAULT_REMINDER_HOURS)
+
+    @property
+    def seen(self) -> set[str]:
+        """Orders someone has looked at on this terminal (kept on the app across visits)."""
+        seen = getattr(self.app, "board_seen", None)
+        if seen is None:
+            seen = set()
+            self.app.board_seen = seen  # type: ignore[attr-defined]
+        return seen
+
+    @work(exclusive=True, group="board-load")
+    async def load(self) -> None:
+        now = utcnow()
+        version, rows = await self.app.status_service.call(  # type: ignore[attr-defined]
+            _load, now, self.reminder_hours)
+        first_visit = not getattr(self.app, "board_seen", None) and not self.loaded
+        self.now, self.version, self.rows = now, version, rows
+        self.by_no = {row.order_no: row for row in rows}
+        if first_visit:  # what is there when the board is first opened is not news
+            self.seen.update(self.by_no)
+        self.selected &= self.by_no.keys()
+        self.loaded = True
+        self.apply_filter()
+
+    async def poll(self) -> None:
+        """On the timer: read the rows again only if the database changed."""
+        if not self.loaded or not self.is_current:
+            return
+        version = await self.app.status_service.call(_version)  # type: ignore[attr-defined]
+        if version != self.version or utcnow() - self.now > timedelta(minutes=1):
+            self.load()
+
+    async def refresh_orders(self, order_nos: list[str]) -> None:
+        """Re-read only these orders (after an action on them) and redraw their rows."""
+        now = utcnow()
+
+        def read(store: Store) -> list[tuple[str, board.BoardRow | None]]:
+            return [(no, board.board_row(store.db, no, now=now, reminder_hours=self.reminder_hours))
+                    for no in order_nos]
+
+        for order_no, row in await self.app.status_service.call(read):  # type: ignore[attr-defined]
+            if row is None:
+                self.by_no.pop(order_no, None)
+                self.selected.discard(order_no)
+            else:
+                self.by_no[order_no] = row
+        self.rows = [self.by_no[r.order_no] for r in self.rows if r.order_no in self.by_no]
+        table = self.query_one("#board-table", VirtualTable)
+        table.invalidate(order_nos)
+        self.apply_filter()
+
+    # -- showing ----------------------------------------------------------------------------------
+    def apply_filter(self) -> None:
+        """Filter and search in memory, then hand the table the keys (it draws what is seen)."""
+        self.shown = board.filter_rows(self.rows, self.filter, self.now)
+        table = self.query_one("#board-table", VirtualTable)
+        table.set_rows([row.order_no for row in self.shown])
+        self._draw_head()
+        self.rows_shown.publish(len(self.shown))
+
+    def _cells(self, order_no: str) -> list[Text | str]:
+        row = self.by_no[order_no]
+        lang, now = self.lang, self.now
+        if order_no in self.selected:
+            mark = Text("●", style="bold green")
+        elif order_no not in self.seen:
+            mark = Text("★", style="bold yellow")
+        else:
+            mark = Text(" ")
+        if row.reminder:
+            mark.append("!", style="bold magenta")
+        zones = "".join(t(f"board.zone.{z}", lang) for z in row.zones)
+        return [mark, Text(row.order_no, style="bold magenta" if row.reminder else ""),
+                window_cell(row, now), t(f"board.channel.{row.channel}", lang), str(row.lines),
+                zones, Text(t(f"board.status.{row.status}", lang), style=STATUS_STYLE[row.status]),
+                timing_cell(row, now, lang), row.customer_masked]
+
+    def _draw_head(self) -> None:
+        lang = self.lang
+        counts = board.status_counts(self.rows, self.filter, self.now)
+        head = Text(t("ui.board.title", lang) + "  ", style="bold")
+        for status in board.BOARD_STATUSES:
+            label = t("ui.board.counts", lang, label=t(f"board.status.{status}", lang), n=counts[status])
+            chosen = self.filter.status == status
+            head.append(label, style=("reverse " if chosen else "") + STATUS_STYLE[status])
+            head.append(" ")
+        head.append(t("ui.board.total", lang, n=sum(counts.values())))
+        unseen = sum(1 for no in self.by_no if no not in self.seen)
+        if unseen:
+            head.append("  " + t("ui.board.unseen", lang, n=unseen), style="bold yellow")
+        if self.selected:
+            head.append("  " + t("ui.board.selected", lang, n=len(self.selected)), style="bold green")
+        self.query_one("#board-counts", Static).update(head)
+        every = t("ui.board.all", lang)
+        f = self.filter
+        self.query_one("#board-filters", Static).update(t(
+            "ui.board.filters", lang,
+            status=t(f"board.status.{f.status}", lang) if f.status else every,
+            zone=t(f"zone.{f.zone}", lang) if f.zone else every,
+            channel=t(f"board.channel.{f.channel}", lang) if f.channel else every,
+            window=t(f"board.window.{f.window}", lang) if f.window else every))
+        due = [row.order_no for row in board.reminders_due(self.rows)]
+        reminder = self.query_one("#board-reminder", Static)
+        reminder.display = bool(due)
+        if due:
+            more = f" +{len(due) - 3}" if len(due) > 3 else ""
+            reminder.update(t("ui.board.reminder", lang, hours=f"{self.reminder_hours:g}",
+                              orders=", ".join(due[:3]) + more))
+        empty = self.query_one("#board-empty", Static)
+        empty.display = self.loaded and not self.shown
+        if not self.loaded:
+            empty.display = True
+            empty.update(t("ui.board.loading", lang))
+        elif not self.rows:
+            empty.update(t("ui.board.empty", lang))
+        else:
+            empty.update(t("ui.board.empty_filtered", lang, n=len(self.rows)))
+
+    def _relabel(self) -> None:
+        lang = self.lang
+        self.query_one("#board-search", Input).placeholder = t("ui.board.search_placeholder", lang)
+        titles = ["", *(t(f"ui.board.col.{c}", lang) for c in COLUMNS[1:])]
+        self.query_one("#board-header", Static).update(header_line(titles, WIDTHS))
+        self.query_one("#board-table", VirtualTable).invalidate()
+        self._draw_head()
+
+    # -- keys -------------------------------------------------------------------------------------
+    @on(VirtualTable.Highlighted, "#board-table")
+    def _looked_at(self, event: VirtualTable.Highlighted) -> None:
+        if event.key is not None and event.key not in self.seen and self.loaded:
+            self.seen.add(event.key)
+            event.table.invalidate([event.key])
+            self._draw_head()
+
+    @on(Input.Changed, "#board-search")
+    def _searched(self, event: Input.Changed) -> None:
+        self.filter = board.BoardFilter(**{**vars(self.filter), "search": event.value})
+        self.apply_filter()
+
+    @on(Input.Submitted, "#board-search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        self.query_one("#board-table", VirtualTable).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#board-search", Input).focus()
+
+    def action_cycle(self, name: str) -> None:
+        values = FILTER_CYCLES[name]
+        current = getattr(self.filter, name)
+        following = values[(values.index(current) + 1) % len(values)]
+        self.filter = board.BoardFilter(**{**vars(self.filter), name: following})
+        self.apply_filter()
+
+    def action_clear_filters(self) -> None:
+        self.filter = board.BoardFilter(search=self.filter.search)
+        self.apply_filter()
+
+    def action_toggle_select(self) -> None:
+        table = self.query_one("#board-table", VirtualTable)
+        key = table.current_key
+        if key is None:
+            self.app.bell()
+            return
+        self.selected.symmetric_difference_update({key})
+        table.invalidate([key])
+        table.action_cursor(1)
+        self._draw_head()
+
+    def chosen(self) -> list[str]:
+        """The wave: selected orders in board order, else the highlighted one."""
+        if self.selected:
+            return [row.order_no for row in self.rows if row.order_no in self.selected]
+        key = self.query_one("#board-table", VirtualTable).current_key
+        return [key] if key else []
+
+    def action_pick(self) -> None:
+        self._open("pick")
+
+    def action_pack(self) -> None:
+        self._open("pack")
+
+    def _open(self, what: str) -> None:
+        order_nos = self.chosen()
+        if not order_nos:
+            self.app.bell()
+            self.notify(t("ui.board.choose_first", self.lang), severity="warning")
+            return
+        if what == "pick":
+            from edge.ui.screens.backroom.pick import PickScreen
+
+            self.app.push_screen(PickScreen(order_nos))
+        else:
+            from edge.ui.screens.backroom.pack import PackScreen
+
+            self.app.push_screen(PackScreen(order_nos))
+        self.selected.clear()
+
+    def action_back(self) -> None:
+        search = self.query_one("#board-search", Input)
+        if search.has_focus or search.value:
+            search.value = ""
+            self.query_one("#board-table", VirtualTable).focus()
+            return
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()

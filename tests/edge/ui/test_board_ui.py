@@ -1,0 +1,118 @@
+"""The task board (F12) driven by keys on a seeded demo store: filter, search, select a wave,
+open the pick list; new orders from HQ appear without a restart, marked ★ until looked at."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from edge.clock import utcnow
+from edge.domain import board, orders
+from edge.i18n import t
+from edge.ui.keys import expect
+from edge.ui.screens.backroom.board import TaskBoardScreen
+from edge.ui.widgets.virtual_table import VirtualTable
+from tests.support.edge_store import order_data
+from tests.support.ui_pilot import HANG_GUARD_S, make_app, open_store, screen_text, settle
+
+
+async def _open_board(pilot) -> TaskBoardScreen:
+    await pilot.press("f12")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, TaskBoardScreen) and screen.loaded
+    return screen
+
+
+def _open_rows(data_dir) -> list[board.BoardRow]:
+    store = open_store(data_dir)
+    try:
+        return board.board_rows(store.db, now=utcnow())
+    finally:
+        store.close()
+
+
+def test_filter_and_search_by_keys(data_dir, run):
+    rows = _open_rows(data_dir)
+    new = [r.order_no for r in rows if r.status == "new"]
+    target = next(r for r in rows if r.status == "picking")
+
+    async def body():
+        async with make_app(data_dir).run_test(size=(80, 24)) as pilot:
+            screen = await _open_board(pilot)
+            assert [r.order_no for r in screen.shown] == [r.order_no for r in rows]
+            text = screen_text(pilot)
+            assert t("ui.board.title", "zh-CN") in text and rows[0].order_no in text
+            await pilot.press("s")  # status: new
+            assert [r.order_no for r in screen.shown] == new
+            assert new[0] in screen_text(pilot)
+            await pilot.press("x")
+            await pilot.press("slash", *target.order_no[-4:])
+            await settle(pilot)
+            assert target.order_no in [r.order_no for r in screen.shown]
+            assert all(target.order_no[-4:] in r.order_no or r.phone_last4 == target.order_no[-4:]
+                       for r in screen.shown)
+            assert target.order_no in screen_text(pilot)
+            await pilot.press("escape")  # clears the search, back on the table
+            assert len(screen.shown) == len(rows)
+            assert isinstance(pilot.app.focused, VirtualTable)
+            await pilot.press("z", "z", "z")  # zone: frozen
+            assert screen.shown and all("frozen" in r.zones for r in screen.shown)
+            await pilot.press("slash", "n", "o", "-", "s", "u", "c", "h")
+            await settle(pilot)
+            assert screen.shown == []
+            assert t("ui.board.empty_filtered", "zh-CN", n=len(rows)).splitlines()[0][:10] in \
+                screen_text(pilot)
+
+    run(body())
+
+
+def test_select_a_wave_and_open_its_pick_list(data_dir, run):
+    pick = pytest.importorskip("edge.ui.screens.backroom.pick")
+    rows = _open_rows(data_dir)
+
+    async def body():
+        async with make_app(data_dir).run_test(size=(80, 24)) as pilot:
+            screen = await _open_board(pilot)
+            await pilot.press("space", "space", "down", "space")
+            assert screen.chosen() == [rows[0].order_no, rows[1].order_no, rows[3].order_no]
+            assert "●" in screen_text(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            assert isinstance(pilot.app.screen, pick.PickScreen)
+
+    run(body())
+
+
+def test_a_new_order_from_hq_appears_marked_until_looked_at(data_dir, run):
+    async def body():
+        async with make_app(data_dir).run_test(size=(80, 24)) as pilot:
+            screen = await _open_board(pilot)
+            before = len(screen.rows)
+            assert not any(no not in screen.seen for no in screen.by_no)  # nothing new yet
+            shown = expect(pilot.app, screen.rows_shown)
+            # the sync worker applies HQ's order on its own connection
+            store = open_store(data_dir)
+            try:
+                soon = utcnow() - timedelta(days=2)  # first on the board
+                data = order_data("HQ-NEW-1", store_id=store.store_id, now=soon,
+                                  window_start=soon, window_end=utcnow() + timedelta(hours=3))
+                data["lines"] = [{**line, "sku": "N001"} for line in data["lines"][:1]]
+                orders.receive_order(store.db, store.pickup_key, data)
+            finally:
+                store.close()
+            while "HQ-NEW-1" not in screen.by_no:
+                await asyncio.wait_for(shown, HANG_GUARD_S)
+                shown = expect(pilot.app, screen.rows_shown)
+            await pilot.pause()
+            assert len(screen.rows) == before + 1
+            assert "HQ-NEW-1" not in screen.seen
+            assert "★" in screen_text(pilot)
+            table = screen.query_one("#board-table", VirtualTable)
+            assert table.move_to("HQ-NEW-1")
+            await pilot.pause()
+            assert "HQ-NEW-1" in screen.seen
+
+    run(body())
