@@ -43,6 +43,7 @@ from edge.ui.screens.counter import CounterScreen
 from edge.ui.screens.conflicts import ConflictsScreen
 from edge.ui.screens.demo_codes import DemoCodesScreen
 from edge.ui.screens.sale import SaleScreen
+from edge.ui.screens.stock import StockScreen
 from edge.ui.screens.sign_in import SignInScreen
 from edge.services.overdue import OverdueSweeper
 from edge.ui.devices_link import DeviceLink  # devices hook-up
@@ -86,6 +87,7 @@ class StoreEdgeApp(App[int]):
         Binding("f12", "task_board", "ui.board.key.open"),
         Binding("ctrl+o", "overdue", "ui.overdue.key.open", show=False),
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True, show=False),
+        Binding("ctrl+t", "stock", "ui.key.stock", show=False),
     ]
 
     lang: reactive[str] = reactive(DEFAULT_LANGUAGE)
@@ -262,6 +264,10 @@ class StoreEdgeApp(App[int]):
 
     def action_conflicts(self) -> None:
         self.open_page(ConflictsScreen())
+
+    def action_stock(self) -> None:
+        """Stock per SKU and lot, near expiry, receiving; managers count and adjust (ctrl+t)."""
+        self.open_page(StockScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "demo_codes":

@@ -232,8 +232,13 @@ class DeviceLink:
         field.call_later(restore)  # after the scan's keys still queued for that input
 
     def deliver(self, event: ScanEvent) -> None:
-        """Send a scan where it belongs (UI thread)."""
+        """Send a scan where it belongs (UI thread). A screen that takes scans itself while it
+        is open (``take_scan(text)``: the stock screen receiving a transfer) gets every one."""
         lang = self.app.lang
+        take_scan = getattr(self.app.screen, "take_scan", None)
+        if take_scan is not None:
+            take_scan(event.text)
+            return
         if event.target == "product":
             from edge.ui.screens.sale import SaleScreen
 
