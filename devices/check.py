@@ -145,12 +145,6 @@ def check_camera(name: str, cfg: CameraScannerConfig, lang: str) -> CheckResult:
     from devices.camera.decoder import DecoderUnavailable, make_decoder
     from devices.camera.sources import SourceError, open_source
 
-    import cv2
-
-    try:  # OpenCV prints its own probing warnings to stderr; our result says what matters
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    except AttributeError:
-        pass
     target = str(cfg.source)
     try:
         make_decoder(cfg.decoder)
@@ -160,11 +154,17 @@ def check_camera(name: str, cfg: CameraScannerConfig, lang: str) -> CheckResult:
     if isinstance(cfg.source, int) or str(cfg.source).isdigit():
         hints = device_node_problem(f"/dev/video{cfg.source}", lang, "hint.video")
     try:
-        src = open_source(cfg.source, fps=None)
+        src = open_source(cfg.source, fps=None, loop=False)
     except SourceError as e:
         return CheckResult("camera", name, target, False, str(e), hints or [msg("hint.camera", lang)])
-    try:
-        frame = src.read()
+    try:  # a folder may start with a file it skips (too large, not an image): look further
+        frame = None
+        for _ in range(min(50, len(getattr(src, "files", [None])))):
+            frame = src.read()
+            if frame is not None or getattr(src, "ended", False):
+                break
+    except Exception as e:  # a check reports, never crashes
+        return CheckResult("camera", name, target, False, str(e), hints or [msg("hint.camera", lang)])
     finally:
         src.close()
     if frame is None:

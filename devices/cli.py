@@ -59,8 +59,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _decode(args: argparse.Namespace, lang: str) -> int:
-    import cv2
-
     from devices.camera.decoder import DecoderUnavailable, make_decoder
 
     try:
@@ -68,16 +66,7 @@ def _decode(args: argparse.Namespace, lang: str) -> int:
     except (DecoderUnavailable, ValueError) as e:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE
-    results = []
-    for path in args.images:
-        img = cv2.imread(path, cv2.IMREAD_COLOR)
-        if img is None:
-            results.append({"file": path, "codes": [], "error": msg("decode.unreadable", lang)})
-            continue
-        codes = decoder.decode(img)  # the same path live camera frames take
-        results.append({"file": path, "error": None, "codes": [
-            {"text": c.text, "symbology": c.symbology, "inverted": c.inverted,
-             "points": [list(p) for p in c.points]} for c in codes]})
+    results = [_decode_one(decoder, path, lang) for path in args.images]
     if args.json:
         print(json.dumps({"decoder": decoder.name, "results": results}, ensure_ascii=False, indent=2))
     else:
@@ -91,6 +80,24 @@ def _decode(args: argparse.Namespace, lang: str) -> int:
     if any(r["error"] for r in results):
         return EXIT_USAGE
     return EXIT_OK if all(r["codes"] for r in results) else EXIT_PROBLEM
+
+
+def _decode_one(decoder: Any, path: str, lang: str) -> dict:
+    """One file's result; a bad file is an error entry, never the end of the others."""
+    from devices.camera.images import MAX_PIXELS, ImageProblem, read_image
+
+    try:
+        img = read_image(path)
+        codes = decoder.decode(img)  # the same path live camera frames take
+    except ImageProblem as e:
+        text = msg(f"decode.{e.reason}", lang, size=e.detail, limit=f"{MAX_PIXELS:,}")
+        return {"file": path, "codes": [], "error": text, "reason": e.reason}
+    except Exception as e:  # a decoder crash on one file must not lose the others
+        return {"file": path, "codes": [], "error": msg("decode.failed", lang, detail=str(e)),
+                "reason": "failed"}
+    return {"file": path, "error": None, "reason": None, "codes": [
+        {"text": c.text, "symbology": c.symbology, "inverted": c.inverted,
+         "points": [list(p) for p in c.points]} for c in codes]}
 
 
 def _check(args: argparse.Namespace, lang: str) -> int:

@@ -88,7 +88,17 @@ CATALOG: dict[str, dict[str, str]] = {
     "check.all_ok": {"zh-CN": "全部设备正常", "en": "all devices answer"},
     "check.some_bad": {"zh-CN": "{n} 个设备需要处理", "en": "{n} device(s) need attention"},
     "decode.none": {"zh-CN": "未识别到条码", "en": "no code found"},
-    "decode.unreadable": {"zh-CN": "无法读取图片文件", "en": "cannot read the image file"},
+    "decode.unreadable": {"zh-CN": "无法读取图片文件（文件损坏或没有读权限）",
+                          "en": "cannot read the image file (damaged, or no permission to read it)"},
+    "decode.missing": {"zh-CN": "文件不存在：检查路径", "en": "no such file: check the path"},
+    "decode.is_dir": {"zh-CN": "这是文件夹，不是图片：要解码其中的图片，请写 文件夹/*.png",
+                      "en": "this is a folder, not an image: for the images in it, give folder/*.png"},
+    "decode.empty": {"zh-CN": "文件是空的（0 字节）", "en": "the file is empty (0 bytes)"},
+    "decode.not_image": {"zh-CN": "不是图片文件（可用 PNG、JPEG、BMP、WebP、TIFF）",
+                         "en": "not an image file (PNG, JPEG, BMP, WebP and TIFF work)"},
+    "decode.too_large": {"zh-CN": "图片太大（{size}），超过 {limit} 像素的上限：请缩小后再试",
+                         "en": "image too large ({size}), over the {limit}-pixel limit: scale it down and try again"},
+    "decode.failed": {"zh-CN": "解码出错：{detail}", "en": "decoding failed: {detail}"},
 }
 
 

@@ -1,6 +1,6 @@
 """Camera scanning: frame sources, a decoder interface with two backends, the reader worker."""
 from devices.camera.decoder import (
-    CODE128, DEFAULT_BACKEND, EAN13, QR, Decoded, Decoder, DecoderUnavailable, PyzbarDecoder,
+    CODE128, DEFAULT_BACKEND, EAN8, EAN13, QR, UPCE, Decoded, Decoder, DecoderUnavailable, PyzbarDecoder,
     ZxingDecoder, available_backends, make_decoder, to_gray,
 )
 from devices.camera.reader import CameraReader, CameraStatus, HoldOff
@@ -9,7 +9,7 @@ from devices.camera.sources import (
 )
 
 __all__ = [
-    "CODE128", "DEFAULT_BACKEND", "EAN13", "QR", "CameraReader", "CameraSource", "CameraStatus",
+    "CODE128", "DEFAULT_BACKEND", "EAN8", "EAN13", "QR", "UPCE", "CameraReader", "CameraSource", "CameraStatus",
     "Decoded", "Decoder", "DecoderUnavailable", "FrameSource", "HoldOff", "ImageFolderSource",
     "PyzbarDecoder", "SourceError", "VideoFileSource", "ZxingDecoder", "available_backends",
     "make_decoder", "open_source", "to_gray",

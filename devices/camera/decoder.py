@@ -37,7 +37,9 @@ import numpy as np
 QR = "QR"
 CODE128 = "CODE128"
 EAN13 = "EAN13"
-SUPPORTED = (QR, CODE128, EAN13)
+EAN8 = "EAN8"
+UPCE = "UPCE"  # as its 8 printed digits (number system, six digits, check), from either backend
+SUPPORTED = (QR, CODE128, EAN13, EAN8, UPCE)
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ class PyzbarDecoder(_BaseDecoder):
     """ZBar via pyzbar. Needs the system library (Debian/Ubuntu: ``apt-get install libzbar0``)."""
 
     name = "pyzbar"
-    _MAP = {"QRCODE": QR, "CODE128": CODE128, "EAN13": EAN13}
+    _MAP = {"QRCODE": QR, "CODE128": CODE128, "EAN13": EAN13, "EAN8": EAN8, "UPCE": UPCE}
 
     def __init__(self, symbologies: Sequence[str] = SUPPORTED, try_harder: bool = True) -> None:
         super().__init__(symbologies, try_harder)
@@ -220,7 +222,8 @@ class ZxingDecoder(_BaseDecoder):
             ) from e
         self._z = zxingcpp
         fmap = {QR: zxingcpp.BarcodeFormat.QRCode, CODE128: zxingcpp.BarcodeFormat.Code128,
-                EAN13: zxingcpp.BarcodeFormat.EAN13}
+                EAN13: zxingcpp.BarcodeFormat.EAN13, EAN8: zxingcpp.BarcodeFormat.EAN8,
+                UPCE: zxingcpp.BarcodeFormat.UPCE}
         self._formats = [fmap[s] for s in self.symbologies]
         self._names = {fmap[s].name: s for s in self.symbologies}
 
@@ -230,8 +233,30 @@ class ZxingDecoder(_BaseDecoder):
             p = r.position
             pts = tuple((int(q.x), int(q.y)) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
             sym = self._names.get(r.format.name, r.format.name)
-            out.append(Decoded(r.text, sym, pts, False, self.name))
+            text = upce_digits(r.text) if sym == UPCE else r.text
+            out.append(Decoded(text, sym, pts, False, self.name))
         return out
+
+
+def upce_digits(text: str) -> str:
+    """A UPC-E code as its 8 printed digits. zxing-cpp 2.3+ gives the GTIN-13 it expands to
+    (0012345000065 for 01234565); ZBar gives the 8 digits: both must hand the app the same."""
+    if len(text) == 13 and text.startswith("0"):
+        text = text[1:]
+    if len(text) != 12 or not text.isdigit():
+        return text
+    ns, m, p, check = text[0], text[1:6], text[6:11], text[11]
+    if m[2] in "012" and m[3:] == "00" and p[:2] == "00":
+        six = m[:2] + p[2:] + m[2]
+    elif m[3:] == "00" and p[:3] == "000":
+        six = m[:3] + p[3:] + "3"
+    elif m[4] == "0" and p[:4] == "0000":
+        six = m[:4] + p[4] + "4"
+    elif p[:4] == "0000" and p[4] in "56789":
+        six = m + p[4]
+    else:
+        return text  # not a UPC-E expansion: keep what was read
+    return ns + six + check
 
 
 BACKENDS = {"pyzbar": PyzbarDecoder, "zxing": ZxingDecoder}

@@ -6,6 +6,7 @@ there is none (camera hiccup, or end of a non-looping file). File sources pace t
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,10 @@ from typing import Protocol
 
 import cv2
 import numpy as np
+
+from devices.camera.images import ImageProblem, quiet_opencv, read_image
+
+log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -137,9 +142,11 @@ class ImageFolderSource:
         self._i += 1
         img = self._cache.get(f)
         if img is None:
-            img = cv2.imread(str(f), cv2.IMREAD_COLOR)
-            if img is None:
-                return None  # unreadable file: skip it like a dropped frame
+            try:
+                img = read_image(f)
+            except ImageProblem as e:  # unreadable or too large: skip it like a dropped frame
+                log.warning("camera folder %s: skipping %s (%s %s)", self.path, f.name, e.reason, e.detail)
+                return None
             self._cache[f] = img
         return img
 
@@ -149,6 +156,7 @@ class ImageFolderSource:
 
 def open_source(spec: str | int, fps: float | None = 10.0, loop: bool = True) -> FrameSource:
     """``0``/``"0"`` → camera index; a folder → image folder; a file → video file."""
+    quiet_opencv()
     if isinstance(spec, int) or (isinstance(spec, str) and spec.isdigit()):
         return CameraSource(int(spec))
     p = Path(spec)

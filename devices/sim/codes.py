@@ -11,7 +11,32 @@ from typing import Literal
 import cv2
 import numpy as np
 
-Symbology = Literal["qr", "code128", "ean13"]
+Symbology = Literal["qr", "code128", "ean13", "ean8", "upce"]
+
+_L = ("0001101", "0011001", "0010011", "0111101", "0100011", "0110001", "0101111", "0111011",
+      "0110111", "0001011")  # EAN/UPC odd-parity digit patterns
+_G = tuple(p.translate(str.maketrans("01", "10"))[::-1] for p in _L)  # even parity
+# UPC-E parity of the six digits by check digit, number system 0 (O odd, E even)
+_UPCE_PARITY = ("EEEOOO", "EEOEOO", "EEOOEO", "EEOOOE", "EOEEOO", "EOOEEO", "EOOOEE", "EOEOEO",
+                "EOEOOE", "EOOEOE")
+
+
+def upce_modules(code: str) -> str:
+    """The bars of an 8-digit UPC-E code (number system, six digits, check digit) as 0/1
+    modules, drawn from the GS1 tables (python-barcode has no UPC-E)."""
+    if len(code) != 8 or not code.isdigit() or code[0] not in "01":
+        raise ValueError(f"UPC-E needs 8 digits starting 0 or 1, not {code!r}")
+    parity = _UPCE_PARITY[int(code[7])]
+    if code[0] == "1":
+        parity = parity.translate(str.maketrans("EO", "OE"))
+    digits = "".join((_G if p == "E" else _L)[int(d)] for p, d in zip(parity, code[1:7]))
+    return "101" + digits + "010101"
+
+
+def _bars(modules: str, module_px: int, quiet: int = 9, height: int = 60) -> np.ndarray:
+    row = np.array([0 if m == "1" else 255 for m in "0" * quiet + modules + "0" * quiet], np.uint8)
+    img = np.repeat(np.tile(row, (height, 1)), module_px, axis=1)
+    return np.repeat(img, module_px, axis=0) if module_px > 1 else img
 
 
 def code_image(text: str, symbology: Symbology = "qr", module_px: int = 4) -> np.ndarray:
@@ -24,6 +49,8 @@ def code_image(text: str, symbology: Symbology = "qr", module_px: int = 4) -> np
         q.add_data(text)
         q.make(fit=True)
         return np.array(q.make_image().convert("L"))
+    if symbology == "upce":
+        return _bars(upce_modules(text), module_px)
     import barcode
     from barcode.writer import ImageWriter
 

@@ -231,7 +231,7 @@ def test_cli_decode_json(tmp_path):
     assert "[QR] 取货 PK:77" in out.stdout and "no code found" in out.stdout
     out = subprocess.run([sys.executable, "-m", "devices.cli", "devices", "decode", str(tmp_path / "nope.png")],
                          capture_output=True, text=True)
-    assert out.returncode == 2 and "无法读取" in out.stdout
+    assert out.returncode == 2 and "文件不存在" in out.stdout
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -239,3 +239,74 @@ def test_cli_decode_json(tmp_path):
 def test_chinese_qr_payloads_read_back_exactly(backend, text):
     frame = sim_codes.place(sim_codes.code_image(text, "qr"))
     assert [d.text for d in make_decoder(backend).decode(frame)] == [text]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("symbology, text", [("ean8", "96385074"), ("ean8", "65833254"),
+                                             ("upce", "01234565"), ("upce", "04252614")])
+def test_ean8_and_upce_read_as_their_printed_digits(backend, symbology, text):
+    """Small packs carry EAN-8 or UPC-E; both backends hand the app the digits on the pack."""
+    frame = sim_codes.place(sim_codes.code_image(text, symbology))
+    found = make_decoder(backend).decode(frame)
+    assert [(d.text, d.symbology) for d in found] == [(text, symbology.upper())]
+
+
+def _png_header_only_huge(path, side: int) -> None:
+    """A valid PNG of side x side 1-bit pixels, all white, that compresses to a small file."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + b"\xff" * (side // 8)
+    z = zlib.compressobj(9)
+    body = b"".join(z.compress(row * 1000) for _ in range(side // 1000)) + z.flush()
+    ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def huge_png(tmp_path_factory):
+    path = tmp_path_factory.mktemp("huge") / "huge.png"
+    _png_header_only_huge(path, 40000)
+    assert path.stat().st_size < 2_000_000
+    return path
+
+
+def test_cli_decode_each_bad_input_has_its_own_message_and_the_good_one_still_reads(tmp_path, huge_png):
+    good = tmp_path / "qr.png"
+    cv2.imwrite(str(good), sim_codes.place(sim_codes.code_image("PK:5151", "qr")))
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "notes.png").write_text("not a picture")
+    (tmp_path / "folder").mkdir()
+    files = [huge_png, tmp_path / "nope.png", tmp_path / "empty.png", tmp_path / "notes.png",
+             tmp_path / "folder", good]
+    out = subprocess.run([sys.executable, "-m", "devices.cli", "--lang", "en", "devices", "decode",
+                          "--json", *map(str, files)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr == ""  # no traceback, no OpenCV warnings
+    results = json.loads(out.stdout)["results"]
+    assert [r["reason"] for r in results] == ["too_large", "missing", "empty", "not_image", "is_dir", None]
+    assert len({r["error"] for r in results[:-1]}) == 5  # five different messages
+    assert "40000x40000" in results[0]["error"] and "scale it down" in results[0]["error"]
+    assert results[-1]["codes"][0]["text"] == "PK:5151"
+    zh = subprocess.run([sys.executable, "-m", "devices.cli", "devices", "decode", str(tmp_path / "folder")],
+                        capture_output=True, text=True, timeout=60)
+    assert zh.returncode == 2 and "文件夹" in zh.stdout and zh.stderr == ""
+
+
+def test_camera_folder_skips_a_huge_image_and_devices_check_reports_not_crashes(tmp_path, huge_png):
+    import shutil
+
+    from devices.check import check_camera
+    from devices.config import CameraScannerConfig
+
+    folder = tmp_path / "cam"
+    write_code_folder(folder, ["PK:42"], frames_per_code=1, gap_frames=0)
+    shutil.copy(huge_png, folder / "0000-huge.png")  # first in name order
+    res = check_camera("scanners[0]", CameraScannerConfig(source=str(folder)), "en")
+    assert res.ok is True, res
+    src = ImageFolderSource(folder, fps=None, loop=False)
+    frames = [src.read(), src.read()]
+    assert frames[0] is None and frames[1] is not None  # skipped like a dropped frame
