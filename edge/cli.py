@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from edge import config as config_mod
+from edge.cli_pin import CLERK_PIN_ENV, MANAGER_PIN_ENV, read_pin
 from edge.clock import utcnow
 from edge.domain import clerks, pickup
 from edge.domain.errors import DomainError
@@ -51,11 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--json", action="store_true")
     ho = pk_sub.add_parser("handover", parents=[common], help="hand an order over")
     ho.add_argument("code", help="pickup code (11 digits) or QR payload (SE1:<store>:<code>)")
-    ho.add_argument("--clerk", required=True, help="clerk id doing the hand-over")
+    ho.add_argument("--clerk", required=True,
+                    help="clerk id doing the hand-over; their PIN is asked at the terminal"
+                         " (or $STORE_EDGE_CLERK_PIN)")
     ho.add_argument("--not-taken", action="append", default=[], metavar="LINE:QTY:REASON",
                     help="a line not taken (reason missing|refused); repeatable")
-    ho.add_argument("--manager", help="manager id, for an overdue or early hand-over")
-    ho.add_argument("--manager-pin", help="manager PIN")
+    ho.add_argument("--manager", help="manager id, for an overdue or early hand-over; their PIN"
+                                      " is asked at the terminal (or $STORE_EDGE_MANAGER_PIN)")
     ho.add_argument("--reason", default="", help="reason for the manager override")
     ho.add_argument("--no-receipt", action="store_true",
                     help="do not queue a receipt (queued by default when a receipt printer is configured)")
@@ -71,8 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--to", dest="end", metavar="DATE", help="exclusive; default: now")
     rec.add_argument("--format", choices=("text", "csv", "json"), default="text")
 
-    for module in ("devices.cli", "sync.hq.cli", "sync.cli", "edge.cli_stock", "edge.cli_report",
-                   "edge.cli_orders"):
+    for module in ("edge.cli_init", "edge.cli_staff", "devices.cli", "sync.hq.cli", "sync.cli",
+                   "edge.cli_stock", "edge.cli_report", "edge.cli_orders"):
         _add_plugin(sub, module, common)
     return parser
 
@@ -292,9 +295,16 @@ def _handover(store: Store, args: argparse.Namespace) -> int:
             raise DomainError(f"verdict.{verdict.kind}", **verdict.params)
         if clerks.get_clerk(store.db, args.clerk) is None:
             raise DomainError("auth.unknown_clerk", clerk_id=args.clerk)
+        # the clerk signs in as at the counter: a wrong PIN counts, a locked clerk stays out
+        clerks.authenticate(store.db, args.clerk, read_pin(
+            CLERK_PIN_ENV, "cli.prompt_clerk_pin", args.lang, clerk_id=args.clerk))
         override = None
         if args.manager:
-            override = pickup.Override(args.manager, args.manager_pin or "", args.reason)
+            if not args.reason.strip():  # asked before the PIN: no try wasted
+                raise DomainError("override.no_reason")
+            override = pickup.Override(args.manager, read_pin(
+                MANAGER_PIN_ENV, "cli.prompt_manager_pin", args.lang, clerk_id=args.manager),
+                args.reason)
         # like the counter: the receipt is queued in the hand-over's own transaction, and the
         # store's print service prints it
         order, job_id = print_jobs.handover_and_print(

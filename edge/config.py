@@ -20,7 +20,7 @@ DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "store-edge"
 
 _TOP_KEYS = {"data_dir": str, "language": str, "store_name": str, "store_address": str,
              "timezone": str, "hq": dict, "devices": dict, "sync": dict, "stock": dict,
-             "board": dict}
+             "board": dict, "staff": dict}
 # The store's local time zone (IANA name): "the day" of day end is local midnight to local
 # midnight here. Stores of these chains are in mainland China, hence the default.
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -31,6 +31,9 @@ NEAR_EXPIRY_DAYS = (1, 60)  # allowed range of [stock] near_expiry_days
 # a made-to-order item (a cake) is flagged to be started.
 _BOARD_KEYS = {"made_to_order_reminder_h": (int, float)}
 MAX_REMINDER_H = 72
+_STAFF_KEYS = {"idle_lock_min": (int, float)}
+DEFAULT_IDLE_LOCK_MIN = 5.0
+MAX_IDLE_LOCK_MIN = 24 * 60
 
 
 class ConfigError(Exception):
@@ -59,6 +62,8 @@ class Config:
     devices: dict = field(default_factory=dict)
     near_expiry_days: int = 3  # [stock]: lots this close to expiry are listed with a markdown
     made_to_order_reminder_h: float = 4.0
+    # the terminal goes back to the sign-in screen after this long without a key; 0: never
+    idle_lock_s: float = DEFAULT_IDLE_LOCK_MIN * 60
     path: Path | None = None
 
 
@@ -95,6 +100,9 @@ def parse(text: str, path: Path | None = None) -> Config:
         raise ConfigError(
             f"'board.made_to_order_reminder_h' must be 0–{MAX_REMINDER_H} hours, not {reminder_h}",
             f"「board.made_to_order_reminder_h」须在 0–{MAX_REMINDER_H} 小时之间，不能是 {reminder_h}")
+    staff = raw.get("staff", {})
+    _check_keys(staff, _STAFF_KEYS, "staff.")
+    idle_lock_s = _idle_lock_s(staff)
     language = raw.get("language", DEFAULT_LANGUAGE)
     if language not in LANGUAGES:
         raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not '{language}'",
@@ -108,7 +116,7 @@ def parse(text: str, path: Path | None = None) -> Config:
                  hq_token=hq.get("token"), sync_interval_s=float(hq.get("interval_s", 5.0)),
                  hq_timeout_s=float(hq.get("timeout_s", 5.0)),
                  devices=raw.get("devices", {}), near_expiry_days=near_expiry_days,
-                 made_to_order_reminder_h=float(reminder_h), path=path)
+                 made_to_order_reminder_h=float(reminder_h), idle_lock_s=idle_lock_s, path=path)
     if "data_dir" in raw:
         cfg.data_dir = Path(raw["data_dir"]).expanduser()
     return cfg
@@ -133,6 +141,18 @@ def _known_timezone(name: str) -> bool:
     return True
 
 
+def _idle_lock_s(staff: dict) -> float:
+    """[staff] idle_lock_min in seconds; 0 never locks."""
+    idle_min = staff.get("idle_lock_min", DEFAULT_IDLE_LOCK_MIN)
+    if isinstance(idle_min, bool) or not 0 <= idle_min <= MAX_IDLE_LOCK_MIN:
+        raise ConfigError(
+            f"'staff.idle_lock_min' must be minutes from 0 (never lock) to {MAX_IDLE_LOCK_MIN},"
+            f" not {idle_min}",
+            f"「staff.idle_lock_min」应为 0（不自动锁屏）到 {MAX_IDLE_LOCK_MIN} 之间的分钟数，"
+            f"不能是 {idle_min}")
+    return float(idle_min) * 60
+
+
 def load(data_dir: str | Path | None = None, config_path: str | Path | None = None) -> Config:
     """Resolve the data directory and read the config that applies to it."""
     chosen_dir = data_dir or os.environ.get("STORE_EDGE_DATA_DIR")
@@ -148,3 +168,25 @@ def load(data_dir: str | Path | None = None, config_path: str | Path | None = No
     if chosen_dir or cfg.data_dir is None:
         cfg.data_dir = base_dir
     return cfg
+
+
+def _toml_str(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's for these characters)."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_new(path: Path, *, language: str, store_name: str, hq_url: str, hq_token: str) -> None:
+    """The config of a store made by `store-edge init`; 0600 from the first byte, since it
+    holds the HQ token. Refuses to replace an existing file (FileExistsError)."""
+    text = (f"language = {_toml_str(language)}\n"
+            f"store_name = {_toml_str(store_name)}\n"
+            f"store_address = \"\"\n\n"
+            f"[hq]\nurl = {_toml_str(hq_url)}\ntoken = {_toml_str(hq_token)}\n\n"
+            f"[staff]\n# minutes without a key before the terminal locks (0: never)\n"
+            f"idle_lock_min = {DEFAULT_IDLE_LOCK_MIN:g}\n")
+    parse(text, path)  # what we write must read back
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)

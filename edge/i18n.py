@@ -98,7 +98,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "override.required": ("需要店长授权", "Manager authorisation needed"),
     "override.no_reason": ("请填写授权原因", "Enter a reason for the override"),
     "auth.failed": ("工号或密码不对", "Wrong clerk id or PIN"),
-    "auth.locked": ("{clerk_id} 密码错误次数过多，已锁定，请找店长解锁", "{clerk_id} is locked after too many wrong PINs: ask a manager"),
+    "auth.locked": ("{clerk_id} 密码错误次数过多，已锁定：{minutes} 分钟后再试，或请店长解锁", "{clerk_id} is locked after too many wrong PINs: try again in {minutes} min, or ask a manager to unlock"),
     "auth.not_manager": ("{clerk_id} 不是店长，不能授权", "{clerk_id} is not a manager and cannot authorise"),
     "auth.unknown_clerk": ("没有这个店员：{clerk_id}", "No such clerk: {clerk_id}"),
     "clerk.exists": ("工号 {clerk_id} 已存在", "Clerk id {clerk_id} already exists"),
@@ -110,7 +110,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "sale.empty": ("这笔销售没有商品", "The sale has no items"),
     "sale.unknown_sku": ("没有这个商品：{sku}", "No such product: {sku}"),
     # CLI
-    "cli.not_initialised": ("{path} 还不是门店数据目录。先运行：store-edge demo --seed-only --data-dir {path}", "{path} is not a store data directory yet. Run: store-edge demo --seed-only --data-dir {path}"),
+    "cli.not_initialised": ("{path} 还不是门店数据目录。新门店请运行：store-edge init --data-dir {path}（只想试用：store-edge demo）", "{path} is not a store data directory yet. For a new store run: store-edge init --data-dir {path} (just trying it out: store-edge demo)"),
     "cli.handed_over": ("已交付订单 {order_no}（{status}）", "Handed over order {order_no} ({status})"),
     "cli.seeded": ("演示门店已建好：{path}（{orders} 个订单）", "Demo store created in {path} ({orders} orders)"),
     "cli.bad_date": ("日期格式不对：{value}（例：2026-11-01 或 2026-11-01T08:00）", "Not a date: {value} (e.g. 2026-11-01 or 2026-11-01T08:00)"),

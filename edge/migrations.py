@@ -368,5 +368,11 @@ _V6_FULFIL = """
         UNION ALL SELECT printf('Z-%02d', i), 'frozen', 200 + i FROM n WHERE i <= 6;
     """
 
+# 7: staff lock-outs that end by themselves (growing with repeats) instead of for good
+_V7_STAFF = """
+    ALTER TABLE clerks ADD COLUMN locked_until TEXT;
+    ALTER TABLE clerks ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+    """
+
 MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES, _V5_DAY_END,
-                          _V6_FULFIL]
+                          _V6_FULFIL, _V7_STAFF]

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import hq_apply, sync_state
+from edge.domain import hq_apply, stores, sync_state
 from edge.domain.errors import DomainError
 from edge.store import Store
 from sync import protocol as p
@@ -94,6 +94,37 @@ class SyncReport:
 StoreSource = Store | str | Path | Callable[[], Store]
 
 
+def _send(http: httpx.Client, method: str, path: str, **kw: object) -> httpx.Response:
+    """One request; no answer, a timeout or a 5xx raise SyncProblem (HQ is offline)."""
+    try:
+        resp = http.request(method, path, **kw)  # type: ignore[arg-type]
+    except httpx.TimeoutException:
+        raise _offline("timeout") from None
+    except httpx.UnsupportedProtocol:  # a config typo, not the network
+        raise SyncProblem("sync.bad_url", online=False, url=str(http.base_url)) from None
+    except (httpx.TransportError, httpx.InvalidURL):
+        raise _offline("unreachable") from None
+    if resp.status_code >= 500:
+        raise _offline("unavailable")
+    return resp
+
+
+def whoami(hq_url: str, token: str, *, timeout: float = 5.0,
+           transport: httpx.BaseTransport | None = None) -> p.WhoAmI:
+    """The store HQ says ``token`` belongs to (a real request, for ``store-edge init``);
+    SyncProblem when HQ cannot be reached, refuses the token, or answers nonsense."""
+    try:
+        http = httpx.Client(base_url=hq_url.rstrip("/"), timeout=timeout, transport=transport,
+                            headers={"Authorization": f"Bearer {token}"})
+    except httpx.InvalidURL:
+        raise SyncProblem("sync.bad_url", online=False, url=hq_url) from None
+    with http:
+        resp = _send(http, "GET", p.WHOAMI_PATH)
+        if resp.status_code != 200:
+            raise SyncClient._refused(resp)
+        return SyncClient._parse(p.WhoAmI, resp)
+
+
 class SyncClient:
     """Push/pull for one store. Open it in the thread that uses it (SQLite rule)."""
 
@@ -104,6 +135,7 @@ class SyncClient:
         self._store: Store | None = store if isinstance(store, Store) else None
         self._owns_store = self._store is None
         self.push_batch, self.pull_limit = push_batch, pull_limit
+        self._hq_url, self._token = hq_url, token
         self.http = httpx.Client(base_url=hq_url.rstrip("/"), timeout=timeout, transport=transport,
                                  headers={"Authorization": f"Bearer {token}"})
         # one request at a time, off this thread, so the next batch is prepared meanwhile
@@ -125,17 +157,7 @@ class SyncClient:
 
     # ------------------------------------------------------------ HTTP
     def _request(self, method: str, path: str, **kw: object) -> httpx.Response:
-        try:
-            resp = self.http.request(method, path, **kw)  # type: ignore[arg-type]
-        except httpx.TimeoutException:
-            raise _offline("timeout") from None
-        except httpx.UnsupportedProtocol:  # a config typo, not the network
-            raise SyncProblem("sync.bad_url", online=False, url=str(self.http.base_url)) from None
-        except (httpx.TransportError, httpx.InvalidURL):
-            raise _offline("unreachable") from None
-        if resp.status_code >= 500:
-            raise _offline("unavailable")
-        return resp
+        return _send(self.http, method, path, **kw)
 
     @staticmethod
     def _refused(resp: httpx.Response) -> SyncProblem:
@@ -325,6 +347,9 @@ class SyncClient:
     def sync_once(self, *, now: datetime | None = None) -> SyncReport:
         """Push, pull, and push again what the pull produced (grants, re-sends)."""
         try:
+            if stores.demo_refuses(self.store.db, self._hq_url, self._token):
+                # demo orders and events must never reach a real HQ
+                raise SyncProblem("sync.demo_foreign_hq", online=False, url=self._hq_url)
             pushed = self.push(now=now)
             pulled = self.pull(now=now)
             again = self.push(now=now)

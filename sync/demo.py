@@ -20,7 +20,7 @@ from pathlib import Path
 
 from edge import demo
 from edge.demo_data import PRODUCTS, STORE, shelves
-from edge.domain import stock
+from edge.domain import stock, stores
 from edge.store import Store
 from sync.client import SyncClient
 from sync.embedded import EmbeddedHQ
@@ -90,6 +90,8 @@ class HQArrival:
 
     def __call__(self, store: Store, plans: list[demo.PlannedOrder]) -> None:
         if self.client is None:
+            # bound to this embedded HQ before its first sync: never syncs with a real one
+            stores.mark_demo(store.db, self.token)
             self.client = SyncClient(store, self.hq.url, self.token, timeout=30)
             self.sync()  # HQ learns the store's stock and allotment before selling it
         for plan in plans:
@@ -183,6 +185,16 @@ class StreamThread(threading.Thread):
         self.join(timeout=15)
 
 
+def _bind_to_demo_hq(data_dir: Path, token: str) -> None:
+    """A demo seeded before demo stores were marked gets its mark now."""
+    store = Store.open(data_dir)
+    try:
+        if not stores.is_demo(store.db):
+            stores.mark_demo(store.db, token)
+    finally:
+        store.close()
+
+
 @contextmanager
 def running_demo_hq(data_dir: str | Path, *, rate: float = STREAM_RATE) -> Iterator[EmbeddedHQ | None]:
     """Run the demo's HQ (same port as last time if free) and its live stream; None when the
@@ -192,6 +204,7 @@ def running_demo_hq(data_dir: str | Path, *, rate: float = STREAM_RATE) -> Itera
     if state is None:
         yield None
         return
+    _bind_to_demo_hq(data_dir, state["token"])
     hq = EmbeddedHQ(data_dir / HQ_DB, port=state.get("port"), sweep_interval=30.0).start()
     if hq.port != state.get("port"):
         save_state(data_dir, {**state, "port": hq.port})

@@ -166,6 +166,7 @@ PULL_PATH = "/v1/sync/pull"
 SNAPSHOT_PATH = "/v1/sync/snapshot"
 ORDERS_PATH = "/v1/orders"
 HEALTH_PATH = "/v1/health"
+WHOAMI_PATH = "/v1/whoami"
 
 Zone = Literal["ambient", "chilled", "frozen"]
 ZONES: tuple[str, ...] = ("ambient", "chilled", "frozen")
@@ -760,6 +761,14 @@ class Snapshot(BaseModel):
 class ErrorBody(BaseModel):
     error: str
     message: str = ""
+
+
+class WhoAmI(BaseModel):
+    """Which store a token belongs to (``store-edge init`` checks a token with it)."""
+
+    store_id: str
+    name: str = ""
+    protocol: int
 
 
 # ---------------------------------------------------------------- channel order intake

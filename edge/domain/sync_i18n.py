@@ -20,6 +20,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sync.offline": ("总部连不上：{reason}", "HQ unreachable: {reason}"),
     "sync.no_hq": ("没有配置总部地址：在 store-edge.toml 的 [hq] 填写 url 和 token，或用 --hq URL --token T",
                    "No HQ configured: set [hq] url and token in store-edge.toml, or pass --hq URL --token T"),
+    "sync.demo_foreign_hq": ("这是演示门店，只和自己内置的演示总部同步，不会连 {url}。真实门店请用 store-edge init 建立",
+                             "This is the demo store: it syncs only with its own embedded demo HQ, never with {url}. Create a real store with store-edge init"),
     "sync.bad_url": ("总部地址不对：{url}（应以 http:// 或 https:// 开头）", "The HQ address is not valid: {url} (it starts with http:// or https://)"),
     "sync.bad_reply": ("总部的答复无法识别（{detail}），本店数据未改动", "HQ sent a reply that does not parse ({detail}); nothing was changed"),
     "sync.refused": ("总部拒绝了请求（HTTP {status}：{detail}）", "HQ refused the request (HTTP {status}: {detail})"),

@@ -200,6 +200,12 @@ def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
         with db.tx(snapshot=True) as tx:
             return {"status": "ok", "protocol": p.PROTOCOL_VERSION, "epoch": changes.get_epoch(tx)}
 
+    @app.get(p.WHOAMI_PATH, response_model=p.WhoAmI, tags=["sync"], responses=_ERRORS)
+    def whoami(store_id: str = Depends(store_auth)) -> Response:
+        """The store this token belongs to: a new store checks its token before it starts."""
+        return _json(p.WhoAmI(store_id=store_id, name=registry.store_name(db, store_id),
+                              protocol=p.PROTOCOL_VERSION))
+
     @app.post(p.PUSH_PATH, response_model=p.PushResponse, tags=["sync"],
               responses={**_ERRORS, 409: {"model": p.SeqGap}, 422: {"model": p.ErrorBody}},
               openapi_extra=_json_body(p.PushRequest))

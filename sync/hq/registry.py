@@ -73,6 +73,11 @@ def store_for_token(db: Database, token: str) -> str | None:
         return tx.scalar("SELECT store_id FROM stores WHERE token_hash = ?", (hash_secret(token),))
 
 
+def store_name(db: Database, store_id: str) -> str:
+    with db.tx(snapshot=True) as tx:
+        return tx.scalar("SELECT name FROM stores WHERE store_id = ?", (store_id,)) or ""
+
+
 def channel_for_key(db: Database, key: str) -> tuple[str, str] | None:
     """(name, kind) of the channel owning ``key``."""
     with db.tx(snapshot=True) as tx:

@@ -58,7 +58,7 @@ def test_locked_after_five_wrong_pins(store):
             clerks.authenticate(store.db, "c01", "0000", now=NOW)
     with pytest.raises(DomainError) as err:
         clerks.authenticate(store.db, "c01", "1111", now=NOW)
-    assert err.value.code == "auth.locked" and err.value.params == {"clerk_id": "c01"}
+    assert err.value.code == "auth.locked" and err.value.params == {"clerk_id": "c01", "minutes": 1}
 
 
 def test_unknown_clerk_gets_the_same_answer_as_a_wrong_pin(store):

@@ -16,16 +16,30 @@ ROOT = Path(__file__).resolve().parents[2]
 EXE = ROOT / ".venv" / "bin" / "store-edge"
 
 
-def run(*args: str, data_dir: Path | None = None, lang: str = "en") -> subprocess.CompletedProcess:
+PINS = {"c01": "1111", "c02": "2222", "c03": "3333", "m01": "9999"}  # the demo's people
+
+
+def pin_env(clerk: str, manager: str | None = None) -> dict[str, str]:
+    """PINs the way a script gives them (never on the command line)."""
+    env = {"STORE_EDGE_CLERK_PIN": PINS[clerk]}
+    if manager:
+        env["STORE_EDGE_MANAGER_PIN"] = PINS[manager]
+    return env
+
+
+def run(*args: str, data_dir: Path | None = None, lang: str = "en",
+        env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
     cmd = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "edge.cli"]
     cmd += list(args)
     if data_dir is not None:
         cmd += ["--data-dir", str(data_dir)]
     if lang:
         cmd += ["--lang", lang]
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("STORE_EDGE_DATA_DIR", "STORE_EDGE_CONFIG")}
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in ("STORE_EDGE_DATA_DIR", "STORE_EDGE_CONFIG", "STORE_EDGE_CLERK_PIN",
+                             "STORE_EDGE_MANAGER_PIN")}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**full_env, **(env or {})}, input=stdin or "")
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +128,8 @@ def test_check_in_chinese_without_json(demo_dir, codes):
 
 def test_handover_then_check_says_picked_up(demo_dir, codes):
     c = [x for x in codes["codes"] if x["scenario"] == "ready" and x["status"] == "ready"][1]
-    proc = run("pickup", "handover", c["code"], "--clerk", "c02", "--json", data_dir=demo_dir)
+    proc = run("pickup", "handover", c["code"], "--clerk", "c02", "--json", data_dir=demo_dir,
+               env=pin_env("c02"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = json.loads(proc.stdout)
     assert {k: out[k] for k in ("ok", "order_no", "status")} == {
@@ -126,7 +141,8 @@ def test_handover_then_check_says_picked_up(demo_dir, codes):
     assert out["params"]["clerk"] == "李强"  # c02's name, not just the id
     assert out["order"]["picked_up_by"] == "c02"
     # and a second hand-over is refused with the same verdict
-    proc = run("pickup", "handover", c["code"], "--clerk", "c01", "--json", data_dir=demo_dir)
+    proc = run("pickup", "handover", c["code"], "--clerk", "c01", "--json", data_dir=demo_dir,
+               env=pin_env("c01"))
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["error"] == "verdict.picked_up"
 
@@ -138,7 +154,8 @@ def test_two_handover_commands_at_once_exactly_one_wins(demo_dir, codes):
         base = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "edge.cli"]
         procs = [subprocess.Popen([*base, "pickup", "handover", c["code"], "--clerk", clerk,
                                    "--json", "--data-dir", str(demo_dir), "--lang", "en"],
-                                  stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                                  stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                                  env={**os.environ, **pin_env(clerk)})
                  for clerk in ("c01", "c03")]
         outs = [(p.wait(timeout=120), json.loads(p.stdout.read())) for p in procs]
         for p in procs:
@@ -153,21 +170,22 @@ def test_two_handover_commands_at_once_exactly_one_wins(demo_dir, codes):
 def test_handover_partial_and_overdue_override_from_the_command_line(demo_dir, codes):
     ready = [x for x in codes["codes"] if x["scenario"] == "ready" and x["status"] == "ready"][2]
     proc = run("pickup", "handover", ready["code"], "--clerk", "c01", "--not-taken", "1:1:refused",
-               "--json", data_dir=demo_dir)
+               "--json", data_dir=demo_dir, env=pin_env("c01"))
     out = json.loads(proc.stdout)
     if proc.returncode == 1:  # a one-line, one-unit order cannot be partly taken
         assert out["error"] in ("handover.nothing_left", "handover.bad_qty")
     else:
         assert out["status"] == "partially_picked_up"
     overdue = _code_for(codes, "overdue")["code"]
-    proc = run("pickup", "handover", overdue, "--clerk", "c01", "--json", data_dir=demo_dir)
+    proc = run("pickup", "handover", overdue, "--clerk", "c01", "--json", data_dir=demo_dir,
+               env=pin_env("c01"))
     assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "override.required"
     proc = run("pickup", "handover", overdue, "--clerk", "c01", "--manager", "c02",
-               "--manager-pin", "2222", "--reason", "late", "--json", data_dir=demo_dir)
+               "--reason", "late", "--json", data_dir=demo_dir, env=pin_env("c01", "c02"))
     assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "auth.not_manager"
     proc = run("pickup", "handover", overdue, "--clerk", "c01", "--manager", "m01",
-               "--manager-pin", "9999", "--reason", "customer was ill", "--json",
-               data_dir=demo_dir)
+               "--reason", "customer was ill", "--json", data_dir=demo_dir,
+               env=pin_env("c01", "m01"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["status"] == "picked_up"
 
@@ -203,11 +221,12 @@ def test_a_data_dir_that_is_not_a_store_says_so_and_exits_2(tmp_path, make_dir):
     proc = run("pickup", "check", "12345678901", "--json", data_dir=data_dir)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "is not a store data directory" in proc.stderr
-    assert "store-edge demo --seed-only" in proc.stderr  # and what to do about it
+    assert "store-edge init" in proc.stderr  # and what to do about it: a store, not the demo
+    assert "--seed-only" not in proc.stderr
     assert "Traceback" not in proc.stderr
     if make_dir == "empty":
         # looking did not leave a half-made store behind (found bug: it created an empty
-        # store.db, and then the suggested `demo --seed-only` took the dir for a store)
+        # store.db, and then `demo --seed-only` took the dir for a store)
         assert list(data_dir.iterdir()) == []
         assert run("demo", "--seed-only", "--orders", "3", data_dir=data_dir).returncode == 0
         proc = run("demo", "codes", "--json", data_dir=data_dir)
@@ -219,7 +238,7 @@ def test_a_data_dir_that_is_not_a_store_says_so_and_exits_2(tmp_path, make_dir):
 def test_a_malformed_not_taken_says_the_format_and_changes_nothing(demo_dir, codes):
     ready = _code_for(codes, "ready", "ready")
     proc = run("pickup", "handover", ready["code"], "--clerk", "c01", "--not-taken", "1",
-               data_dir=demo_dir)
+               data_dir=demo_dir, env=pin_env("c01"))
     assert proc.returncode == 2
     assert "LINE:QTY:REASON" in proc.stderr and "No line" not in proc.stderr
     assert json.loads(run("pickup", "check", ready["code"], "--json", data_dir=demo_dir).stdout
@@ -264,11 +283,11 @@ def test_handover_queues_a_receipt_like_the_counter(demo_dir, codes):
     ready = [c for c in codes["codes"] if c["scenario"] == "ready" and c["status"] == "ready"]
     with_receipt, without = ready[-1], ready[-2]
     proc = run("pickup", "handover", with_receipt["code"], "--clerk", "c01", "--json",
-               data_dir=demo_dir)
+               data_dir=demo_dir, env=pin_env("c01"))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["receipt_job"] is not None
     proc = run("pickup", "handover", without["code"], "--clerk", "c01", "--no-receipt",
-               data_dir=demo_dir)
+               data_dir=demo_dir, env=pin_env("c01"))
     assert proc.returncode == 0, proc.stderr
     store = Store.open(demo_dir)
     try:
@@ -276,3 +295,35 @@ def test_handover_queues_a_receipt_like_the_counter(demo_dir, codes):
         assert print_jobs.jobs_for(store.db, without["order_no"]) == []
     finally:
         store.close()
+
+
+def test_handover_needs_the_clerks_pin_and_respects_the_lock_out(demo_dir, codes):
+    """Found bug: `pickup handover --clerk ID` worked for a locked clerk and asked no PIN."""
+    c = [x for x in codes["codes"] if x["scenario"] == "ready" and x["status"] == "ready"][6]
+    args = ("pickup", "handover", c["code"], "--clerk", "c03", "--json")
+    proc = run(*args, data_dir=demo_dir)  # a script without the PIN: refused, says how
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "cli.pin_needed"
+    assert "STORE_EDGE_CLERK_PIN" in json.loads(proc.stdout)["message"]
+    proc = run(*args, data_dir=demo_dir, env={"STORE_EDGE_CLERK_PIN": ""})
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "auth.pin_empty"
+    for _ in range(4):
+        proc = run(*args, data_dir=demo_dir, env={"STORE_EDGE_CLERK_PIN": "0000"})
+        assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "auth.failed"
+    proc = run(*args, data_dir=demo_dir, env={"STORE_EDGE_CLERK_PIN": "0000"})
+    assert json.loads(proc.stdout)["error"] == "auth.locked"
+    proc = run(*args, data_dir=demo_dir, env=pin_env("c03"))  # the right PIN, but locked
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "auth.locked"
+    assert "try again in 1 min" in json.loads(proc.stdout)["message"]
+    proc = run("pickup", "check", c["code"], "--json", data_dir=demo_dir)
+    assert json.loads(proc.stdout)["verdict"] == "ok"  # nothing was handed over
+
+
+def test_manager_pin_is_not_an_option_and_a_missing_reason_is_asked_first(demo_dir, codes):
+    overdue = [x for x in codes["codes"] if x["scenario"] == "overdue"][1]["code"]
+    proc = run("pickup", "handover", overdue, "--clerk", "c01", "--manager", "m01",
+               "--manager-pin", "9999", "--reason", "x", data_dir=demo_dir, env=pin_env("c01"))
+    assert proc.returncode == 2 and "--manager-pin" in proc.stderr  # argparse: unknown option
+    proc = run("pickup", "handover", overdue, "--clerk", "c01", "--manager", "m01", "--json",
+               data_dir=demo_dir, env={**pin_env("c01"), "STORE_EDGE_MANAGER_PIN": "0000"})
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "override.no_reason"
+    assert "manager-pin" not in run("pickup", "handover", "--help").stdout

@@ -74,6 +74,9 @@ class OverrideScreen(ModalScreen[bool]):
         self.dismiss(False)
 
     def action_confirm(self) -> None:
+        if not self.query_one("#override-reason", Input).value.strip():
+            self._show_refusal("override.no_reason", {})  # before any PIN check: no try counted
+            return
         self.run_submit(Override(
             manager_id=self.query_one("#override-manager", Input).value.strip(),
             pin=self.query_one("#override-pin", Input).value,
@@ -89,9 +92,17 @@ class OverrideScreen(ModalScreen[bool]):
         if not code.startswith(("auth.", "override.")):
             self.dismiss(False)  # the order refused (changed meanwhile): the card says why
             return
+        self._show_refusal(code, params)
+
+    def _show_refusal(self, code: str, params: dict) -> None:
+        """Say why and go to the field at fault. Only a wrong PIN clears the PIN: a missing
+        reason or an empty PIN keeps what was typed."""
         lang = self.app.lang  # type: ignore[attr-defined]
         self.query_one("#override-error", Static).update(t(code, lang, **params))
         pin = self.query_one("#override-pin", Input)
-        pin.value = ""
-        target = pin if code.startswith("auth.") else self.query_one("#override-reason", Input)
-        target.focus()
+        if code in ("auth.failed", "auth.locked", "auth.not_manager"):
+            pin.value = ""
+        if code == "override.no_reason":
+            self.query_one("#override-reason", Input).focus()
+        elif code.startswith("auth."):
+            pin.focus()

@@ -59,14 +59,21 @@ class SignInScreen(Screen[Clerk | None]):
         event.stop()
         clerk_id = self.query_one("#sign-in-clerk", Input).value.strip()
         pin_input = self.query_one("#sign-in-pin", Input)
-        if event.input.id == "sign-in-clerk" or not pin_input.value:
+        if event.input.id == "sign-in-clerk" and not pin_input.value:
             pin_input.focus()
             return
         if not clerk_id:
             self.query_one("#sign-in-clerk", Input).focus()
             return
-        self.query_one("#sign-in-message", Static).update(t("ui.signin.checking", self.app.lang))  # type: ignore[attr-defined]
+        if not pin_input.value:  # nothing typed is no try: say so, count nothing
+            self._say(t("auth.pin_empty", self.app.lang))  # type: ignore[attr-defined]
+            pin_input.focus()
+            return
+        self._say(t("ui.signin.checking", self.app.lang))  # type: ignore[attr-defined]
         self.run_sign_in(clerk_id, pin_input.value)
+
+    def _say(self, text: str) -> None:
+        self.query_one("#sign-in-message", Static).update(text)
 
     @work(exclusive=True, group="sign-in")
     async def run_sign_in(self, clerk_id: str, pin: str) -> None:
@@ -75,7 +82,7 @@ class SignInScreen(Screen[Clerk | None]):
             clerk = await self.app.service.call(_authenticate, clerk_id, pin)  # type: ignore[attr-defined]
         except DomainError as exc:
             self.app.bell()
-            self.query_one("#sign-in-message", Static).update(t(exc.code, self.app.lang, **exc.params))  # type: ignore[attr-defined]
+            self._say(t(exc.code, self.app.lang, **exc.params))  # type: ignore[attr-defined]
             pin_input = self.query_one("#sign-in-pin", Input)
             pin_input.value = ""
             pin_input.focus()

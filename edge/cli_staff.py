@@ -1,0 +1,130 @@
+"""``store-edge staff list|add|reset-pin|unlock|deactivate|reactivate``: what the staff screen
+(ctrl+u) does, for scripts and HQ support. The same domain functions, the same rule: a
+manager signs in with their PIN (terminal, or $STORE_EDGE_MANAGER_PIN) and does it; a new
+PIN is typed twice at the terminal or given in $STORE_EDGE_NEW_PIN. Exit codes as `pickup`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+
+from edge.cli_pin import MANAGER_PIN_ENV, read_pin
+from edge.domain import clerks
+from edge.domain.errors import DomainError
+from edge.i18n import t
+from edge.present import local_time
+from edge.store import Store, StoreNotInitialised
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+NEW_PIN_ENV = "STORE_EDGE_NEW_PIN"
+
+
+def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
+    """Called by edge.cli: adds the ``staff`` command group."""
+    staff = sub.add_parser("staff", parents=parents, help="clerks and managers: add, reset a PIN, unlock")
+    actions = staff.add_subparsers(dest="staff_command", required=True)
+    ls = actions.add_parser("list", parents=parents, help="everyone, with locks")
+    ls.add_argument("--json", action="store_true")
+    add = actions.add_parser("add", parents=parents, help="add a clerk or manager")
+    add.add_argument("clerk_id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=clerks.ROLES, default="clerk")
+    for name, text in (("reset-pin", "give someone a new PIN (also unlocks)"),
+                       ("unlock", "lift a lock-out after wrong PINs"),
+                       ("deactivate", "someone who left: can no longer sign in"),
+                       ("reactivate", "take someone back")):
+        p = actions.add_parser(name, parents=parents, help=text)
+        p.add_argument("clerk_id")
+    for p in actions.choices.values():
+        if p is not ls:
+            p.add_argument("--as", dest="manager", required=True, metavar="MANAGER",
+                           help=f"the manager doing it (PIN at the terminal or ${MANAGER_PIN_ENV})")
+            p.add_argument("--json", action="store_true")
+    staff.set_defaults(handler=run)
+
+
+def _new_pin(lang: str, clerk_id: str) -> str:
+    pin = os.environ.get(NEW_PIN_ENV)
+    if pin is not None:
+        return pin.strip()
+    if not sys.stdin.isatty():
+        raise DomainError("cli.pin_needed", env=NEW_PIN_ENV)
+    try:
+        pin = getpass.getpass(t("init.prompt_manager_pin", lang, clerk_id=clerk_id) + " ")
+        again = getpass.getpass(t("init.prompt_pin_again", lang) + " ")
+    except EOFError:
+        raise DomainError("cli.pin_needed", env=NEW_PIN_ENV) from None
+    if pin != again:
+        raise DomainError("staff.pins_differ")
+    return pin.strip()
+
+
+def _do(store: Store, args: argparse.Namespace) -> str:
+    """Sign the manager in, do the action; the message to print."""
+    lang, db, who = args.lang, store.db, args.clerk_id
+    manager = clerks.authenticate_manager(db, args.manager, read_pin(
+        MANAGER_PIN_ENV, "cli.prompt_manager_pin", lang, clerk_id=args.manager)).clerk_id
+    command = args.staff_command
+    if command == "add":
+        clerks.check_new(who, args.name, "0000", args.role)  # before asking a PIN
+        clerks.add_clerk(db, who, args.name, _new_pin(lang, who), role=args.role, actor=manager)
+        return t("staff.added", lang, clerk_id=who, name=args.name.strip())
+    if command == "reset-pin":
+        clerks.reset_pin(db, who, _new_pin(lang, who), actor=manager)
+        return t("staff.pin_reset", lang, clerk_id=who)
+    if command == "unlock":
+        done = clerks.unlock(db, who, actor=manager)
+        return t("staff.unlocked" if done else "staff.not_locked", lang, clerk_id=who)
+    clerks.set_active(db, who, command == "reactivate", actor=manager)
+    return t(f"staff.{command}d", lang, clerk_id=who)
+
+
+def _list(store: Store, args: argparse.Namespace) -> int:
+    members = clerks.staff(store.db)
+    if args.json:
+        print(json.dumps([{"clerk_id": m.clerk_id, "name": m.name, "role": m.role,
+                           "active": m.active, "failed_pins": m.failed_pins,
+                           "locked_until": m.locked_until.isoformat() if m.locked_until else None}
+                          for m in members], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for m in members:
+        state = state_text(m, args.lang)
+        print(f"{m.clerk_id:8} {t('role.' + m.role, args.lang):6} {m.name:16} {state}")
+    return EXIT_OK
+
+
+def state_text(m: clerks.StaffMember, lang: str) -> str:
+    """Active / locked until HH:MM / deactivated, in the reader's language."""
+    if not m.active:
+        return t("staff.state_inactive", lang)
+    if m.locked_until is not None:
+        return t("staff.state_locked", lang, until=local_time(m.locked_until, with_date=False))
+    return t("staff.state_active", lang)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        store = Store.open(args.cfg.data_dir)
+    except StoreNotInitialised as exc:
+        print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.staff_command == "list":
+            return _list(store, args)
+        try:
+            message = _do(store, args)
+        except DomainError as exc:
+            message = t(exc.code, args.lang, **exc.params)
+            if args.json:
+                print(json.dumps({"ok": False, "error": exc.code, "message": message}, ensure_ascii=False))
+            else:
+                print(message, file=sys.stderr)
+            return EXIT_REFUSED
+        print(json.dumps({"ok": True, "message": message}, ensure_ascii=False) if args.json else message)
+        return EXIT_OK
+    finally:
+        store.close()
