@@ -170,7 +170,7 @@ def day_end(store: Store, day: date, tz: ZoneInfo, *, actor: str,
         sales=sum(p.sales for p in payments), sales_cents=sum(p.cents for p in payments),
         payments=payments, overdue_orders=_became(db, "overdue", start, end),
         returned_orders=_became(db, "returned", start, end),
-        excursions=_excursions(db, start_dt, end_dt),
+        excursions=excursions(db, start_dt, end_dt),
         stock_differences=_stock_differences(db, start, end))
 
 
@@ -181,12 +181,15 @@ def _became(db: Database, status: str, start: str, end: str) -> list[str]:
         " ORDER BY entity", [f"order.{status}", start, end])]
 
 
-def _excursions(db: Database, start: datetime, end: datetime) -> list[Excursion]:
+def excursions(db: Database, start: datetime, end: datetime,
+               probe_id: str | None = None) -> list[Excursion]:
+    """Excursions and alarms overlapping [start, end), with their fridge's name and who
+    acknowledged them (day end, the cold-chain screen)."""
     names = {f.probe_id: f.name for f in temperatures.list_fridges(db, active_only=False)}
     return [Excursion(a.probe_id, names.get(a.probe_id, a.probe_id), a.kind, a.started_at,
                       a.cleared_at, a.peak_c, a.limit_c, a.raised_at is not None,
                       a.acknowledged_by, a.acknowledged_at)
-            for a in temperatures.alarms_between(db, start, end)]
+            for a in temperatures.alarms_between(db, start, end, probe_id)]
 
 
 def _stock_differences(db: Database, start: str, end: str) -> list[StockDifference]:

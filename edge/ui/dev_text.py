@@ -39,9 +39,9 @@ UI_DEV_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.dev.temp.no_fridges": ("未配置冷柜探头（配置文件 [devices] 的 probes）", "No fridge probes configured ([devices] probes in the config)"),
     "ui.dev.temp.alarms_title": ("未确认的报警", "Alarms to acknowledge"),
     "ui.dev.temp.no_alarms": ("没有未确认的报警", "No alarm to acknowledge"),
-    "ui.dev.temp.record_title": ("{fridge} 近 24 小时记录：{n} 个读数，最低 {min}°C，最高 {max}°C，平均 {mean}°C，超限 {excursions} 次",
-                                 "{fridge}, last 24 h: {n} readings, min {min}°C, max {max}°C, mean {mean}°C, {excursions} excursion(s)"),
-    "ui.dev.temp.record_empty": ("{fridge} 近 24 小时没有读数", "{fridge}: no readings in the last 24 h"),
+    "ui.dev.temp.record_title": ("{fridge} 24 小时：{n} 个读数，{min}～{max}°C，平均 {mean}°C，超限 {excursions} 次",
+                                 "{fridge}, 24 h: {n} readings, {min} to {max}°C, mean {mean}°C, {excursions} excursion(s)"),
+    "ui.dev.temp.record_empty": ("{fridge} 这 24 小时没有读数", "{fridge}: no readings in these 24 h"),
     "ui.dev.temp.line_errors": ("探头错误数据 {count} 行（已记录，不影响读数）", "{count} malformed probe line(s) counted (logged, readings unaffected)"),
     # acknowledge modal
     "ui.dev.ack.title": ("确认温度报警", "Acknowledge temperature alarm"),
