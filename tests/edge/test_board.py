@@ -9,7 +9,7 @@ import pytest
 
 from edge import config
 from edge.db import write_tx
-from edge.domain import board, orders
+from edge.domain import board, orders, picking
 from tests.support.edge_store import NOW, make_ready, order_data
 
 
@@ -35,7 +35,8 @@ def stocked(store):
         _receive(store, "G-DONE", start_h=-1, lines=[("B001", 1)], phone_last4="7777")
         _receive(store, "H-OVER", start_h=-9, end_h=-1, lines=[("D001", 1)], phone_last4="8888")
     orders.start_preparing(store.db, "B-PICK", actor="c01", now=NOW)
-    orders.start_preparing(store.db, "C-PACK", actor="c01", now=NOW)
+    for sku in ("B001", "D001"):  # every unit picked, one of two bags packed
+        picking.pick_units(store.db, ["C-PACK"], sku, actor="c01", now=NOW)
     orders.pack_bag(store.db, "C-PACK", "ambient", "A-1", actor="c01", now=NOW)
     make_ready(store, "D-READY")
     make_ready(store, "G-DONE")
@@ -54,7 +55,7 @@ def test_every_open_order_once_by_window_start(stocked):
     assert _nos(rows) == ["H-OVER", "B-PICK", "D-READY", "A-NEW", "C-PACK", "E-CAKE", "F-LATER"]
     by = {row.order_no: row for row in rows}
     assert {no: row.status for no, row in by.items()} == {
-        "H-OVER": "new", "B-PICK": "picking", "D-READY": "ready", "A-NEW": "new",
+        "H-OVER": "picking", "B-PICK": "picking", "D-READY": "ready", "A-NEW": "new",
         "C-PACK": "packed", "E-CAKE": "new", "F-LATER": "new"}
     assert by["B-PICK"].zones == ("chilled", "frozen") and by["B-PICK"].lines == 2
     assert by["B-PICK"].channel == "mini"
@@ -72,7 +73,7 @@ def test_filters_by_status_zone_channel_and_window(stocked):
     def shown(**kw) -> list[str]:
         return _nos(board.filter_rows(rows, board.BoardFilter(**kw), NOW))
 
-    assert shown(status="new") == ["H-OVER", "A-NEW", "E-CAKE", "F-LATER"]
+    assert shown(status="new") == ["A-NEW", "E-CAKE", "F-LATER"]
     assert shown(status="ready") == ["D-READY"]
     assert shown(zone="frozen") == ["B-PICK", "D-READY"]
     assert shown(channel="mini") == ["B-PICK"]
@@ -103,12 +104,12 @@ def test_search_by_order_number_phone_and_name(stocked):
 def test_counts_per_status_follow_the_other_filters(stocked):
     rows = board.board_rows(stocked.db, now=NOW)
     assert board.status_counts(rows, board.BoardFilter(), NOW) == {
-        "new": 4, "picking": 1, "packed": 1, "ready": 1}
+        "new": 3, "picking": 2, "packed": 1, "ready": 1}
     # the status filter itself does not change the tabs' counts
     assert board.status_counts(rows, board.BoardFilter(status="ready"), NOW) == {
-        "new": 4, "picking": 1, "packed": 1, "ready": 1}
+        "new": 3, "picking": 2, "packed": 1, "ready": 1}
     assert board.status_counts(rows, board.BoardFilter(zone="chilled"), NOW) == {
-        "new": 2, "picking": 1, "packed": 1, "ready": 0}
+        "new": 1, "picking": 2, "packed": 1, "ready": 0}
 
 
 def test_made_to_order_reminder_hours_before_the_window(stocked):
@@ -145,3 +146,30 @@ def test_data_version_moves_when_another_connection_writes(stocked, tmp_path):
         assert board.data_version(other.db) != before
     finally:
         other.close()
+
+
+def test_the_board_status_is_fulfilments_rule_at_every_step(stocked):
+    """The board computes picking.board_status in SQL: both agree for every order, through
+    picks, a short pick waiting for the manager, the decision, packing and readiness."""
+    db = stocked.db
+
+    def agree() -> dict[str, str]:
+        rows = board.board_rows(db, now=NOW)
+        for row in rows:
+            assert row.status == picking.board_status(orders.get_order(db, row.order_no))
+            assert board.board_row(db, row.order_no, now=NOW) == row  # one row after an action
+        return {row.order_no: row.status for row in rows}
+
+    agree()
+    picking.pick_units(db, ["F-LATER"], "D001", actor="c01", now=NOW)  # all picked, not packed
+    assert agree()["F-LATER"] == "packed"
+    picking.pick_units(db, ["B-PICK"], "D001", actor="c01", now=NOW)
+    assert agree()["B-PICK"] == "picking"  # the frozen line is still to pick
+    picking.short_pick(db, ["B-PICK"], "M001", 1, actor="c01", now=NOW)
+    assert agree()["B-PICK"] == "picking"  # waits for the manager
+    picking.decide_short(db, "B-PICK", "ready_without", manager="m01", now=NOW)
+    assert agree()["B-PICK"] == "packed"
+    orders.pack_bag(db, "B-PICK", "chilled", "F-1", actor="c01", now=NOW)
+    assert agree()["B-PICK"] == "ready"
+    picking.pick_units(db, ["A-NEW"], "B001", 1, actor="c01", now=NOW)
+    assert agree()["A-NEW"] == "packed"
