@@ -34,7 +34,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.dur.minutes": ("{m}分", "{m}m"),
     "board.late": ("晚{dur}", "{dur} late"),
     "board.left": ("还有{dur}", "in {dur}"),
-    "board.overdue": ("逾期{dur}", "overdue {dur}"),
+    "board.overdue": ("逾期{dur}", "{dur} over"),
     # board screen
     "ui.board.key.open": ("任务板", "Board"),
     "ui.board.key.back": ("返回", "Back"),

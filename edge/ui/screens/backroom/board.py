@@ -37,7 +37,7 @@ from edge.ui.widgets.virtual_table import VirtualTable, header_line
 
 REFRESH_S = 2.0
 COLUMNS = ("mark", "order", "window", "channel", "lines", "zones", "status", "late", "customer")
-WIDTHS = (2, 13, 11, 6, 2, 6, 6, 11, 6)
+WIDTHS = (2, 13, 11, 6, 2, 6, 7, 11, 6)
 STATUS_STYLE = {"new": "bold cyan", "picking": "yellow", "packed": "magenta", "ready": "green"}
 FILTER_CYCLES: dict[str, tuple[str | None, ...]] = {
     "status": (None, *board.BOARD_STATUSES),
