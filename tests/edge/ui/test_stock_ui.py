@@ -5,6 +5,7 @@ and counting."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 from textual.widgets import Input, Static
 
@@ -175,3 +176,46 @@ def test_a_manager_adjusts_a_lot_with_a_reason_and_counts(store):
     revoked = [e["payload"]["qty"] for e in outbox.events(store.db, limit=10_000)
                if e["type"] == "allotment.revoked"]
     assert revoked == [10]
+
+
+def test_a_transfer_announced_while_the_screen_is_open_shows_up_and_the_cursor_stays(store):
+    async def body():
+        async with make_app(store.data_dir, lang="en").run_test(size=(80, 24)) as pilot:
+            screen = await _open_stock(pilot)
+            table = screen.query_one("#stock-table")
+            table.focus()
+            for _ in range(3):
+                await pilot.press("down")
+            assert TRANSFER not in screen_text(pilot)
+            transfers.announce(store.db, TRANSFER, LINES)  # as a sync would, on its own connection
+            deadline = asyncio.get_running_loop().time() + 15  # a hang guard, not a timing test
+            while TRANSFER not in screen_text(pilot):
+                assert asyncio.get_running_loop().time() < deadline, "the new transfer never showed"
+                await pilot.pause(0.1)
+            assert table.cursor_row == 3
+
+    asyncio.run(body())
+
+
+def test_an_expired_lot_is_booked_out_from_the_near_expiry_list(store):
+    async def body():
+        app = make_app(store.data_dir, lang="en", demo=False, clerk_id="m01")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = StockScreen(today=date(2026, 6, 4))  # B001 L-early expired yesterday
+            app.open_page(screen)
+            await settle(pilot)
+            await pilot.press("f6")
+            await settle(pilot)
+            assert "1 d ago" in screen_text(pilot)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            dialog = pilot.app.screen
+            assert isinstance(dialog, StockActionScreen)
+            assert dialog.query_one("#stock-qty", Input).value == "-20"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert pilot.app.screen is screen
+
+    asyncio.run(body())
+    assert store.db.execute("SELECT lot, qty, reason FROM stock_moves WHERE kind = 'adjustment'"
+                            ).fetchall() == [("L-early", -20, "expired")]

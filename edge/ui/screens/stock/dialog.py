@@ -56,10 +56,13 @@ class StockActionScreen(ModalScreen["stock.Levels | None"]):
 
     BINDINGS = [Binding("escape", "cancel", "ui.key.cancel")]
 
-    def __init__(self, action: str, target: Target, actor: str) -> None:
+    def __init__(self, action: str, target: Target, actor: str, *, reason: str = "damaged",
+                 qty: int | None = None) -> None:
+        """``reason`` and ``qty`` pre-fill an adjustment (an expired lot: all of it, expired)."""
         super().__init__(classes="stock-action")
         assert action in ACTIONS
         self.action_name, self.target, self.actor = action, target, actor
+        self.reason, self.qty = reason, qty
 
     @property
     def lang(self) -> str:
@@ -72,7 +75,8 @@ class StockActionScreen(ModalScreen["stock.Levels | None"]):
                   on_hand=lv.on_hand, sellable=lv.sellable, allotment=lv.allotment)
         signed = self.action_name == "adjust"
         field = "counted" if self.action_name == "count" else ("signed" if signed else "qty")
-        qty = Input(id="stock-qty", max_length=7, restrict=r"-?\d*" if signed else r"\d*")
+        qty = Input("" if self.qty is None else str(self.qty), id="stock-qty", max_length=7,
+                    restrict=r"-?\d*" if signed else r"\d*")
         with Vertical(classes="dialog"):
             yield Static(title, classes="dialog-title")
             yield Static(t(f"ui.stock.help.{self.action_name}", lang), classes="dialog-help")
@@ -80,7 +84,7 @@ class StockActionScreen(ModalScreen["stock.Levels | None"]):
             if signed:
                 options = [(t(f"stock.reason.{r}", lang), r) for r in stock.ADJUST_REASONS]
                 yield form_row("stock-reason-label", Select(options, id="stock-reason",
-                                                            allow_blank=False, value="damaged"))
+                                                            allow_blank=False, value=self.reason))
             yield Static(id="stock-error", classes="dialog-error")
             yield Static(t("ui.stock.help.keys", lang), classes="dialog-help")
         self._field = field

@@ -44,6 +44,7 @@ class Snapshot:
 
 
 PRODUCT_WIDTH, LOT_WIDTH, NOTE_WIDTH = 26, 14, 16  # terminal columns: the table fits 80
+REFRESH_S = 5.0
 
 
 def read(store: Store, within_days: int, today: date) -> Snapshot:
@@ -79,6 +80,7 @@ class StockScreen(Screen[None]):
         self.check: ReceiptCheck | None = None
         self.row_targets: list[tuple[str, str | None]] = []  # table row -> (sku, lot)
         self.message = ""
+        self._keep_row = 0
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -96,6 +98,8 @@ class StockScreen(Screen[None]):
         self.watch(self.app, "lang", lambda _lang: self._show(), init=False)
         self.query_one("#stock-scan", Input).focus()
         self.load()
+        # transfers announced and orders arriving by sync show up without reopening
+        self.set_interval(REFRESH_S, self.load)
 
     @property
     def lang(self) -> str:
@@ -108,8 +112,11 @@ class StockScreen(Screen[None]):
     @work(exclusive=True, group="stock-load")
     async def load(self) -> None:
         today = self.today or expiry.local_today()
-        self.snapshot = await self.app.service.call(read, self.days, today)  # type: ignore[attr-defined]
-        self._show()
+        # the background-read connection: a refresh never queues in front of a scan's write
+        snapshot = await self.app.status_service.call(read, self.days, today)  # type: ignore[attr-defined]
+        if snapshot != self.snapshot:
+            self.snapshot = snapshot
+            self._show()
 
     # -- drawing -------------------------------------------------------------------------------
     def _show(self) -> None:
@@ -128,6 +135,9 @@ class StockScreen(Screen[None]):
             self._near_table()
         else:
             self._stock_table()
+        table = self.query_one("#stock-table", DataTable)
+        if table.row_count:
+            table.move_cursor(row=min(self._keep_row, table.row_count - 1), animate=False)
         self.query_one("#stock-message", Static).update(self.message)
 
     def _show_receipt(self) -> None:
@@ -149,6 +159,7 @@ class StockScreen(Screen[None]):
 
     def _reset_table(self, *columns: str) -> DataTable:
         table = self.query_one("#stock-table", DataTable)
+        self._keep_row = table.cursor_row  # redrawn in place: the highlighted row stays
         table.clear(columns=True)
         table.add_columns(*(t(f"ui.stock.col.{c}", self.lang) for c in columns))
         self.row_targets = []
@@ -298,8 +309,16 @@ class StockScreen(Screen[None]):
         if target is None:
             self._say(t("ui.stock.no_row", lang), bad=True)
             return
-        self.app.push_screen(StockActionScreen(action, target, clerk.clerk_id),
+        prefill = self._expired_prefill(target) if action == "adjust" else {}
+        self.app.push_screen(StockActionScreen(action, target, clerk.clerk_id, **prefill),
                              lambda levels: self._acted(action, target, levels))
+
+    def _expired_prefill(self, target: Target) -> dict:
+        """An expired lot chosen in the near-expiry list: book all of it out as expired."""
+        if not self.near_view:
+            return {}
+        lot = next((r for r in self.snapshot.near if r.sku == target.sku and r.lot == target.lot), None)
+        return {"reason": "expired", "qty": -lot.on_hand} if lot is not None and lot.expired else {}
 
     def _target(self, *, with_lot: bool) -> Target | None:
         table = self.query_one("#stock-table", DataTable)
@@ -323,6 +342,7 @@ class StockScreen(Screen[None]):
         self.near_view = not self.near_view
         self.message = ""
         self._show()
+        self.query_one("#stock-table", DataTable).move_cursor(row=0, animate=False)
 
     def action_back(self) -> None:
         if self.check is not None:  # Esc first stops checking a transfer in
