@@ -47,6 +47,14 @@ def slots(db: Database, zone: str | None = None) -> list[Slot]:
         f"SELECT slot, zone FROM storage_slots {where} ORDER BY sort, slot", params)]
 
 
+def slot_use(db: Database) -> dict[str, int]:
+    """Bags kept in each slot now (orders packed and not yet collected): choosing a slot."""
+    return dict(db.execute(
+        "SELECT b.slot, COUNT(*) FROM bags b JOIN orders o ON o.order_no = b.order_no"
+        " WHERE b.packed_at IS NOT NULL AND o.status IN ('allocated', 'preparing', 'ready',"
+        " 'overdue') GROUP BY b.slot").fetchall())
+
+
 def find_slot(db: Database, text: str) -> Slot | None:
     """The slot a scanned label or typed name names (case-insensitive), or None."""
     text = (text or "").strip()
@@ -57,16 +65,46 @@ def find_slot(db: Database, text: str) -> Slot | None:
     return Slot(*row) if row else None
 
 
+@dataclass(frozen=True)
+class BagState:
+    """One bag of a wave as the pack screen lists it."""
+
+    order_no: str
+    customer: str
+    zone: str
+    state: str  # packed | to_pack | not_picked | not_needed
+    slot: str | None
+    unpicked: int
+
+
+def wave_bags(db: Database, order_nos: Iterable[str]) -> list[BagState]:
+    """Every bag of the wave's orders, in order and zone order, with what it waits for."""
+    result = []
+    for order_no in dict.fromkeys(order_nos):
+        order = orders.require_order(db, order_no)
+        open_bags = bags_to_pack(order)
+        for bag in order.bags:
+            left = units_to_pick(order, bag.zone)
+            if bag.packed:
+                state = "packed"
+            elif bag not in open_bags:
+                state = "not_needed"
+            else:
+                state = "not_picked" if left else "to_pack"
+            result.append(BagState(order_no, order.customer_masked, bag.zone, state, bag.slot, left))
+    return result
+
+
 def bags_to_pack(order: Order) -> list[orders.Bag]:
     """The order's bags still to pack (a bag of only given-up lines needs no packing)."""
     needed = {line.zone for line in order.lines if not line.given_up}
     return [bag for bag in order.bags if not bag.packed and bag.zone in needed]
 
 
-def unpicked(order: Order, zone: str) -> list[orders.Line]:
-    """Lines of ``zone`` with units not yet picked (nor let go by the manager)."""
-    return [line for line in order.lines if line.zone == zone
-            and line.qty_picked + line.qty_not_taken < line.qty]
+def units_to_pick(order: Order, zone: str) -> int:
+    """Units of ``zone`` not picked yet (nor let go by the manager): the bag waits for them."""
+    return sum(line.qty - line.qty_picked - line.qty_not_taken for line in order.lines
+               if line.zone == zone)
 
 
 def pack(store: Store, order_no: str, zone: str, slot_text: str, *, actor: str,
@@ -89,10 +127,9 @@ def pack(store: Store, order_no: str, zone: str, slot_text: str, *, actor: str,
             raise DomainError("pack.already_packed", order_no=order_no, zone=zone, slot=bag.slot)
         if bag not in bags_to_pack(order):
             raise DomainError("pack.nothing_in_bag", order_no=order_no, zone=zone)
-        waiting = unpicked(order, zone)
+        waiting = units_to_pick(order, zone)
         if waiting:
-            raise DomainError("pack.not_picked", order_no=order_no, zone=zone,
-                              count=sum(ln.qty - ln.qty_picked - ln.qty_not_taken for ln in waiting))
+            raise DomainError("pack.not_picked", order_no=order_no, zone=zone, count=waiting)
         slot = find_slot(db, slot_text)
         if slot is None:
             raise DomainError("pack.unknown_slot", slot=(slot_text or "").strip()[:32])

@@ -6,6 +6,7 @@ counter. And a short pick decided by the manager, refunded at HQ."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,10 +19,15 @@ from edge.domain.print_docs import PrintSettings
 from devices.config import PrinterConfig
 from edge.services.printing import SqliteQueue, StorePrintWorker
 from edge.store import Store, init_store
+from edge.ui.app import StoreEdgeApp
+from edge.ui.keys import scanner_burst
+from edge.ui.screens.backroom.pack import PackScreen
+from edge.ui.screens.backroom.pick import PickScreen
 from sync.client import SyncClient
 from sync.hq import orders as hq_orders
 from sync.hq import service
 from sync.protocol import CatalogItem
+from tests.support.ui_pilot import counter, press_and_wait, scan, settle
 
 STORE_ID = "S001"
 # sku, zh, en, zone, barcode, shelf
@@ -60,13 +66,15 @@ def loop(make_hq_server, webhook_receiver, tmp_path):
     store.close()
 
 
-def place(hq, channel, lines) -> str:
+def place(hq, channel, lines, *, code: bool = False):
+    """Order number (and pickup code) of an order a live-stream room placed at HQ, paid."""
     now = hq.clock()
     r = channel.place(STORE_ID, lines, paid=True,
                       window_start=(now - timedelta(hours=1)).isoformat(),
                       window_end=(now + timedelta(hours=6)).isoformat())
     assert r.status_code == 201, r.text
-    return r.json()["order_no"]
+    body = r.json()
+    return (body["order_no"], body["pickup_code"]) if code else body["order_no"]
 
 
 def hq_order(hq, order_no: str) -> dict:
@@ -94,49 +102,69 @@ def print_labels(store: Store, paper: Path):
 def test_order_placed_at_hq_is_picked_packed_ready_notified_and_handed_over(
         loop, webhook_receiver, wait_until, tmp_path):
     hq, store, client, channel = loop
-    order_no = place(hq, channel, [("B001", 2), ("D001", 1)])
+    order_no, pickup_code = place(hq, channel, [("B001", 2), ("D001", 1)], code=True)
     assert client.sync_once().ok
     order = orders.get_order(store.db, order_no)
     assert order.status == "allocated" and picking.board_status(order) == "new"
     assert tasks.get_task(store.db, f"prep-{order_no}").status == "open"
 
-    wave = [order_no]
-    assert [(l.shelf, l.sku, l.qty, l.lot) for l in picking.pick_list(store.db, wave).lines] == [
-        ("R1-02", "B001", 2, "L-early"), ("C1-01", "D001", 1, "L-early")]
-    refused = []
-    for code in (BARCODE["B001"], BARCODE["M001"], BARCODE["B001"], BARCODE["D001"]):
-        try:
-            picking.pick_scan(store.db, wave, code, actor="c01")
-        except DomainError as exc:
-            refused.append(exc.code)
-    assert refused == ["pick.not_on_list"]  # the wagyu is not in this order: nothing picked
-    assert picking.pick_list(store.db, wave).done
-    assert client.sync_once().ok
-    assert hq_order(hq, order_no)["status"] == "preparing"
-    prep = [t for t in service.store_tasks(hq.db, STORE_ID) if t["task_id"] == f"prep-{order_no}"]
-    assert prep[0]["status"] == "in_progress" and prep[0]["fields"]["picked"] == 3
+    async def pick_and_pack(pilot) -> None:
+        await pilot.app.push_screen(PickScreen([order_no]))
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert [(l.shelf, l.sku, l.qty, l.lot) for l in screen.pick_list.lines] == [
+            ("R1-02", "B001", 2, "L-early"), ("C1-01", "D001", 1, "L-early")]
+        # scanner speed, the wagyu (not in this order) among them: it picks nothing
+        for code in (BARCODE["B001"], BARCODE["M001"], BARCODE["B001"], BARCODE["D001"]):
+            scanner_burst(pilot.app, code)
+        await settle(pilot)
+        assert screen.pick_list.done
+        assert [(l.sku, l.picked) for l in screen.pick_list.lines] == [("B001", 2), ("D001", 1)]
+        assert client.sync_once().ok
+        assert hq_order(hq, order_no)["status"] == "preparing"
+        prep = hq_task(hq, order_no)
+        assert prep["status"] == "in_progress" and prep["fields"]["picked"] == 3
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PackScreen)
+        for slot in ("A-02", "F-01"):  # slot labels scanned: ambient bag first, then chilled
+            scanner_burst(pilot.app, slot)
+        await settle(pilot)
+        assert orders.get_order(store.db, order_no).status == "ready"
+        await pilot.press("escape")
+        await settle(pilot)
 
-    packing.pack(store, order_no, "ambient", "A-02", actor="c01", settings=EN)
-    assert hq_notifications(hq, order_no) == ["allocated"]
-    packed = packing.pack(store, order_no, "chilled", "F-01", actor="c01", settings=EN)
-    assert packed.order.status == "ready"
-    label = print_labels(store, tmp_path / "labels.bin")
-    assert label.qr == [f"SEB1:{STORE_ID}:{order_no}:ambient", f"SEB1:{STORE_ID}:{order_no}:chilled"]
-    assert "A-02" in label.text and "F-01" in label.text and label.cuts == 2
+    async def hand_over(pilot) -> None:
+        assert (await scan(pilot, pickup_code)).kind == "ok"
+        await press_and_wait(pilot, "f5", counter(pilot).handed_over)
 
-    assert client.sync_once().ok
-    assert hq_order(hq, order_no)["status"] == "ready"
-    assert hq_notifications(hq, order_no) == ["allocated", "ready"]
-    assert wait_until(lambda: any(n["kind"] == "ready" and n["order_no"] == order_no
-                                  for n in webhook_receiver.received))
-    fields = [t for t in service.store_tasks(hq.db, STORE_ID)
-              if t["task_id"] == f"prep-{order_no}"][0]["fields"]
-    assert (fields["bag_ambient"], fields["bag_chilled"]) == ("A-02", "F-01")
+    async def body() -> None:
+        app = StoreEdgeApp(store.data_dir, lang="en", clerk_id="c01")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pick_and_pack(pilot)
+            label = print_labels(store, tmp_path / "labels.bin")
+            assert label.qr == [f"SEB1:{STORE_ID}:{order_no}:ambient",
+                                f"SEB1:{STORE_ID}:{order_no}:chilled"]
+            assert "A-02" in label.text and "F-01" in label.text and label.cuts == 2
 
-    handed, _job = print_jobs.handover_and_print(store, order_no, "c01", settings=EN)
-    assert handed.status == "picked_up"
+            assert client.sync_once().ok
+            assert hq_order(hq, order_no)["status"] == "ready"
+            assert hq_notifications(hq, order_no) == ["allocated", "ready"]
+            assert wait_until(lambda: any(n["kind"] == "ready" and n["order_no"] == order_no
+                                          for n in webhook_receiver.received))
+            fields = hq_task(hq, order_no)["fields"]
+            assert (fields["bag_ambient"], fields["bag_chilled"]) == ("A-02", "F-01")
+            await hand_over(pilot)
+
+    asyncio.run(body())
+    assert orders.get_order(store.db, order_no).status == "picked_up"
     assert client.sync_once().ok
     assert hq_order(hq, order_no)["status"] == "picked_up"
+    assert hq_notifications(hq, order_no) == ["allocated", "ready", "picked_up"]
+
+
+def hq_task(hq, order_no: str) -> dict:
+    return next(t for t in service.store_tasks(hq.db, STORE_ID) if t["task_id"] == f"prep-{order_no}")
 
 
 def test_short_pick_reaches_hq_and_the_managers_decision_ends_in_a_refund(loop, wait_until):

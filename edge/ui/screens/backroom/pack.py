@@ -1,0 +1,292 @@
+"""Pack (from the task board's ``k``, or after picking): one bag per temperature zone.
+
+Every bag of the chosen orders, with what it waits for. ↑↓ choose a bag; scanning a storage
+slot's label (or typing its name, Enter) packs the bag into that slot and queues its label on
+the print queue; F5 picks the slot from the store's list for the bag's zone instead. The last
+bag of an order makes it ready for pickup (HQ then tells the customer). F6 prints the labels
+of every packed bag of the wave again. Scans from any scanner land here while it is open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, OptionList, Static
+from textual.widgets.option_list import Option
+
+from edge.domain import packing
+from edge.domain.errors import DomainError
+from edge.domain.fulfil_i18n import error_message
+from edge.domain.print_docs import PrintSettings, settings_from_config
+from edge.i18n import register, t
+from edge.ui.widgets.footer import LocalFooter
+from edge.ui.widgets.scan_field import ScanField
+from edge.ui.widgets.status_bar import StatusBar
+
+register({
+    "ui.pack.key.choose_slot": ("选存放位", "Slot list"),
+    "ui.pack.key.labels": ("整批标签", "All labels"),
+    "ui.pack.key.back": ("返回", "Back"),
+    "ui.pack.title": ("打包 {count} 单：{orders}", "Pack {count} order(s): {orders}"),
+    "ui.pack.progress": ("已打包 {packed}/{total} 袋", "Packed {packed}/{total} bags"),
+    "ui.pack.placeholder": ("扫存放位标签 / 输入存放位（如 F-03），回车", "scan a slot label / type a slot (e.g. F-03), Enter"),
+    "ui.pack.col.order": ("订单", "Order"),
+    "ui.pack.col.customer": ("顾客", "Customer"),
+    "ui.pack.col.bag": ("袋", "Bag"),
+    "ui.pack.col.state": ("状态", "State"),
+    "ui.pack.col.slot": ("存放位", "Slot"),
+    "ui.pack.state.packed": ("已打包", "packed"),
+    "ui.pack.state.to_pack": ("待打包", "to pack"),
+    "ui.pack.state.not_picked": ("还差 {count} 件没拣", "{count} still to pick"),
+    "ui.pack.state.not_needed": ("全缺，不用打包", "all missing: no bag"),
+    "ui.pack.loading": ("正在读取袋子…", "Reading the bags…"),
+    "ui.pack.packed": ("✔ {order_no} {zone}袋 → {slot}　标签已排队打印", "✔ {order_no} {zone} bag → {slot}  label queued"),
+    "ui.pack.packed_ready": ("✔ {order_no} 全部打包，待取货：已通知顾客", "✔ {order_no} fully packed and ready: the customer is told"),
+    "ui.pack.all_done": ("✔ 这批订单全部打包完成", "✔ Every bag of this wave is packed"),
+    "ui.pack.choose_bag": ("先用 ↑↓ 选一个待打包的袋子", "Choose a bag to pack with ↑↓ first"),
+    "ui.pack.labels_queued": ("已排队打印 {count} 张袋标签", "{count} bag labels queued"),
+    "ui.pack.slots_title": ("{zone}袋放到哪里？", "Where does the {zone} bag go?"),
+    "ui.pack.slot_row": ("{slot}　（现有 {count} 袋）", "{slot}  ({count} bags in it)"),
+    "ui.pack.help": ("↑↓ 选袋 · 扫存放位标签打包 · F5 选存放位 · F6 整批标签 · Esc 返回",
+                     "↑↓ bag · scan a slot label to pack · F5 slot list · F6 all labels · Esc back"),
+    "ui.pack.sign_in": ("请先登录（F2）", "Sign in first (F2)"),
+})
+
+
+class PackScreen(Screen[None]):
+    """Packs the bags of one order or a wave; ``order_nos`` as the task board chose them."""
+
+    CSS_PATH = "fulfil.tcss"
+    BINDINGS = [
+        Binding("f5", "choose_slot", "ui.pack.key.choose_slot"),
+        Binding("f6", "labels", "ui.pack.key.labels"),
+        Binding("escape", "back", "ui.pack.key.back"),
+        Binding("up", "cursor(-1)", show=False),
+        Binding("down", "cursor(1)", show=False),
+    ]
+
+    def __init__(self, order_nos: list[str]) -> None:
+        super().__init__(id="pack")
+        self.order_nos = list(dict.fromkeys(order_nos))
+        self.bags: list[packing.BagState] = []
+        self.message: tuple[str, str] = ("", "")
+        self.focus_key: str | None = None
+        self._one_at_a_time = asyncio.Lock()  # scanner-speed scans: each sees the last one's result
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        yield Static(id="pack-title")
+        with Horizontal(id="pack-scan-row"):
+            yield ScanField(id="pack-scan", max_length=64)
+            yield Static(id="pack-progress")
+        yield DataTable(id="pack-bags", cursor_type="row", zebra_stripes=True)
+        yield Static(id="pack-message")
+        yield Static(id="pack-help")
+        yield LocalFooter()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "lang", lambda _lang: self._show(), init=False)
+        self.query_one("#pack-scan", ScanField).focus()
+        self._say(t("ui.pack.loading", self.lang), "info")
+        self.reload()
+
+    @property
+    def lang(self) -> str:
+        return self.app.lang  # type: ignore[attr-defined]
+
+    def _settings(self) -> PrintSettings:
+        cfg = getattr(self.app, "cfg", None)
+        return settings_from_config(cfg, self.lang) if cfg is not None else PrintSettings(self.lang)
+
+    # -- reading ---------------------------------------------------------------------------------
+    @work(exclusive=True, group="pack-load")
+    async def reload(self) -> None:
+        await self._refresh()
+        if self.message[0] == t("ui.pack.loading", self.lang):
+            self.message = ("", "")
+            self._paint_message()
+
+    async def _refresh(self) -> None:
+        try:
+            self.bags = await self.app.service.call(  # type: ignore[attr-defined]
+                lambda store: packing.wave_bags(store.db, self.order_nos))
+        except DomainError as exc:
+            self._say(error_message(exc, self.lang), "error")
+            return
+        if self.focus_key is None or self._bag(self.focus_key) is None or \
+                self._bag(self.focus_key).state != "to_pack":
+            self.focus_key = next((_key(b) for b in self.bags if b.state == "to_pack"), None)
+        self._show()
+
+    def _bag(self, key: str) -> packing.BagState | None:
+        return next((b for b in self.bags if _key(b) == key), None)
+
+    def _show(self) -> None:
+        lang = self.lang
+        shown = ", ".join(self.order_nos[:4]) + (" …" if len(self.order_nos) > 4 else "")
+        self.query_one("#pack-title", Static).update(
+            t("ui.pack.title", lang, count=len(self.order_nos), orders=shown))
+        self.query_one("#pack-scan", ScanField).placeholder = t("ui.pack.placeholder", lang)
+        self.query_one("#pack-help", Static).update(t("ui.pack.help", lang))
+        table = self.query_one("#pack-bags", DataTable)
+        table.clear(columns=True)
+        for key, width in (("order", 14), ("customer", 10), ("bag", 8), ("state", 20), ("slot", 8)):
+            table.add_column(t(f"ui.pack.col.{key}", lang), width=width)
+        for bag in self.bags:
+            table.add_row(bag.order_no, bag.customer, t(f"zone.{bag.zone}", lang),
+                          self._state(bag), bag.slot or "", key=_key(bag))
+        needed = [b for b in self.bags if b.state != "not_needed"]
+        self.query_one("#pack-progress", Static).update(t(
+            "ui.pack.progress", lang, packed=sum(b.state == "packed" for b in needed),
+            total=len(needed)))
+        if self.focus_key is not None:
+            table.move_cursor(row=table.get_row_index(self.focus_key))
+        self._paint_message()
+
+    def _state(self, bag: packing.BagState) -> Text:
+        style = {"packed": "green", "to_pack": "bold", "not_picked": "yellow",
+                 "not_needed": "dim"}[bag.state]
+        return Text(t(f"ui.pack.state.{bag.state}", self.lang, count=bag.unpicked), style=style)
+
+    def _say(self, text: str, level: str) -> None:
+        self.message = (text, level)
+        if self.is_mounted:
+            self._paint_message()
+
+    def _paint_message(self) -> None:
+        text, level = self.message
+        if not text and self.bags and all(b.state in ("packed", "not_needed") for b in self.bags):
+            text, level = t("ui.pack.all_done", self.lang), "ok"
+        widget = self.query_one("#pack-message", Static)
+        widget.update(text)
+        widget.set_classes(f"-{level}" if level else "")
+
+    def selected(self) -> packing.BagState | None:
+        table = self.query_one("#pack-bags", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return self._bag(key or "")
+
+    # -- scanning and keys -----------------------------------------------------------------------
+    def on_scan_field_scanned(self, event: ScanField.Scanned) -> None:
+        event.stop()
+        self.query_one("#pack-scan", ScanField).value = ""
+        if event.value.strip():
+            self.scan(event.value)
+
+    def take_scan(self, text: str) -> bool:
+        """A scan from any scanner while this screen is open: a slot label."""
+        self.scan(text)
+        return True
+
+    @work(group="pack-scan")
+    async def scan(self, text: str) -> None:
+        async with self._one_at_a_time:
+            await self._pack(text)
+
+    async def _pack(self, slot_text: str) -> None:
+        bag, clerk = self.selected(), self.app.clerk  # type: ignore[attr-defined]
+        if clerk is None:
+            self._say(t("ui.pack.sign_in", self.lang), "error")
+            return
+        if bag is None:
+            self._say(t("ui.pack.choose_bag", self.lang), "warn")
+            return
+        settings = self._settings()
+        try:
+            packed = await self.app.service.call(  # type: ignore[attr-defined]
+                lambda store: packing.pack(store, bag.order_no, bag.zone, slot_text,
+                                           actor=clerk.clerk_id, settings=settings))
+        except DomainError as exc:
+            self.app.bell()
+            self._say(error_message(exc, self.lang), "error")
+            return
+        slot = next(b.slot for b in packed.order.bags if b.zone == bag.zone)
+        if packed.order.status == "ready":
+            self._say(t("ui.pack.packed_ready", self.lang, order_no=bag.order_no), "ok")
+        else:
+            self._say(t("ui.pack.packed", self.lang, order_no=bag.order_no,
+                        zone=t(f"zone.{bag.zone}", self.lang), slot=slot), "ok")
+        self.focus_key = None  # on to the next bag to pack
+        await self._refresh()
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one("#pack-bags", DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
+            bag = self.selected()
+            self.focus_key = _key(bag) if bag else None
+
+    @work(group="pack-scan")
+    async def action_choose_slot(self) -> None:
+        bag = self.selected()
+        if bag is None or bag.state != "to_pack":
+            self._say(t("ui.pack.choose_bag", self.lang), "warn")
+            return
+        slots, use = await self.app.service.call(  # type: ignore[attr-defined]
+            lambda store: (packing.slots(store.db, bag.zone), packing.slot_use(store.db)))
+        self.app.push_screen(SlotsScreen(bag.zone, slots, use), self._slot_chosen)
+
+    def _slot_chosen(self, slot: str | None) -> None:
+        if slot:
+            self.scan(slot)
+
+    @work(exclusive=True, group="pack-labels")
+    async def action_labels(self) -> None:
+        clerk = self.app.clerk  # type: ignore[attr-defined]
+        if clerk is None:
+            self._say(t("ui.pack.sign_in", self.lang), "error")
+            return
+        settings = self._settings()
+        packed = list(dict.fromkeys(b.order_no for b in self.bags if b.state == "packed"))
+        try:
+            jobs = await self.app.service.call(  # type: ignore[attr-defined]
+                lambda store: packing.queue_wave_labels(store, packed, actor=clerk.clerk_id,
+                                                        settings=settings))
+        except DomainError as exc:
+            self._say(error_message(exc, self.lang), "error")
+            return
+        self._say(t("ui.pack.labels_queued", self.lang, count=len(jobs)), "ok")
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def _key(bag: packing.BagState) -> str:
+    return f"{bag.order_no}|{bag.zone}"
+
+
+class SlotsScreen(ModalScreen[str | None]):
+    """The store's slots for a bag's zone, with how many bags each holds now."""
+
+    BINDINGS = [Binding("escape", "cancel", "ui.key.cancel")]
+
+    def __init__(self, zone: str, slots: list[packing.Slot], use: dict[str, int]) -> None:
+        super().__init__(id="slots")
+        self.zone, self.slots, self.use = zone, slots, use
+
+    def compose(self) -> ComposeResult:
+        lang = self.app.lang  # type: ignore[attr-defined]
+        with Vertical(classes="dialog"):
+            yield Static(t("ui.pack.slots_title", lang, zone=t(f"zone.{self.zone}", lang)),
+                         classes="dialog-title")
+            yield OptionList(*[Option(t("ui.pack.slot_row", lang, slot=s.slot,
+                                        count=self.use.get(s.slot, 0)), id=s.slot)
+                               for s in self.slots], id="slots-list")
+
+    def on_mount(self) -> None:
+        self.query_one("#slots-list", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
