@@ -21,8 +21,9 @@ import json
 import os
 import sys
 
+from edge.clock import utcnow
 from edge.db import write_tx
-from edge.domain import clerks, orders, packing, picking
+from edge.domain import board, clerks, orders, packing, picking
 from edge.domain.errors import DomainError
 from edge.domain.fulfil_i18n import error_message
 from edge.domain.print_docs import settings_from_config
@@ -170,8 +171,10 @@ def _line_dict(line: picking.PickLine) -> dict:
             "orders": list(line.orders)}
 
 
-def _board(store: Store, order_nos: list[str]) -> dict[str, str]:
-    return {n: picking.board_status(orders.require_order(store.db, n)) for n in order_nos}
+def _board(store: Store, order_nos: list[str]) -> dict[str, str | None]:
+    """Each order's status on the task board (None: no longer on it)."""
+    now = utcnow()
+    return {n: getattr(board.board_row(store.db, n, now=now), "status", None) for n in order_nos}
 
 
 def _print_pick_list(pick_list: picking.PickList, lang: str) -> None:
@@ -197,7 +200,7 @@ def _pack(store: Store, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"ok": True, "order_no": args.order_no, "zone": args.zone,
                           "slot": bag.slot, "status": result.order.status,
-                          "board_status": picking.board_status(result.order),
+                          "board_status": _board(store, [args.order_no])[args.order_no],
                           "label_jobs": result.job_ids}, ensure_ascii=False))
         return EXIT_OK
     print(t("cli.orders.packed", args.lang, order_no=args.order_no,

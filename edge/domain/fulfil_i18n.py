@@ -33,11 +33,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pack.short_open": ("订单 {order_no} 有缺货等店长决定", "Order {order_no} has a short pick waiting for a manager"),
     "pack.bags_left": ("订单 {order_no} 还有袋子没打包：{zones}", "Order {order_no} still has bags to pack: {zones}"),
     "conflict.short_pick": ("拣货缺货", "Short at pick"),
-    # board statuses (task board, pick/pack screens, CLI)
-    "board.new": ("新订单", "New"),
-    "board.picking": ("拣货中", "Picking"),
-    "board.packed": ("待打包", "Packing"),
-    "board.ready": ("待取货", "Ready"),
     # CLI
     "cli.orders.picked": ("已拣 {qty} 件 {name}（{orders}）", "Picked {qty} × {name} ({orders})"),
     "cli.orders.short": ("已报缺货 {qty} 件 {sku}：订单 {orders} 等店长决定", "Reported {qty} × {sku} short: order(s) {orders} wait for a manager's decision"),

@@ -1,5 +1,5 @@
 """Picking orders off the shelves: the wave pick list, picks by scan or key, short picks and
-the manager's decision on them, and the order's place on the task board.
+the manager's decision on them. (The order's place on the task board: ``board.board_row``.)
 
 A wave is one or many orders picked in one walk. Its pick list sums the open lines by SKU,
 per temperature zone (ambient first, frozen last, so frozen goods leave the freezer last),
@@ -29,8 +29,6 @@ from edge.domain import fulfil_i18n  # noqa: F401  (registers pick.* / pack.* me
 from edge.domain.errors import DomainError
 from edge.domain.orders import Order
 
-# the four steps the task board shows (see board_status)
-BOARD_STATUSES = ("new", "picking", "packed", "ready")
 PICKABLE = frozenset({"allocated", "preparing", "overdue"})
 DECISIONS = ("ready_without", "wait")
 _ZONE_RANK = {zone: i for i, zone in enumerate(orders.ZONES)}
@@ -89,31 +87,6 @@ class Picked:
     name_en: str
     qty: int
     orders: tuple[str, ...]
-
-
-# ---------------------------------------------------------------- the board
-def board_status(order: Order) -> str:
-    """Where an open order stands in preparation, one of BOARD_STATUSES.
-
-    new      allocated, nothing picked yet
-    picking  picking started (status preparing or a unit picked) and some unit is still to
-             pick, or a short pick waits for the manager's decision
-    packed   every unit picked (or let go by the manager), bags being packed: some or none
-             packed yet, at least one still without its slot
-    ready    every bag packed: the order is ready for pickup (also once overdue)
-    The task board calls this for its status column and filter; closed orders (handed
-    over, cancelled, returned) are not on the board and come back as "ready".
-    """
-    if order.status in orders.TERMINAL or order.status == "ready":
-        return "ready"
-    to_pick = [line for line in order.lines if not line.given_up]
-    all_picked = all(line.qty_picked + line.qty_not_taken >= line.qty for line in to_pick)
-    if all_picked and not order.missing_lines():
-        return "ready"
-    started = order.status != "allocated" or any(line.qty_picked for line in order.lines)
-    if all_picked and order.short_state in (None, "without"):
-        return "packed"
-    return "picking" if started else "new"
 
 
 # ---------------------------------------------------------------- the pick list
@@ -283,8 +256,7 @@ def _task_progress(db: Database, order: Order, *, actor: str, now: datetime) -> 
     picked = sum(line.qty_picked for line in order.lines)
     total = sum(line.qty - line.qty_not_taken for line in order.lines)
     tasks.update_task(db, task.task_id, actor=actor, status="in_progress", now=now,
-                      fields={"picked": picked, "to_pick": total,
-                              "board_status": board_status(order)})
+                      fields={"picked": picked, "to_pick": total})
 
 
 # ---------------------------------------------------------------- short picks

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from devices.printers import open_printer, parse_escpos
-from edge.domain import clerks, orders, packing, picking, print_jobs, stock, tasks
+from edge.domain import board, clerks, orders, packing, picking, print_jobs, stock, tasks
 from edge.domain.errors import DomainError
 from edge.domain.print_docs import PrintSettings
 from devices.config import PrinterConfig
@@ -105,7 +105,8 @@ def test_order_placed_at_hq_is_picked_packed_ready_notified_and_handed_over(
     order_no, pickup_code = place(hq, channel, [("B001", 2), ("D001", 1)], code=True)
     assert client.sync_once().ok
     order = orders.get_order(store.db, order_no)
-    assert order.status == "allocated" and picking.board_status(order) == "new"
+    assert order.status == "allocated" and board.board_row(store.db, order_no,
+                                                           now=hq.clock()).status == "new"
     assert tasks.get_task(store.db, f"prep-{order_no}").status == "open"
 
     async def pick_and_pack(pilot) -> None:
