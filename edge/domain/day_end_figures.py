@@ -54,7 +54,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dayend.short": ("未报警（短时）", "short, no alarm"),
     "dayend.ongoing": ("持续中", "ongoing"),
     "dayend.stock_units": ("{units} 件（{actions} 次）", "{units} units ({actions}x)"),
-    "dayend.stock_none": ("没有库存调整", "No stock adjustments"),
+    "dayend.stock_none": ("库存调整", "Stock adjustments"),
     "dayend.none": ("无", "none"),
     "dayend.sent": ("已发送总部 {at}", "Sent to HQ {at}"),
     "dayend.sent_waiting": ("已排队发送总部 {at}（等待联网）", "Queued for HQ {at} (waiting for the link)"),

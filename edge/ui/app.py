@@ -42,6 +42,7 @@ from edge.ui.addon import AddonTracker
 from edge.ui.screens.counter import CounterScreen
 from edge.ui.screens.conflicts import ConflictsScreen
 from edge.ui.screens.demo_codes import DemoCodesScreen
+from edge.ui.screens.reports.day_end import DayEndScreen  # also registers ui.key.day_end
 from edge.ui.screens.sale import SaleScreen
 from edge.ui.screens.stock import StockScreen
 from edge.ui.screens.sign_in import SignInScreen
@@ -258,8 +259,6 @@ class StoreEdgeApp(App[int]):
         self.push_screen(SaleScreen(self.addon.current(clerk_id, utcnow())))
 
     def action_day_end(self) -> None:
-        from edge.ui.screens.reports.day_end import DayEndScreen
-
         self.open_page(DayEndScreen())
 
     def action_conflicts(self) -> None:

@@ -70,7 +70,7 @@ def test_an_empty_day_says_so_and_reading_changes_nothing(day_store):
     assert (r.pickups_due, r.handovers, r.sales, r.verify_ms_mean) == (0, 0, 0, None)
     assert r.verification_rate is None and r.addon_rate is None
     text = day_end_figures.as_text(r, "en")
-    assert "Verification rate: —" in text and "No stock adjustments" in text
+    assert "Verification rate: —" in text and "Stock adjustments: none" in text
 
 
 def test_the_local_day_follows_the_time_zone(day_store):
