@@ -1,5 +1,5 @@
 """Picking orders off the shelves: the wave pick list, picks by scan or key, short picks and
-the manager's decision on them. (The order's place on the task board: ``board.board_row``.)
+the manager's decision on them, and the order's place on the task board (``board_status``).
 
 A wave is one or many orders picked in one walk. Its pick list sums the open lines by SKU,
 per temperature zone (ambient first, frozen last, so frozen goods leave the freezer last),
@@ -31,6 +31,8 @@ from edge.domain.orders import Order
 
 PICKABLE = frozenset({"allocated", "preparing", "overdue"})
 DECISIONS = ("ready_without", "wait")
+# the four steps the task board shows (see board_status; board.py runs the same rule in SQL)
+BOARD_STATUSES = ("new", "picking", "packed", "ready")
 _ZONE_RANK = {zone: i for i, zone in enumerate(orders.ZONES)}
 
 
@@ -87,6 +89,31 @@ class Picked:
     name_en: str
     qty: int
     orders: tuple[str, ...]
+
+
+# ---------------------------------------------------------------- the board
+def board_status(order: Order) -> str:
+    """Where an open order stands in preparation, one of BOARD_STATUSES.
+
+    new      allocated, nothing picked yet
+    picking  picking started (status preparing or a unit picked) and some unit is still to
+             pick, or a short pick waits for the manager's decision
+    packed   every unit picked (or let go by the manager), bags being packed: some or none
+             packed yet, at least one still without its slot
+    ready    every bag packed: the order is ready for pickup (also once overdue)
+    The task board calls this for its status column and filter; closed orders (handed
+    over, cancelled, returned) are not on the board and come back as "ready".
+    """
+    if order.status in orders.TERMINAL or order.status == "ready":
+        return "ready"
+    to_pick = [line for line in order.lines if not line.given_up]
+    all_picked = all(line.qty_picked + line.qty_not_taken >= line.qty for line in to_pick)
+    if all_picked and not order.missing_lines():
+        return "ready"
+    started = order.status != "allocated" or any(line.qty_picked for line in order.lines)
+    if all_picked and order.short_state in (None, "without"):
+        return "packed"
+    return "picking" if started else "new"
 
 
 # ---------------------------------------------------------------- the pick list
