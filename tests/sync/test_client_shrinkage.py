@@ -99,3 +99,22 @@ def test_a_manager_revokes_a_grant_and_hq_sells_only_what_is_left(shop, hq_serve
     assert _place_one_unit_orders(hq_server, 8).count(201) == 6
     assert client.sync_once().ok
     _in_step(store, hq_server)
+
+
+def test_a_revoke_hq_can_only_partly_honour_leaves_both_sides_agreeing(shop, hq_server):
+    """HQ sold 9 of the 10 before the store counted 7: HQ gives back the 1 it still had free,
+    its report corrects the store, nothing more is sold, and the 2 orders the shelf cannot
+    cover are flagged at the store (the short pick's business)."""
+    store, client = shop
+    assert _place_one_unit_orders(hq_server, 9).count(201) == 9
+    stock.count(store.db, sku=SKU, counted=7, based_on=10, actor=MANAGER)
+    assert client.sync_once().ok
+    at_hq = service.allotment(hq_server.db, "S001", SKU)
+    assert (at_hq["granted"], at_hq["locked"] + at_hq["sold"]) == (9, 9)
+    assert client.sync_once().ok
+    assert _place_one_unit_orders(hq_server, 3).count(201) == 0
+    assert client.sync_once().ok
+    lv = stock.levels(store.db, SKU)
+    assert (lv.on_hand, lv.allotment, lv.reserved) == (7, 0, 9)
+    assert next(s for s in stock.overview(store.db) if s.sku == SKU).over_promised
+    _in_step(store, hq_server)

@@ -156,8 +156,13 @@ def test_a_manager_adjusts_a_lot_with_a_reason_and_counts(store):
             await _type(pilot, "0")                  # refused by the domain, shown in the dialog
             assert "Invalid quantity" in str(dialog.query_one("#stock-error", Static).content)
             assert dump(store.db) == unchanged
-            await pilot.press("backspace")
-            await _type(pilot, "-5")
+            await pilot.press("backspace", "-", "5")
+            for key in ("tab", "enter", "down", "enter"):  # the reason: damaged → expired
+                await pilot.press(key)
+                await settle(pilot)
+            assert dialog.query_one("#stock-qty", Input).has_focus  # a reason chosen: back here
+            await pilot.press("enter")
+            await settle(pilot)
             assert pilot.app.screen is screen and "B001 adjusted" in _message(screen)
 
             await pilot.press("up")                  # B001 itself
@@ -170,7 +175,7 @@ def test_a_manager_adjusts_a_lot_with_a_reason_and_counts(store):
     asyncio.run(body())
     moves = store.db.execute("SELECT lot, qty, reason, actor FROM stock_moves WHERE kind = 'adjustment'"
                              ).fetchall()
-    assert moves == [("L-early", -5, "damaged", "m01")]
+    assert moves == [("L-early", -5, "expired", "m01")]
     lv = stock.levels(store.db, "B001")
     assert (lv.on_hand, lv.allotment) == (20, 20)  # the count took 10 back from HQ
     revoked = [e["payload"]["qty"] for e in outbox.events(store.db, limit=10_000)

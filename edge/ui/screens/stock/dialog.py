@@ -86,13 +86,19 @@ class StockActionScreen(ModalScreen["stock.Levels | None"]):
                 yield form_row("stock-reason-label", Select(options, id="stock-reason",
                                                             allow_blank=False, value=self.reason))
             yield Static(id="stock-error", classes="dialog-error")
-            yield Static(t("ui.stock.help.keys", lang), classes="dialog-help")
+            yield Static(t("ui.stock.help.keys_reason" if signed else "ui.stock.help.keys", lang),
+                         classes="dialog-help")
         self._field = field
 
     def on_mount(self) -> None:
         self.query_one("#stock-qty-label", Static).update(t(f"ui.stock.field.{self._field}", self.lang))
         if self.action_name == "adjust":
             self.query_one("#stock-reason-label", Static).update(t("ui.stock.field.reason", self.lang))
+        self.query_one("#stock-qty", Input).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """A reason chosen: back to the quantity, where Enter saves."""
+        event.stop()
         self.query_one("#stock-qty", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

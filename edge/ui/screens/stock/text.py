@@ -78,5 +78,6 @@ register({
     "ui.stock.help.grant": ("这些件数改由总部在线上卖，门店柜台不能再卖。", "HQ sells these online; the counter can no longer sell them."),
     "ui.stock.help.revoke": ("只能收回总部还没被下单的件数；总部已锁定的以总部回报为准。", "Only units no order holds yet; HQ keeps what it has already locked."),
     "ui.stock.help.keys": ("回车保存，Esc 取消", "Enter saves, Esc cancels"),
+    "ui.stock.help.keys_reason": ("Tab 到原因，回车展开选择；回车保存，Esc 取消", "Tab to the reason, Enter to choose it; Enter saves, Esc cancels"),
     "ui.stock.bad_number": ("请输入整数", "Enter a whole number"),
 })
