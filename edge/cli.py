@@ -117,6 +117,8 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_USAGE
     args.lang = args.lang or cfg.language
     args.cfg = cfg
+    for warning in _permission_warnings(cfg, args.lang):
+        print(warning, file=sys.stderr)
     args.device_simulators = _demo_simulators(cfg)
     handler = getattr(args, "handler", None)
     if handler is not None:
@@ -126,6 +128,15 @@ def _main(argv: list[str] | None) -> int:
     except StoreNotInitialised as exc:
         print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
         return EXIT_USAGE
+
+
+def _permission_warnings(cfg: config_mod.Config, lang: str) -> list[str]:
+    """The database and the config (it holds the HQ token) must be 0600: say so when looser."""
+    from edge.db import DB_FILENAME
+    from edge.private_files import permission_warnings
+
+    paths = [p for p in (cfg.path, Path(cfg.data_dir) / DB_FILENAME if cfg.data_dir else None) if p]
+    return permission_warnings(paths, lang)
 
 
 def _demo_simulators(cfg: config_mod.Config):

@@ -16,13 +16,17 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from edge.migrations import MIGRATIONS
+from edge.private_files import create_private
 
 DB_FILENAME = "store.db"
 BUSY_TIMEOUT_MS = 5000
 
 
 def connect(path: str | Path) -> Database:
-    """Open (creating if needed) and migrate the store database at ``path``."""
+    """Open (creating if needed, mode 0600: it holds customers and orders) and migrate the
+    store database at ``path``. SQLite gives its -wal and -shm files the same mode."""
+    if str(path) != ":memory:" and Path(path).parent.is_dir():
+        create_private(path)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True)
     # Autocommit at the driver level: transactions are explicit (write_tx), never implicit.
     conn.isolation_level = None

@@ -20,6 +20,7 @@ from edge.db import write_tx
 from edge.demo_data import (NAMES_EN, OTHER_STORES, PEOPLE, PRODUCTS, SLOT_COUNTS, SLOTS, STORE,
                              SURNAMES_ZH, shelves)
 from edge.domain import clerks, orders, pickup, stock
+from edge.private_files import write_private_text
 from edge.store import Store, init_store
 from sync.pickup_code import make_pickup_code, qr_payload
 
@@ -103,8 +104,8 @@ def seed(data_dir: str | Path, *, n_orders: int = 300, seed: int = 7, now: datet
                 codes.append(_finish_order(store, rng, plan))
         if progress:
             progress(min(first + batch, n_orders), n_orders)
-    (store.data_dir / CODES_FILENAME).write_text(
-        json.dumps([vars(c) for c in codes], ensure_ascii=False, indent=0))
+    write_private_text(store.data_dir / CODES_FILENAME,  # codes in clear, for the demo only: 0600
+                       json.dumps([vars(c) for c in codes], ensure_ascii=False, indent=0))
     # devices (edge/demo_devices.py): config with simulated devices + camera folder of demo QRs
     from edge.demo_devices import write_demo_devices
 

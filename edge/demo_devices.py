@@ -16,6 +16,7 @@ from typing import Any
 
 from devices.sim import SimProbe, SimSerialScanner, write_code_folder
 from devices.worker import BackgroundWorker
+from edge.private_files import write_private_text
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def write_demo_devices(data_dir: str | Path, qr_codes: list[str]) -> None:
     data_dir = Path(data_dir).resolve()
     config = data_dir / "store-edge.toml"
     if not config.exists():
-        config.write_text(demo_devices_toml(data_dir), encoding="utf-8")
+        write_private_text(config, demo_devices_toml(data_dir))  # will hold the HQ token
     folder = data_dir / CAMERA_DIR
     if not folder.exists() and qr_codes:
         write_code_folder(folder, qr_codes[:4], frames_per_code=4, gap_frames=8)

@@ -21,6 +21,7 @@ from pathlib import Path
 from edge import demo
 from edge.demo_data import PRODUCTS, STORE, shelves
 from edge.domain import stock, stores
+from edge.private_files import write_private_text
 from edge.store import Store
 from sync.client import SyncClient
 from sync.embedded import EmbeddedHQ
@@ -52,7 +53,7 @@ def load_state(data_dir: Path) -> dict | None:
 
 
 def save_state(data_dir: Path, state: dict) -> None:
-    (data_dir / STATE_FILE).write_text(json.dumps(state, indent=1))
+    write_private_text(data_dir / STATE_FILE, json.dumps(state, indent=1))  # the channel key
 
 
 def write_hq_config(data_dir: Path, url: str, token: str) -> None:
@@ -61,7 +62,7 @@ def write_hq_config(data_dir: Path, url: str, token: str) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     text = text.split(HQ_BLOCK)[0].rstrip("\n")
     block = f'{HQ_BLOCK}\n[hq]\nurl = "{url}"\ntoken = "{token}"\ninterval_s = 2.0\n'
-    path.write_text(f"{text}\n\n{block}" if text else block, encoding="utf-8")
+    write_private_text(path, f"{text}\n\n{block}" if text else block)  # the token: 0600
 
 
 # ---------------------------------------------------------------- seeding through HQ

@@ -7,6 +7,10 @@ so re-applying a page changes nothing. A change the store cannot apply (unknown 
 newer HQ, a payload that does not validate, a refused domain action) is recorded in
 ``sync_skipped`` and the cursor still moves: one bad change never blocks the store. Each
 change runs under a savepoint, so a refused one leaves no half-written rows.
+
+What ``sync_skipped`` keeps is redacted first: an ``order.allocated`` payload carries the
+pickup code in clear, and the store never writes a code in clear anywhere (its HMAC, the
+form ``orders.code_hash`` holds, is kept instead, so a person can still match the row).
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from pydantic import BaseModel
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import (allotments, catalog, conflicts, hq_orders, outbox, sync_state, tasks,
-                         transfers)
+from edge.domain import (allotments, catalog, codes, conflicts, hq_orders, outbox, sync_state,
+                         tasks, transfers)
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.domain.errors import DomainError
 from edge.store import Store
@@ -132,13 +136,41 @@ def _refusal(exc: Exception) -> str:
     return f"{type(exc).__name__}:{exc}"[:300]
 
 
+SECRET_FIELDS = frozenset({"pickup_code"})
+
+
+def _secrets(value: object) -> set[str]:
+    """Every secret field's value in a payload, however deep."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in SECRET_FIELDS and isinstance(v, str) and v:
+                found.add(v)
+            else:
+                found |= _secrets(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= _secrets(v)
+    return found
+
+
+def redact(text: str, secrets: set[str], key: bytes) -> str:
+    """``text`` with each secret replaced by ``hmac:<hex>`` of it (what orders.code_hash holds)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "hmac:" + codes.code_hash(key, secret).hex())
+    return text
+
+
 def _skip(store: Store, change: dict, reason: str, now: datetime, result: ApplyResult) -> None:
     change_id = str(change.get("change_id") or f"cursor:{change.get('cursor')}")
+    secrets = _secrets(change.get("payload"))
+    payload = json.dumps(change.get("payload"), ensure_ascii=False, default=str)
+    reason = redact(reason, secrets, store.pickup_key)
     store.db.execute(
         "INSERT OR IGNORE INTO sync_skipped (change_id, cursor, type, reason, payload, at)"
         " VALUES (?,?,?,?,?,?)",
         [change_id, change.get("cursor"), str(change.get("type")), reason,
-         json.dumps(change.get("payload"), ensure_ascii=False, default=str), iso(now)])
+         redact(payload, secrets, store.pickup_key), iso(now)])
     result.skipped.append((change_id, reason))
 
 
