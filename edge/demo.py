@@ -19,7 +19,7 @@ from edge.clock import iso, utcnow
 from edge.db import write_tx
 from edge.demo_data import (NAMES_EN, OTHER_STORES, PEOPLE, PRODUCTS, SLOT_COUNTS, SLOTS, STORE,
                              SURNAMES_ZH, shelves)
-from edge.domain import clerks, orders, pickup, stock
+from edge.domain import clerks, orders, packing, picking, pickup, stock
 from edge.private_files import write_private_text
 from edge.store import Store, init_store
 from sync.pickup_code import make_pickup_code, qr_payload
@@ -191,12 +191,12 @@ def _pack_order(store: Store, rng: random.Random, plan: PlannedOrder) -> None:
     if scenario in ("allocated", "other_store") or _arrived_cancelled(store, plan):
         pass
     elif scenario == "preparing":
-        orders.start_preparing(db, order_no, actor=packer, now=created)
         bags = orders.get_order(db, order_no).bags
-        for bag in bags[: max(0, len(bags) - 1)]:
-            orders.pack_bag(db, order_no, bag.zone, _slot(rng, bag.zone), actor=packer, now=created)
+        _prepare(store, order_no, rng, packer, created, [b.zone for b in bags[:len(bags) - 1]])
+        if len(bags) == 1:  # nothing packed yet: picking has started
+            orders.start_preparing(db, order_no, actor=packer, now=created)
     else:
-        _pack_all(store, order_no, rng, packer, created)
+        _prepare(store, order_no, rng, packer, created)
 
 
 def _finish_order(store: Store, rng: random.Random, plan: PlannedOrder) -> DemoCode:
@@ -249,10 +249,17 @@ def _slot(rng: random.Random, zone: str) -> str:
     return f"{SLOTS[zone]}-{rng.randint(1, SLOT_COUNTS[zone]):02d}"  # a default storage slot
 
 
-def _pack_all(store: Store, order_no: str, rng: random.Random, packer: str, at: datetime) -> None:
-    orders.start_preparing(store.db, order_no, actor=packer, now=at)
-    for bag in orders.get_order(store.db, order_no).bags:
-        orders.pack_bag(store.db, order_no, bag.zone, _slot(rng, bag.zone), actor=packer, now=at)
+def _prepare(store: Store, order_no: str, rng: random.Random, packer: str, at: datetime,
+             zones: list[str] | None = None) -> None:
+    """Pick and pack an order's bags (only ``zones`` if given) as the back room does; the
+    labels were printed long ago, so none is queued."""
+    order = orders.get_order(store.db, order_no)
+    zones = [b.zone for b in order.bags] if zones is None else zones
+    for line in order.lines:
+        if line.zone in zones:
+            picking.pick_units(store.db, [order_no], line.sku, actor=packer, now=at)
+    for zone in zones:
+        packing.pack(store, order_no, zone, _slot(rng, zone), actor=packer, label=False, now=at)
 
 
 def _hand_over(store: Store, order_no: str, rng: random.Random, window_start: datetime,
