@@ -29,6 +29,8 @@ from edge.store import Store
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
 
+REFRESH_S = 30.0
+
 register({
     "ui.key.day_end": ("日结", "Day end"),
     "ui.dayend.key.back": ("返回", "Back"),
@@ -103,7 +105,13 @@ class DayEndScreen(Screen[None]):
         self.day = self.day or day_end.local_today(self.tz)
         self.watch(self.app, "lang", lambda _lang: self._draw(), init=False)
         self.watch(self.app, "clerk", lambda _clerk: self.load(), init=False)
+        self.set_interval(REFRESH_S, self._refresh_today)
         self.load()
+
+    def _refresh_today(self) -> None:
+        """Today's figures move as the store works, and HQ's acknowledgement arrives."""
+        if self.day == day_end.local_today(self.tz):
+            self.load()
 
     @property
     def lang(self) -> str:
@@ -117,8 +125,9 @@ class DayEndScreen(Screen[None]):
     @work(exclusive=True, group="day-end")
     async def load(self) -> None:
         assert self.day is not None
-        self.query_one("#de-title", Static).update(
-            t("ui.dayend.loading", self.lang, day=self.day.isoformat()))
+        if self.view is None or self.view.report.day != self.day.isoformat():
+            self.query_one("#de-title", Static).update(
+                t("ui.dayend.loading", self.lang, day=self.day.isoformat()))
         try:
             self.view = await self.app.service.call(load_view, self.day, self.tz, self.actor)  # type: ignore[attr-defined]
             self.refused = None
@@ -129,6 +138,7 @@ class DayEndScreen(Screen[None]):
     def _draw(self) -> None:
         lang = self.lang
         table = self.query_one("#de-table", DataTable)
+        row, scrolled = table.cursor_row, table.scroll_y  # a refresh keeps the reader's place
         table.clear(columns=True)
         table.add_column("label", key="label")
         table.add_column("value", key="value")
@@ -151,6 +161,8 @@ class DayEndScreen(Screen[None]):
                 table.add_row(Text(t(f"dayend.section.{section}", lang), style="bold"), "",
                               key=f"section.{section}")
             table.add_row(f"  {f.label}", Text(f.text, justify="right"), key=f.key)
+        table.move_cursor(row=min(max(row, 0), table.row_count - 1), animate=False)
+        table.scroll_to(y=scrolled, animate=False)
         table.focus()
 
     # -- actions ---------------------------------------------------------------------------------
