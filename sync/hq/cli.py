@@ -73,6 +73,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--price-cents", type=int, required=True)
     p.add_argument("--barcode")
     p.add_argument("--shelf-life-days", type=int)
+    p.add_argument("--shelf", help="where stores keep it on their shelves (the pick walk), e.g. C1-02")
 
     p = add("place-order", help="place an order directly in the HQ database")
     _db_option(p)
@@ -99,6 +100,11 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
 
     p = add("stores", help="list stores with their push seq and change cursor")
     _db_option(p)
+
+    p = add("conflicts", help="open records for operators: short picks, refunds due, hand-overs after cancel")
+    _db_option(p)
+    p.add_argument("--store", help="one store only")
+    p.add_argument("--json", action="store_true")
 
     p = add("day-end", help="a store's day-end reports as it sent them (latest per day)")
     _db_option(p)
@@ -197,6 +203,18 @@ def _print_day_ends(reports: list[dict], as_json: bool) -> None:
               f"excursions {len(r['excursions'])}\treceived {r['received_at']}")
 
 
+def _print_conflicts(conflicts: list[dict], as_json: bool) -> None:
+    """What HQ's operators must act on (a short pick at a store, a refund due...)."""
+    if as_json:
+        import json
+
+        print(json.dumps(conflicts, ensure_ascii=False, indent=1))
+        return
+    for c in conflicts:
+        print(f"{c['created_at']}\t{c['store_id']}\t{c['kind']}\t{c['order_no'] or c['sku'] or '-'}"
+              f"\t{c['detail']}")
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate_stream
 
@@ -245,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
         elif cmd == "set-item":
             item = CatalogItem(sku=args.sku, name_zh=args.name_zh, name_en=args.name_en, zone=args.zone,
                                price_cents=args.price_cents, barcode=args.barcode,
-                               shelf_life_days=args.shelf_life_days)
+                               shelf_life_days=args.shelf_life_days, shelf=args.shelf)
             print(f"{args.sku} version {service.upsert_catalog_item(db, item, utcnow())}")
         elif cmd == "cancel-order":
             print(service.cancel_order(db, args.order_no, args.reason, utcnow())["status"])
@@ -253,6 +271,8 @@ def run(args: argparse.Namespace) -> int:
             from .sweeper import sweep_once
 
             print(f"released {len(sweep_once(db, utcnow))}")
+        elif cmd == "conflicts":
+            _print_conflicts(service.open_conflicts(db, args.store), args.json)
         elif cmd == "day-end":
             _print_day_ends(service.day_reports(db, args.store_id, args.date), args.json)
         elif cmd == "stores":

@@ -24,6 +24,7 @@ from edge.ui.keys import scanner_burst
 from edge.ui.screens.backroom.pack import PackScreen
 from edge.ui.screens.backroom.pick import PickScreen
 from sync.client import SyncClient
+from sync.hq import cli as hq_cli
 from sync.hq import orders as hq_orders
 from sync.hq import service
 from sync.protocol import CatalogItem
@@ -168,7 +169,7 @@ def hq_task(hq, order_no: str) -> dict:
     return next(t for t in service.store_tasks(hq.db, STORE_ID) if t["task_id"] == f"prep-{order_no}")
 
 
-def test_short_pick_reaches_hq_and_the_managers_decision_ends_in_a_refund(loop, wait_until):
+def test_short_pick_reaches_hq_and_the_managers_decision_ends_in_a_refund(loop, capsys):
     hq, store, client, channel = loop
     order_no = place(hq, channel, [("B001", 1), ("M001", 2)])
     assert client.sync_once().ok
@@ -179,6 +180,10 @@ def test_short_pick_reaches_hq_and_the_managers_decision_ends_in_a_refund(loop, 
     assert client.sync_once().ok
     conflicts = [c for c in service.open_conflicts(hq.db, STORE_ID) if c["order_no"] == order_no]
     assert [c["kind"] for c in conflicts] == ["short_pick"]
+    capsys.readouterr()
+    assert hq_cli.main(["hq", "conflicts", "--db", hq.db_url, "--store", STORE_ID]) == 0
+    listed = capsys.readouterr().out  # what an HQ operator sees
+    assert f"short_pick\t{order_no}\tmissing at pick by c01: line 2 M001 x1" in listed
     with hq.db.tx(snapshot=True) as tx:
         assert hq_orders.order_shorts(tx, order_no) == [
             {"line_no": 2, "sku": "M001", "qty": 1, "status": "pending", "decided_by": None}]
