@@ -18,16 +18,16 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
 from datetime import datetime
 
+from edge.cli_orders import store_command
 from edge.clock import utcnow
 from edge.domain import board, clerks, orders, overdue
 from edge.domain import board_i18n  # noqa: F401  (registers cli.board.* messages)
 from edge.domain.errors import DomainError
 from edge.i18n import t
 from edge.present import local_time, timing_text
-from edge.store import Store, StoreNotInitialised
+from edge.store import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 PIN_ENV = "STORE_EDGE_MANAGER_PIN"
@@ -42,14 +42,14 @@ def add_commands(cmds, parents: list[argparse.ArgumentParser]) -> None:
                     help=f"one of {', '.join(LIST_STATUSES)}; repeatable")
     ls.add_argument("--overdue", action="store_true", help="only orders past their window")
     ls.add_argument("--json", action="store_true")
-    ls.set_defaults(handler=_run(_list))
+    ls.set_defaults(handler=store_command(_list))
 
     remind = cmds.add_parser("remind", parents=parents,
                              help="ask HQ to remind the customer to pick the order up")
     remind.add_argument("order_no")
     remind.add_argument("--clerk", required=True, help="who asks (clerk id)")
     remind.add_argument("--json", action="store_true")
-    remind.set_defaults(handler=_run(_remind))
+    remind.set_defaults(handler=store_command(_remind))
 
     extend = cmds.add_parser("extend", parents=parents, help="give the customer more time")
     extend.add_argument("order_no")
@@ -57,39 +57,14 @@ def add_commands(cmds, parents: list[argparse.ArgumentParser]) -> None:
                         help="new end of the pickup window, e.g. 2026-12-02T20:00 (local time)")
     extend.add_argument("--clerk", required=True, help="who extends (clerk id)")
     extend.add_argument("--json", action="store_true")
-    extend.set_defaults(handler=_run(_extend))
+    extend.set_defaults(handler=store_command(_extend))
 
     ret = cmds.add_parser("return", parents=parents,
                           help="return an overdue order's goods to stock (manager)")
     ret.add_argument("order_no")
     ret.add_argument("--manager", required=True, help=f"manager id (PIN: terminal or ${PIN_ENV})")
     ret.add_argument("--json", action="store_true")
-    ret.set_defaults(handler=_run(_return))
-
-
-def _run(action: Callable[[Store, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Open the store, run the action, turn a refusal into exit code 1 with its message."""
-
-    def handler(args: argparse.Namespace) -> int:
-        try:
-            store = Store.open(args.cfg.data_dir)
-        except StoreNotInitialised as exc:
-            print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
-            return EXIT_USAGE
-        try:
-            return action(store, args)
-        except DomainError as exc:
-            message = t(exc.code, args.lang, **exc.params)
-            if getattr(args, "json", False):
-                print(json.dumps({"ok": False, "error": exc.code, "message": message},
-                                 ensure_ascii=False))
-            else:
-                print(message, file=sys.stderr)
-            return EXIT_REFUSED
-        finally:
-            store.close()
-
-    return handler
+    ret.set_defaults(handler=store_command(_return))
 
 
 def _list(store: Store, args: argparse.Namespace) -> int:

@@ -21,14 +21,14 @@ import json
 import os
 import sys
 
+from edge.cli_orders import store_command
 from edge.clock import utcnow
 from edge.db import write_tx
 from edge.domain import board, clerks, orders, packing, picking
 from edge.domain.errors import DomainError
-from edge.domain.fulfil_i18n import error_message
 from edge.domain.print_docs import settings_from_config
 from edge.i18n import t
-from edge.store import Store, StoreNotInitialised
+from edge.store import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 PIN_ENV = "STORE_EDGE_MANAGER_PIN"
@@ -45,7 +45,7 @@ def add_commands(orders_sub, parents: list[argparse.ArgumentParser]) -> None:
                       help="QTY units of SKU are not on the shelf (a manager decides)")
     pick.add_argument("--clerk", help="who picks (needed to pick)")
     pick.add_argument("--json", action="store_true")
-    pick.set_defaults(handler=_run(_pick))
+    pick.set_defaults(handler=store_command(_pick))
 
     pack = orders_sub.add_parser("pack", parents=parents, help="pack one bag into a storage slot")
     pack.add_argument("order_no", metavar="ORDER_NO")
@@ -54,12 +54,12 @@ def add_commands(orders_sub, parents: list[argparse.ArgumentParser]) -> None:
     pack.add_argument("--clerk", required=True)
     pack.add_argument("--no-label", action="store_true", help="do not print the bag label")
     pack.add_argument("--json", action="store_true")
-    pack.set_defaults(handler=_run(_pack))
+    pack.set_defaults(handler=store_command(_pack))
 
     ready = orders_sub.add_parser("ready", parents=parents, help="mark a packed order ready")
     ready.add_argument("order_no", metavar="ORDER_NO")
     ready.add_argument("--clerk", required=True)
-    ready.set_defaults(handler=_run(_ready))
+    ready.set_defaults(handler=store_command(_ready))
 
     decide = orders_sub.add_parser("decide", parents=parents,
                                    help="a manager's decision on a short pick")
@@ -70,43 +70,18 @@ def add_commands(orders_sub, parents: list[argparse.ArgumentParser]) -> None:
     choice.add_argument("--wait", dest="decision", action="store_const", const="wait",
                         help="wait for the goods and pick again")
     decide.add_argument("--manager", required=True, help=f"manager id (PIN: terminal or ${PIN_ENV})")
-    decide.set_defaults(handler=_run(_decide))
+    decide.set_defaults(handler=store_command(_decide))
 
     labels = orders_sub.add_parser("labels", parents=parents,
                                    help="print the labels of every packed bag of the orders")
     labels.add_argument("order_nos", nargs="+", metavar="ORDER_NO")
     labels.add_argument("--clerk", required=True)
-    labels.set_defaults(handler=_run(_labels))
+    labels.set_defaults(handler=store_command(_labels))
 
     slots = orders_sub.add_parser("slots", parents=parents, help="the store's storage slots")
     slots.add_argument("--zone", choices=orders.ZONES)
     slots.add_argument("--json", action="store_true")
-    slots.set_defaults(handler=_run(_slots))
-
-
-def _run(command):
-    """Open the store, run ``command(store, args)``, turn refusals into exit 1."""
-
-    def handler(args: argparse.Namespace) -> int:
-        try:
-            store = Store.open(args.cfg.data_dir)
-        except StoreNotInitialised as exc:
-            print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
-            return EXIT_USAGE
-        try:
-            return command(store, args)
-        except DomainError as exc:
-            message = error_message(exc, args.lang)
-            if getattr(args, "json", False):
-                print(json.dumps({"ok": False, "error": exc.code, "message": message},
-                                 ensure_ascii=False))
-            else:
-                print(message, file=sys.stderr)
-            return EXIT_REFUSED
-        finally:
-            store.close()
-
-    return handler
+    slots.set_defaults(handler=store_command(_slots))
 
 
 def _require_clerk(store: Store, clerk_id: str | None) -> str:

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import sys
+from collections.abc import Callable
+
+from edge.domain.errors import DomainError
+from edge.domain.fulfil_i18n import error_message
+from edge.i18n import t
+from edge.store import Store, StoreNotInitialised
 
 COMMAND_MODULES = ("edge.cli_fulfil", "edge.cli_board")
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
 def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -26,3 +35,30 @@ def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
                 continue
             raise
         module.add_commands(orders_sub, parents)
+
+
+def store_command(action: Callable[[Store, argparse.Namespace], int]
+                  ) -> Callable[[argparse.Namespace], int]:
+    """A sub-command's handler: open the store, run ``action(store, args)``, and turn a
+    refusal into exit code 1 with its message (JSON when ``--json``)."""
+
+    def handler(args: argparse.Namespace) -> int:
+        try:
+            store = Store.open(args.cfg.data_dir)
+        except StoreNotInitialised as exc:
+            print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            return action(store, args)
+        except DomainError as exc:
+            message = error_message(exc, args.lang)
+            if getattr(args, "json", False):
+                print(json.dumps({"ok": False, "error": exc.code, "message": message},
+                                 ensure_ascii=False))
+            else:
+                print(message, file=sys.stderr)
+            return EXIT_REFUSED
+        finally:
+            store.close()
+
+    return handler

@@ -61,6 +61,8 @@ def error_message(exc: DomainError, lang: str) -> str:
         params["name"] = params["name_zh"] if lang == "zh-CN" else params["name_en"]
     if "zone" in params:
         params["zone"] = t(f"zone.{params['zone']}", lang)
+    if "status" in params:
+        params["status"] = t(f"status.{params['status']}", lang)
     if "slot_zone" in params:
         params["slot_zone"] = t(f"zone.{params['slot_zone']}", lang)
     return t(exc.code, lang, **params)

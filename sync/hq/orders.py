@@ -456,11 +456,3 @@ def record_short_decision(tx: Tx, store_id: str, d: OrderShortDecided, now: date
         tx.run("UPDATE order_shorts SET status = ?, decided_by = ?, updated_at = ? WHERE order_no = ?",
                (SHORT_STATUS[d.decision], d.by, iso(now), d.order_no))
     return None
-
-
-def order_shorts(tx: Tx, order_no: str) -> list[dict[str, Any]]:
-    """What HQ knows of an order's short pick (operators, tests)."""
-    keys = ("line_no", "sku", "qty", "status", "decided_by")
-    rows = tx.all(f"SELECT {', '.join(keys)} FROM order_shorts WHERE order_no = ? ORDER BY line_no",
-                  (order_no,))
-    return [dict(zip(keys, r)) for r in rows]
