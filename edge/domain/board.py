@@ -12,7 +12,7 @@ order carries a reminder from ``reminder_hours`` before its window until it is p
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,11 +89,25 @@ def _row(raw: tuple, now: datetime, reminder_hours: float) -> BoardRow:
     (order_no, channel, masked, initial, last4, order_status, status, start, end, mto,
      n_lines, zones) = raw
     window_start = parse_iso(start)
-    reminder = bool(mto) and status in ("new", "picking") and (
-        now >= window_start - timedelta(hours=reminder_hours))
+    reminder = _reminder(bool(mto), status, window_start, now, reminder_hours)
     zone_list = tuple(sorted(zones.split(","), key=_zone_rank)) if zones else ()
     return BoardRow(order_no, channel, masked, initial, last4, order_status, status, window_start,
                     parse_iso(end), bool(mto), n_lines, zone_list, reminder)
+
+
+def _reminder(made_to_order: bool, status: str, window_start: datetime, now: datetime,
+              hours: float) -> bool:
+    return made_to_order and status in ("new", "picking") and (
+        now >= window_start - timedelta(hours=hours))
+
+
+def retime(rows: list[BoardRow], now: datetime, reminder_hours: float) -> list[BoardRow]:
+    """The rows as of ``now`` without reading them again: time moves the made-to-order
+    reminders (lateness and overdue are worked out from ``now`` when shown)."""
+    for row in rows:
+        if row.made_to_order:
+            row.reminder = _reminder(True, row.status, row.window_start, now, reminder_hours)
+    return rows
 
 
 def _zone_rank(zone: str) -> int:
@@ -176,23 +190,41 @@ def _window_matcher(window: str | None, now: datetime):
     return lambda row: row.window_start < end_of_day and not row.is_overdue(now)
 
 
-def filter_rows(rows: list[BoardRow], f: BoardFilter, now: datetime, *,
-                ignore_status: bool = False) -> list[BoardRow]:
-    """The rows ``f`` lets through, in board order."""
+@dataclass(frozen=True)
+class BoardView:
+    """What the board shows under a filter: its rows, and the count per status the other
+    filters leave (the header's tabs: choosing a status does not change them)."""
+
+    rows: list[BoardRow]
+    counts: dict[str, int]
+
+
+def matcher(f: BoardFilter, now: datetime) -> Callable[[BoardRow], tuple[bool, bool]]:
+    """For one row: (passes every filter but the status one, passes them all)."""
     window = _window_matcher(f.window, now)
     search = search_matcher(f.search)
-    status = None if ignore_status else f.status
-    return [row for row in rows
-            if (status is None or row.status == status)
-            and (f.zone is None or f.zone in row.zones)
-            and (f.channel is None or row.channel == f.channel)
-            and window(row) and search(row)]
+
+    def check(row: BoardRow) -> tuple[bool, bool]:
+        others = ((f.zone is None or f.zone in row.zones)
+                  and (f.channel is None or row.channel == f.channel)
+                  and window(row) and search(row))
+        return others, others and (f.status is None or row.status == f.status)
+
+    return check
 
 
-def status_counts(rows: list[BoardRow], f: BoardFilter, now: datetime) -> dict[str, int]:
-    """How many rows each status would show under the other filters (the header's tabs)."""
-    counted = Counter(row.status for row in filter_rows(rows, f, now, ignore_status=True))
-    return {status: counted.get(status, 0) for status in BOARD_STATUSES}
+def view(rows: list[BoardRow], f: BoardFilter, now: datetime) -> BoardView:
+    """Filter and count in one pass over the rows (run on every key typed on the board)."""
+    check = matcher(f, now)
+    counts = dict.fromkeys(BOARD_STATUSES, 0)
+    shown = []
+    for row in rows:
+        others, every = check(row)
+        if others:
+            counts[row.status] += 1
+            if every:
+                shown.append(row)
+    return BoardView(shown, counts)
 
 
 def reminders_due(rows: list[BoardRow]) -> list[BoardRow]:

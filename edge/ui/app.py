@@ -54,6 +54,7 @@ from sync.worker import SyncWorker, start_sync_worker
 
 log = logging.getLogger(__name__)
 DEMO_CLERK = "c01"
+TASK_BOARD = "task-board"  # the installed board screen's name
 PENDING_REFRESH_S = 3.0
 
 
@@ -217,10 +218,14 @@ class StoreEdgeApp(App[int]):
         self.notify(t("ui.quit_hint", self.lang), title=t("ui.quit_hint_title", self.lang))
 
     def action_task_board(self) -> None:
-        """The back room's task board (F12): every open order to prepare."""
+        """The back room's task board (F12): every open order to prepare. One board per
+        terminal, kept between visits (its filters, selection and rows stay; it re-reads
+        only what changed), so going back and forth to the counter costs nothing."""
         from edge.ui.screens.backroom.board import TaskBoardScreen
 
-        self.open_page(TaskBoardScreen())
+        if not self.is_screen_installed(TASK_BOARD):
+            self.install_screen(TaskBoardScreen(), TASK_BOARD)
+        self.open_page(self.get_screen(TASK_BOARD))
 
     def action_overdue(self) -> None:
         """Overdue pickups (ctrl+o): remind, extend, or return to stock."""

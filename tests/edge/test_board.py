@@ -71,7 +71,7 @@ def test_filters_by_status_zone_channel_and_window(stocked):
     rows = board.board_rows(stocked.db, now=NOW)
 
     def shown(**kw) -> list[str]:
-        return _nos(board.filter_rows(rows, board.BoardFilter(**kw), NOW))
+        return _nos(board.view(rows, board.BoardFilter(**kw), NOW).rows)
 
     assert shown(status="new") == ["A-NEW", "E-CAKE", "F-LATER"]
     assert shown(status="ready") == ["D-READY"]
@@ -90,7 +90,7 @@ def test_search_by_order_number_phone_and_name(stocked):
     rows = board.board_rows(stocked.db, now=NOW)
 
     def found(text: str) -> list[str]:
-        return _nos(board.filter_rows(rows, board.BoardFilter(search=text), NOW))
+        return _nos(board.view(rows, board.BoardFilter(search=text), NOW).rows)
 
     assert found("c-pa") == ["C-PACK"]  # part of the number, any case
     assert found("2222") == ["B-PICK"]  # phone last 4
@@ -103,12 +103,12 @@ def test_search_by_order_number_phone_and_name(stocked):
 
 def test_counts_per_status_follow_the_other_filters(stocked):
     rows = board.board_rows(stocked.db, now=NOW)
-    assert board.status_counts(rows, board.BoardFilter(), NOW) == {
+    assert board.view(rows, board.BoardFilter(), NOW).counts == {
         "new": 3, "picking": 2, "packed": 1, "ready": 1}
     # the status filter itself does not change the tabs' counts
-    assert board.status_counts(rows, board.BoardFilter(status="ready"), NOW) == {
+    assert board.view(rows, board.BoardFilter(status="ready"), NOW).counts == {
         "new": 3, "picking": 2, "packed": 1, "ready": 1}
-    assert board.status_counts(rows, board.BoardFilter(zone="chilled"), NOW) == {
+    assert board.view(rows, board.BoardFilter(zone="chilled"), NOW).counts == {
         "new": 1, "picking": 2, "packed": 1, "ready": 0}
 
 

@@ -75,6 +75,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.keys: list[str] = []
         self.widths: list[int] = []
         self._cache: dict[str, list[Segment]] = {}
+        self._on_drawn: list[Callable[[], None]] = []
 
     # -- what to show ---------------------------------------------------------------------------
     def set_columns(self, widths: Sequence[int]) -> None:
@@ -153,6 +154,20 @@ class VirtualTable(ScrollView, can_focus=True):
             self.cursor = index
 
     # -- drawing ----------------------------------------------------------------------------------
+    def when_drawn(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the next frame drawing this table is composed (tests and
+        the bench measure up to the row on screen, not up to the data being set)."""
+        self._on_drawn.append(callback)
+        self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        lines = super().render_lines(crop)
+        if self._on_drawn:
+            callbacks, self._on_drawn = self._on_drawn, []
+            for callback in callbacks:
+                callback()
+        return lines
+
     def _segments(self, key: str) -> list[Segment]:
         cached = self._cache.get(key)
         if cached is None:

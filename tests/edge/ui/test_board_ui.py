@@ -116,3 +116,35 @@ def test_a_new_order_from_hq_appears_marked_until_looked_at(data_dir, run):
             assert "HQ-NEW-1" in screen.seen
 
     run(body())
+
+
+def test_an_order_packed_from_the_board_shows_ready_at_once(data_dir, run):
+    from edge.domain import packing, picking
+
+    rows = _open_rows(data_dir)
+    target = next(r for r in rows if r.status == "new" and len(r.zones) == 1
+                  and r.order_status == "allocated" and not r.is_overdue(utcnow()))
+
+    def pick_and_pack(store, order_no: str) -> str:
+        order = orders.get_order(store.db, order_no)
+        for sku in {line.sku for line in order.lines}:
+            picking.pick_units(store.db, [order_no], sku, actor="m01")
+        slot = packing.slots(store.db, target.zones[0])[0].slot
+        return packing.pack(store, order_no, target.zones[0], slot, actor="m01",
+                            label=False).order.status
+
+    async def body():
+        async with make_app(data_dir, clerk_id="m01").run_test(size=(80, 24)) as pilot:
+            screen = await _open_board(pilot)
+            before = dict(screen.counts)
+            assert await pilot.app.service.call(pick_and_pack, target.order_no) == "ready"
+            shown = expect(pilot.app, screen.rows_shown)
+            await screen.refresh_orders([target.order_no])  # in place: still shown
+            await asyncio.wait_for(shown, HANG_GUARD_S)
+            assert screen.by_no[target.order_no].status == "ready"
+            assert screen.counts["ready"] == before["ready"] + 1
+            assert screen.counts["new"] == before["new"] - 1
+            await pilot.press("s")  # status new: the packed order has left it
+            assert target.order_no not in [r.order_no for r in screen.shown]
+
+    run(body())

@@ -92,12 +92,15 @@ class TaskBoardScreen(Screen[None]):
         self.rows: list[board.BoardRow] = []
         self.by_no: dict[str, board.BoardRow] = {}
         self.shown: list[board.BoardRow] = []
+        self.counts: dict[str, int] = dict.fromkeys(board.BOARD_STATUSES, 0)
+        self.due: list[str] = []  # made-to-order orders to start now
         self.filter = board.BoardFilter()
         self.selected: set[str] = set()
+        self.wave: list[str] = []  # the orders last sent to pick or pack
         self.loaded = False
         self.version: int | None = None
         self.now = utcnow()
-        # published after the rows on screen changed (tests and the bench wait on it)
+        # published from the frame that draws changed rows (tests and the bench wait on it)
         self.rows_shown: Signal[int] = Signal(self, "rows_shown")
 
     # -- layout -----------------------------------------------------------------------------------
@@ -121,8 +124,17 @@ class TaskBoardScreen(Screen[None]):
         self.query_one("#board-table", VirtualTable).focus()
 
     def on_screen_resume(self) -> None:
-        if self.loaded:  # back from pick/pack: what they did shows at once
-            self.load()
+        """Shown again (the board is kept between visits, with its filters and cursor): the
+        wave just picked or packed is redrawn at once, everything else if it changed."""
+        if not self.loaded:
+            return
+        count = len(self.shown)
+        self.query_one("#board-table", VirtualTable).when_drawn(
+            lambda: self.rows_shown.publish(count))
+        if self.wave:
+            self.run_worker(self.refresh_orders(self.wave), group="board-load")
+            self.wave = []
+        self.run_worker(self.poll(), group="board-poll")
 
     # -- data -------------------------------------------------------------------------------------
     @property
@@ -154,6 +166,7 @@ class TaskBoardScreen(Screen[None]):
         if first_visit:  # what is there when the board is first opened is not news
             self.seen.update(self.by_no)
         self.selected &= self.by_no.keys()
+        self.due = [row.order_no for row in board.reminders_due(rows)]
         self.loaded = True
         self.apply_filter()
 
@@ -162,36 +175,70 @@ class TaskBoardScreen(Screen[None]):
         if not self.loaded or not self.is_current:
             return
         version = await self.app.status_service.call(_version)  # type: ignore[attr-defined]
-        if version != self.version or utcnow() - self.now > timedelta(minutes=1):
+        if version != self.version:
             self.load()
+        elif utcnow() - self.now > timedelta(minutes=1):  # only time moved: no reading
+            self.now = utcnow()
+            board.retime(self.rows, self.now, self.reminder_hours)
+            self.due = [row.order_no for row in board.reminders_due(self.rows)]
+            self.query_one("#board-table", VirtualTable).invalidate()
+            self.apply_filter()
 
     async def refresh_orders(self, order_nos: list[str]) -> None:
-        """Re-read only these orders (after an action on them) and redraw their rows."""
-        now = utcnow()
+        """Re-read only these orders (after an action on them) and redraw their rows; when
+        none of them joins or leaves what the filters show, nothing else is worked out again."""
+        now, hours = self.now, self.reminder_hours
 
         def read(store: Store) -> list[tuple[str, board.BoardRow | None]]:
-            return [(no, board.board_row(store.db, no, now=now, reminder_hours=self.reminder_hours))
+            return [(no, board.board_row(store.db, no, now=now, reminder_hours=hours))
                     for no in order_nos]
 
-        for order_no, row in await self.app.status_service.call(read):  # type: ignore[attr-defined]
-            if row is None:
-                self.by_no.pop(order_no, None)
-                self.selected.discard(order_no)
-            else:
-                self.by_no[order_no] = row
-        self.rows = [self.by_no[r.order_no] for r in self.rows if r.order_no in self.by_no]
+        fresh = await self.app.status_service.call(read)  # type: ignore[attr-defined]
+        check = board.matcher(self.filter, now)
+        in_place = True
+        for order_no, row in fresh:
+            old = self.by_no.get(order_no)
+            if old is None or row is None or check(old)[1] != check(row)[1]:
+                in_place = False  # it joins or leaves the rows shown
+                break
+            if check(old)[0]:
+                self.counts[old.status] -= 1
+            if check(row)[0]:
+                self.counts[row.status] += 1
+            self.by_no[order_no] = row
+            for rows in (self.rows, self.shown):
+                index = next((i for i, r in enumerate(rows) if r is old), None)
+                if index is not None:
+                    rows[index] = row
+        if not in_place:
+            for order_no, row in fresh:
+                if row is None:
+                    self.by_no.pop(order_no, None)
+                    self.selected.discard(order_no)
+                else:
+                    self.by_no[order_no] = row
+            self.rows = sorted((r for r in self.by_no.values()),
+                               key=lambda r: (r.window_start, r.order_no))
+        self.due = [row.order_no for row in board.reminders_due(self.rows)]
         table = self.query_one("#board-table", VirtualTable)
         table.invalidate(order_nos)
-        self.apply_filter()
+        if not in_place:
+            self.apply_filter()
+            return
+        self._draw_head()
+        count = len(self.shown)
+        table.when_drawn(lambda: self.rows_shown.publish(count))
 
     # -- showing ----------------------------------------------------------------------------------
     def apply_filter(self) -> None:
         """Filter and search in memory, then hand the table the keys (it draws what is seen)."""
-        self.shown = board.filter_rows(self.rows, self.filter, self.now)
+        view = board.view(self.rows, self.filter, self.now)
+        self.shown, self.counts = view.rows, view.counts
         table = self.query_one("#board-table", VirtualTable)
         table.set_rows([row.order_no for row in self.shown])
         self._draw_head()
-        self.rows_shown.publish(len(self.shown))
+        count = len(self.shown)
+        table.when_drawn(lambda: self.rows_shown.publish(count))
 
     def _cells(self, order_no: str) -> list[Text | str]:
         row = self.by_no[order_no]
@@ -212,7 +259,7 @@ class TaskBoardScreen(Screen[None]):
 
     def _draw_head(self) -> None:
         lang = self.lang
-        counts = board.status_counts(self.rows, self.filter, self.now)
+        counts = self.counts
         head = Text(t("ui.board.title", lang) + "  ", style="bold")
         for status in board.BOARD_STATUSES:
             label = t("ui.board.counts", lang, label=t(f"board.status.{status}", lang), n=counts[status])
@@ -225,31 +272,43 @@ class TaskBoardScreen(Screen[None]):
             head.append("  " + t("ui.board.unseen", lang, n=unseen), style="bold yellow")
         if self.selected:
             head.append("  " + t("ui.board.selected", lang, n=len(self.selected)), style="bold green")
-        self.query_one("#board-counts", Static).update(head)
+        self._set("#board-counts", head)
         every = t("ui.board.all", lang)
         f = self.filter
-        self.query_one("#board-filters", Static).update(t(
+        self._set("#board-filters", t(
             "ui.board.filters", lang,
             status=t(f"board.status.{f.status}", lang) if f.status else every,
             zone=t(f"zone.{f.zone}", lang) if f.zone else every,
             channel=t(f"board.channel.{f.channel}", lang) if f.channel else every,
             window=t(f"board.window.{f.window}", lang) if f.window else every))
-        due = [row.order_no for row in board.reminders_due(self.rows)]
+        due = self.due
         reminder = self.query_one("#board-reminder", Static)
-        reminder.display = bool(due)
+        if reminder.display != bool(due):
+            reminder.display = bool(due)
         if due:
             more = f" +{len(due) - 3}" if len(due) > 3 else ""
-            reminder.update(t("ui.board.reminder", lang, hours=f"{self.reminder_hours:g}",
-                              orders=", ".join(due[:3]) + more))
+            self._set("#board-reminder", t("ui.board.reminder", lang,
+                                           hours=f"{self.reminder_hours:g}",
+                                           orders=", ".join(due[:3]) + more))
         empty = self.query_one("#board-empty", Static)
-        empty.display = self.loaded and not self.shown
+        show_empty = not self.loaded or not self.shown
+        if empty.display != show_empty:
+            empty.display = show_empty
+        if not show_empty:
+            return
         if not self.loaded:
-            empty.display = True
             empty.update(t("ui.board.loading", lang))
         elif not self.rows:
             empty.update(t("ui.board.empty", lang))
         else:
             empty.update(t("ui.board.empty_filtered", lang, n=len(self.rows)))
+
+    def _set(self, wid: str, content: Text | str) -> None:
+        """Update a one-line part only when it changed, without a new layout (fixed height)."""
+        widget = self.query_one(wid, Static)
+        if str(widget.content) != str(content) or (
+                isinstance(content, Text) and widget.content != content):
+            widget.update(content, layout=False)
 
     def _relabel(self) -> None:
         lang = self.lang
@@ -328,6 +387,7 @@ class TaskBoardScreen(Screen[None]):
             from edge.ui.screens.backroom.pack import PackScreen
 
             self.app.push_screen(PackScreen(order_nos))
+        self.wave = order_nos
         self.selected.clear()
 
     def action_back(self) -> None:
