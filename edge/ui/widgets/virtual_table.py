@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 Cells = Sequence[Text | str]
 GAP = 1  # columns between cells
+CACHE_ROWS = 256  # drawn rows kept; scrolling back redraws the rest (cheap), memory stays flat
 
 
 def fit(cell: Text | str, width: int) -> Text:
@@ -173,6 +174,8 @@ class VirtualTable(ScrollView, can_focus=True):
         if cached is None:
             line = header_line(list(self._render_row(key)), self.widths)
             cached = list(line.render(self.app.console))
+            if len(self._cache) >= CACHE_ROWS:
+                self._cache.clear()
             self._cache[key] = cached
         return cached
 
