@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
-
 from edge.clock import utcnow
 from edge.domain import board, orders
 from edge.i18n import t
 from edge.ui.keys import expect
 from edge.ui.screens.backroom.board import TaskBoardScreen
+from edge.ui.screens.backroom.pack import PackScreen
+from edge.ui.screens.backroom.pick import PickScreen
 from edge.ui.widgets.virtual_table import VirtualTable
 from tests.support.edge_store import order_data
 from tests.support.ui_pilot import HANG_GUARD_S, make_app, open_store, screen_text, settle
@@ -69,8 +69,7 @@ def test_filter_and_search_by_keys(data_dir, run):
     run(body())
 
 
-def test_select_a_wave_and_open_its_pick_list(data_dir, run):
-    pick = pytest.importorskip("edge.ui.screens.backroom.pick")
+def test_select_a_wave_and_open_its_pick_list_and_packing(data_dir, run):
     rows = _open_rows(data_dir)
 
     async def body():
@@ -81,7 +80,16 @@ def test_select_a_wave_and_open_its_pick_list(data_dir, run):
             assert "●" in screen_text(pilot)
             await pilot.press("p")
             await settle(pilot)
-            assert isinstance(pilot.app.screen, pick.PickScreen)
+            assert isinstance(pilot.app.screen, PickScreen)
+            assert pilot.app.screen.order_nos == [rows[0].order_no, rows[1].order_no,
+                                                  rows[3].order_no]
+            await pilot.press("escape")
+            await settle(pilot)
+            assert pilot.app.screen is screen and not screen.selected  # the wave went
+            await pilot.press("k")  # the highlighted order alone
+            await settle(pilot)
+            assert isinstance(pilot.app.screen, PackScreen)
+            assert pilot.app.screen.order_nos == [screen.chosen()[0]]
 
     run(body())
 

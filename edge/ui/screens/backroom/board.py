@@ -32,6 +32,8 @@ from edge.domain.orders import CHANNELS, ZONES
 from edge.i18n import t
 from edge.present import timing_text
 from edge.store import Store
+from edge.ui.screens.backroom.pack import PackScreen
+from edge.ui.screens.backroom.pick import PickScreen
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
 from edge.ui.widgets.virtual_table import VirtualTable, header_line
@@ -384,14 +386,7 @@ class TaskBoardScreen(Screen[None]):
             self.app.bell()
             self.notify(t("ui.board.choose_first", self.lang), severity="warning")
             return
-        if what == "pick":
-            from edge.ui.screens.backroom.pick import PickScreen
-
-            self.app.push_screen(PickScreen(order_nos))
-        else:
-            from edge.ui.screens.backroom.pack import PackScreen
-
-            self.app.push_screen(PackScreen(order_nos))
+        self.app.push_screen(PickScreen(order_nos) if what == "pick" else PackScreen(order_nos))
         self.wave = order_nos
         self.selected.clear()
 
