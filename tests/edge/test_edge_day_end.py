@@ -199,3 +199,18 @@ def test_cli_refuses_a_clerk_a_bad_date_and_a_future_day(day_store, capsys):
     assert main([*args, "--manager", MANAGER, "--date", "2999-01-01"]) == 2
     assert "has not begun" in capsys.readouterr().err
     assert dump(day_store) == before
+
+
+def test_the_config_timezone_decides_the_day_and_a_typo_is_refused(day_store, capsys):
+    from edge import config
+
+    with pytest.raises(config.ConfigError) as exc:
+        config.parse('timezone = "Asia/Shanghia"')
+    assert "Asia/Shanghia" in exc.value.message("en") and "时区" in exc.value.message("zh-CN")
+    (day_store.data_dir / "store-edge.toml").write_text('timezone = "UTC"\n', encoding="utf-8")
+    assert main(_cli(day_store.data_dir, "--format", "json")) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["timezone"], data["start"]) == ("UTC", "2026-06-01T00:00:00.000+00:00")
+    (day_store.data_dir / "store-edge.toml").write_text('timezone = "Mars/Olympus"\n', encoding="utf-8")
+    assert main(_cli(day_store.data_dir)) == 2
+    assert "Mars/Olympus" in capsys.readouterr().err
