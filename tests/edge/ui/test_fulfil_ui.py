@@ -94,7 +94,7 @@ def test_pick_a_wave_by_scans_with_a_wrong_product_then_a_short_and_the_managers
             assert screen.pick_list.line("D001").picked == 1
             # the wagyu: one on the shelf, the second is missing
             await burst(pilot, BARCODES["M001"])
-            table = screen.query_one("#pick-lines", DataTable)
+            table = screen.query_one("#pick-table", DataTable)
             assert screen.selected().sku == "M001"
             await pilot.press("f6")
             await settle(pilot)

@@ -9,15 +9,13 @@ of every packed bag of the wave again. Scans from any scanner land here while it
 
 from __future__ import annotations
 
-import asyncio
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, OptionList, Static
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from edge.domain import packing
@@ -25,9 +23,7 @@ from edge.domain.errors import DomainError
 from edge.domain.fulfil_i18n import error_message
 from edge.domain.print_docs import PrintSettings, settings_from_config
 from edge.i18n import register, t
-from edge.ui.widgets.footer import LocalFooter
-from edge.ui.widgets.scan_field import ScanField
-from edge.ui.widgets.status_bar import StatusBar
+from edge.ui.screens.backroom.wave import WaveScreen
 
 register({
     "ui.pack.key.choose_slot": ("选存放位", "Slot list"),
@@ -59,10 +55,10 @@ register({
 })
 
 
-class PackScreen(Screen[None]):
+class PackScreen(WaveScreen):
     """Packs the bags of one order or a wave; ``order_nos`` as the task board chose them."""
 
-    CSS_PATH = "fulfil.tcss"
+    PART = "pack"
     BINDINGS = [
         Binding("f5", "choose_slot", "ui.pack.key.choose_slot"),
         Binding("f6", "labels", "ui.pack.key.labels"),
@@ -72,33 +68,9 @@ class PackScreen(Screen[None]):
     ]
 
     def __init__(self, order_nos: list[str]) -> None:
-        super().__init__(id="pack")
-        self.order_nos = list(dict.fromkeys(order_nos))
+        super().__init__(order_nos)
         self.bags: list[packing.BagState] = []
-        self.message: tuple[str, str] = ("", "")
         self.focus_key: str | None = None
-        self._one_at_a_time = asyncio.Lock()  # scanner-speed scans: each sees the last one's result
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar(id="status-bar")
-        yield Static(id="pack-title")
-        with Horizontal(id="pack-scan-row"):
-            yield ScanField(id="pack-scan", max_length=64)
-            yield Static(id="pack-progress")
-        yield DataTable(id="pack-bags", cursor_type="row", zebra_stripes=True)
-        yield Static(id="pack-message")
-        yield Static(id="pack-help")
-        yield LocalFooter()
-
-    def on_mount(self) -> None:
-        self.watch(self.app, "lang", lambda _lang: self._show(), init=False)
-        self.query_one("#pack-scan", ScanField).focus()
-        self._say(t("ui.pack.loading", self.lang), "info")
-        self.reload()
-
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     def _settings(self) -> PrintSettings:
         cfg = getattr(self.app, "cfg", None)
@@ -108,33 +80,24 @@ class PackScreen(Screen[None]):
     @work(exclusive=True, group="pack-load")
     async def reload(self) -> None:
         await self._refresh()
-        if self.message[0] == t("ui.pack.loading", self.lang):
-            self.message = ("", "")
-            self._paint_message()
 
     async def _refresh(self) -> None:
         try:
             self.bags = await self.app.service.call(  # type: ignore[attr-defined]
                 lambda store: packing.wave_bags(store.db, self.order_nos))
         except DomainError as exc:
-            self._say(error_message(exc, self.lang), "error")
+            self.say(error_message(exc, self.lang), "error")
             return
-        if self.focus_key is None or self._bag(self.focus_key) is None or \
-                self._bag(self.focus_key).state != "to_pack":
+        focused = self._bag(self.focus_key) if self.focus_key else None
+        if focused is None or focused.state != "to_pack":
             self.focus_key = next((_key(b) for b in self.bags if b.state == "to_pack"), None)
-        self._show()
+        self.show()
 
-    def _bag(self, key: str) -> packing.BagState | None:
+    def _bag(self, key: str | None) -> packing.BagState | None:
         return next((b for b in self.bags if _key(b) == key), None)
 
-    def _show(self) -> None:
-        lang = self.lang
-        shown = ", ".join(self.order_nos[:4]) + (" …" if len(self.order_nos) > 4 else "")
-        self.query_one("#pack-title", Static).update(
-            t("ui.pack.title", lang, count=len(self.order_nos), orders=shown))
-        self.query_one("#pack-scan", ScanField).placeholder = t("ui.pack.placeholder", lang)
-        self.query_one("#pack-help", Static).update(t("ui.pack.help", lang))
-        table = self.query_one("#pack-bags", DataTable)
+    def show_table(self) -> None:
+        lang, table = self.lang, self.table
         table.clear(columns=True)
         for key, width in (("order", 14), ("customer", 10), ("bag", 8), ("state", 20), ("slot", 8)):
             table.add_column(t(f"ui.pack.col.{key}", lang), width=width)
@@ -142,93 +105,61 @@ class PackScreen(Screen[None]):
             table.add_row(bag.order_no, bag.customer, t(f"zone.{bag.zone}", lang),
                           self._state(bag), bag.slot or "", key=_key(bag))
         needed = [b for b in self.bags if b.state != "not_needed"]
-        self.query_one("#pack-progress", Static).update(t(
-            "ui.pack.progress", lang, packed=sum(b.state == "packed" for b in needed),
-            total=len(needed)))
+        self.progress(t("ui.pack.progress", lang, packed=sum(b.state == "packed" for b in needed),
+                        total=len(needed)))
         if self.focus_key is not None:
             table.move_cursor(row=table.get_row_index(self.focus_key))
-        self._paint_message()
 
     def _state(self, bag: packing.BagState) -> Text:
         style = {"packed": "green", "to_pack": "bold", "not_picked": "yellow",
                  "not_needed": "dim"}[bag.state]
         return Text(t(f"ui.pack.state.{bag.state}", self.lang, count=bag.unpicked), style=style)
 
-    def _say(self, text: str, level: str) -> None:
-        self.message = (text, level)
-        if self.is_mounted:
-            self._paint_message()
-
-    def _paint_message(self) -> None:
-        text, level = self.message
-        if not text and self.bags and all(b.state in ("packed", "not_needed") for b in self.bags):
-            text, level = t("ui.pack.all_done", self.lang), "ok"
-        widget = self.query_one("#pack-message", Static)
-        widget.update(text)
-        widget.set_classes(f"-{level}" if level else "")
+    def idle_message(self) -> tuple[str, str]:
+        if self.bags and all(b.state in ("packed", "not_needed") for b in self.bags):
+            return t("ui.pack.all_done", self.lang), "ok"
+        return "", ""
 
     def selected(self) -> packing.BagState | None:
-        table = self.query_one("#pack-bags", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return self._bag(key or "")
+        return self._bag(self.selected_key())
 
     # -- scanning and keys -----------------------------------------------------------------------
-    def on_scan_field_scanned(self, event: ScanField.Scanned) -> None:
-        event.stop()
-        self.query_one("#pack-scan", ScanField).value = ""
-        if event.value.strip():
-            self.scan(event.value)
-
-    def take_scan(self, text: str) -> bool:
-        """A scan from any scanner while this screen is open: a slot label."""
-        self.scan(text)
-        return True
-
-    @work(group="pack-scan")
-    async def scan(self, text: str) -> None:
-        async with self._one_at_a_time:
-            await self._pack(text)
-
-    async def _pack(self, slot_text: str) -> None:
+    async def handle_scan(self, text: str) -> None:
+        """A slot label: the chosen bag goes into that slot."""
         bag, clerk = self.selected(), self.app.clerk  # type: ignore[attr-defined]
         if clerk is None:
-            self._say(t("ui.pack.sign_in", self.lang), "error")
+            self.say(t("ui.pack.sign_in", self.lang), "error")
             return
         if bag is None:
-            self._say(t("ui.pack.choose_bag", self.lang), "warn")
+            self.say(t("ui.pack.choose_bag", self.lang), "warn")
             return
         settings = self._settings()
         try:
             packed = await self.app.service.call(  # type: ignore[attr-defined]
-                lambda store: packing.pack(store, bag.order_no, bag.zone, slot_text,
+                lambda store: packing.pack(store, bag.order_no, bag.zone, text,
                                            actor=clerk.clerk_id, settings=settings))
         except DomainError as exc:
             self.app.bell()
-            self._say(error_message(exc, self.lang), "error")
+            self.say(error_message(exc, self.lang), "error")
             return
         slot = next(b.slot for b in packed.order.bags if b.zone == bag.zone)
         if packed.order.status == "ready":
-            self._say(t("ui.pack.packed_ready", self.lang, order_no=bag.order_no), "ok")
+            self.say(t("ui.pack.packed_ready", self.lang, order_no=bag.order_no), "ok")
         else:
-            self._say(t("ui.pack.packed", self.lang, order_no=bag.order_no,
-                        zone=t(f"zone.{bag.zone}", self.lang), slot=slot), "ok")
+            self.say(t("ui.pack.packed", self.lang, order_no=bag.order_no,
+                       zone=t(f"zone.{bag.zone}", self.lang), slot=slot), "ok")
         self.focus_key = None  # on to the next bag to pack
         await self._refresh()
 
     def action_cursor(self, step: int) -> None:
-        table = self.query_one("#pack-bags", DataTable)
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
-            bag = self.selected()
-            self.focus_key = _key(bag) if bag else None
+        self.move_cursor(step)
+        self.focus_key = self.selected_key()
 
-    @work(group="pack-scan")
+    @work(group="pack-slots")
     async def action_choose_slot(self) -> None:
         bag = self.selected()
         if bag is None or bag.state != "to_pack":
-            self._say(t("ui.pack.choose_bag", self.lang), "warn")
+            self.say(t("ui.pack.choose_bag", self.lang), "warn")
             return
         slots, use = await self.app.service.call(  # type: ignore[attr-defined]
             lambda store: (packing.slots(store.db, bag.zone), packing.slot_use(store.db)))
@@ -242,7 +173,7 @@ class PackScreen(Screen[None]):
     async def action_labels(self) -> None:
         clerk = self.app.clerk  # type: ignore[attr-defined]
         if clerk is None:
-            self._say(t("ui.pack.sign_in", self.lang), "error")
+            self.say(t("ui.pack.sign_in", self.lang), "error")
             return
         settings = self._settings()
         packed = list(dict.fromkeys(b.order_no for b in self.bags if b.state == "packed"))
@@ -251,12 +182,9 @@ class PackScreen(Screen[None]):
                 lambda store: packing.queue_wave_labels(store, packed, actor=clerk.clerk_id,
                                                         settings=settings))
         except DomainError as exc:
-            self._say(error_message(exc, self.lang), "error")
+            self.say(error_message(exc, self.lang), "error")
             return
-        self._say(t("ui.pack.labels_queued", self.lang, count=len(jobs)), "ok")
-
-    def action_back(self) -> None:
-        self.dismiss(None)
+        self.say(t("ui.pack.labels_queued", self.lang, count=len(jobs)), "ok")
 
 
 def _key(bag: packing.BagState) -> str:

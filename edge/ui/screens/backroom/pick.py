@@ -10,24 +10,20 @@ into the field must never trigger one.
 
 from __future__ import annotations
 
-import asyncio
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Label, Static
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
 
 from edge.domain import clerks, orders, picking
 from edge.domain.errors import DomainError
 from edge.domain.fulfil_i18n import error_message
 from edge.i18n import register, t
-from edge.ui.widgets.footer import LocalFooter
+from edge.ui.screens.backroom.wave import WaveScreen
 from edge.ui.widgets.form import form_row, pin_input
-from edge.ui.widgets.scan_field import ScanField
-from edge.ui.widgets.status_bar import StatusBar
 
 register({
     "ui.pick.key.picked": ("已拣", "Picked"),
@@ -76,10 +72,10 @@ def _name(line, lang: str) -> str:
     return line.name_zh if lang == "zh-CN" else line.name_en
 
 
-class PickScreen(Screen[None]):
+class PickScreen(WaveScreen):
     """Picks one order or a wave; ``order_nos`` as the task board chose them."""
 
-    CSS_PATH = "fulfil.tcss"
+    PART = "pick"
     BINDINGS = [
         Binding("f5", "picked", "ui.pick.key.picked"),
         Binding("f6", "short", "ui.pick.key.short"),
@@ -91,84 +87,50 @@ class PickScreen(Screen[None]):
     ]
 
     def __init__(self, order_nos: list[str]) -> None:
-        super().__init__(id="pick")
-        self.order_nos = list(dict.fromkeys(order_nos))
+        super().__init__(order_nos)
         self.pick_list: picking.PickList | None = None
         self.waiting: list[str] = []  # orders of the wave whose short waits for a manager
-        self.message: tuple[str, str] = ("", "")  # (text, level)
         self.focus_sku: str | None = None
-        self._one_at_a_time = asyncio.Lock()  # scanner-speed scans: applied and shown in order
-
-    def compose(self) -> ComposeResult:
-        yield StatusBar(id="status-bar")
-        yield Static(id="pick-title")
-        with Horizontal(id="pick-scan-row"):
-            yield ScanField(id="pick-scan", max_length=64)
-            yield Static(id="pick-progress")
-        yield DataTable(id="pick-lines", cursor_type="row", zebra_stripes=True)
-        yield Static(id="pick-message")
-        yield Static(id="pick-help")
-        yield LocalFooter()
-
-    def on_mount(self) -> None:
-        self.watch(self.app, "lang", lambda _lang: self._show(), init=False)
-        self.query_one("#pick-scan", ScanField).focus()
-        self._say(t("ui.pick.loading", self.lang), "info")
-        self.reload()
-
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     # -- reading ---------------------------------------------------------------------------------
     @work(exclusive=True, group="pick-load")
     async def reload(self) -> None:
+        await self._refresh()
+
+    async def _refresh(self) -> None:
         try:
             self.pick_list, self.waiting = await self.app.service.call(  # type: ignore[attr-defined]
                 _load, self.order_nos)
-        except DomainError as exc:
-            self.pick_list = None
-            self._say(error_message(exc, self.lang), "error")
+        except DomainError as exc:  # an order closed meanwhile (cancelled by HQ)
+            self.say(error_message(exc, self.lang), "error")
             return
-        if self.message[0] == t("ui.pick.loading", self.lang):
-            self.message = ("", "")
-        self._show()
+        self.show()
 
-    def _show(self) -> None:
-        lang = self.lang
-        shown = ", ".join(self.order_nos[:4]) + (" …" if len(self.order_nos) > 4 else "")
-        self.query_one("#pick-title", Static).update(
-            t("ui.pick.title", lang, count=len(self.order_nos), orders=shown))
-        self.query_one("#pick-scan", ScanField).placeholder = t("ui.pick.placeholder", lang)
-        self.query_one("#pick-help", Static).update(t("ui.pick.help", lang))
-        table = self.query_one("#pick-lines", DataTable)
+    def show_table(self) -> None:
+        lang, table = self.lang, self.table
         row = table.cursor_row
         table.clear(columns=True)
         table.add_column("", width=1)
         table.add_column(t("ui.pick.col.shelf", lang), width=6)
-        table.add_column(t("ui.pick.col.item", lang), width=26)
+        table.add_column(t("ui.pick.col.item", lang), width=24)
         for key in ("need", "picked", "short"):
-            table.add_column(t(f"ui.pick.col.{key}", lang), width=4)
+            table.add_column(t(f"ui.pick.col.{key}", lang), width=5)
         table.add_column(t("ui.pick.col.lot", lang), width=17)
         pick_list = self.pick_list
-        if pick_list is not None:
-            for zone in pick_list.zones():
-                table.add_row("", Text(f"■ {t('zone.' + zone, lang)}", style="bold"), "", "", "",
-                              "", "", key=f"zone:{zone}")
-                for line in pick_list.for_zone(zone):
-                    table.add_row(*self._cells(line), key=line.sku)
-            total = sum(line.qty for line in pick_list.lines)
-            picked = sum(line.picked for line in pick_list.lines)
-            short = sum(line.short for line in pick_list.lines)
-            self.query_one("#pick-progress", Static).update(
-                t("ui.pick.progress", lang, picked=picked, total=total, short=short))
-            if not pick_list.lines:
-                self._say(t("ui.pick.empty", lang), "info")
+        if pick_list is None:
+            return
+        for zone in pick_list.zones():
+            table.add_row("", "", Text(f"■ {t('zone.' + zone, lang)}", style="bold"), "", "",
+                          "", "", key=f"zone:{zone}")
+            for line in pick_list.for_zone(zone):
+                table.add_row(*self._cells(line), key=line.sku)
+        self.progress(t("ui.pick.progress", lang, picked=sum(ln.picked for ln in pick_list.lines),
+                        total=sum(ln.qty for ln in pick_list.lines),
+                        short=sum(ln.short for ln in pick_list.lines)))
         if self.focus_sku is not None and self.focus_sku in table.rows:
             table.move_cursor(row=table.get_row_index(self.focus_sku))
         elif table.row_count:
             table.move_cursor(row=min(max(row, 1), table.row_count - 1))
-        self._paint_message()
 
     def _cells(self, line: picking.PickLine) -> tuple:
         style = "green" if line.done else ("bold yellow" if line.short else "")
@@ -177,109 +139,69 @@ class PickScreen(Screen[None]):
                 Text(_name(line, self.lang), style=style), str(line.qty), str(line.picked),
                 Text(str(line.short or ""), style="bold red"), lot)
 
-    def _say(self, text: str, level: str) -> None:
-        self.message = (text, level)
-        if self.is_mounted:
-            self._paint_message()
-
-    def _paint_message(self) -> None:
-        text, level = self.message
-        if not text and self.waiting:
-            text, level = t("ui.pick.waiting", self.lang, orders=", ".join(self.waiting)), "warn"
-        if not text and self.pick_list is not None and self.pick_list.lines and self.pick_list.done:
-            text, level = t("ui.pick.all_done", self.lang), "ok"
-        widget = self.query_one("#pick-message", Static)
-        widget.update(text)
-        widget.set_classes(f"-{level}" if level else "")
+    def idle_message(self) -> tuple[str, str]:
+        if self.waiting:
+            return t("ui.pick.waiting", self.lang, orders=", ".join(self.waiting)), "warn"
+        if self.pick_list is not None and not self.pick_list.lines:
+            return t("ui.pick.empty", self.lang), "info"
+        if self.pick_list is not None and self.pick_list.done:
+            return t("ui.pick.all_done", self.lang), "ok"
+        return "", ""
 
     def selected(self) -> picking.PickLine | None:
-        table = self.query_one("#pick-lines", DataTable)
-        if self.pick_list is None or not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return self.pick_list.line(key or "")
+        key = self.selected_key()
+        return self.pick_list.line(key) if self.pick_list is not None and key else None
 
     # -- scanning and keys -----------------------------------------------------------------------
-    def on_scan_field_scanned(self, event: ScanField.Scanned) -> None:
-        event.stop()
-        field = self.query_one("#pick-scan", ScanField)
-        field.value = ""
-        if event.value.strip():
-            self.scan(event.value)
-
-    def take_scan(self, text: str) -> bool:
-        """A scan from any scanner while this screen is open: it is a pick."""
-        self.scan(text)
-        return True
-
-    @work(group="pick-scan")  # queued, not exclusive: scanner-speed scans each count once
-    async def scan(self, text: str) -> None:
+    async def handle_scan(self, text: str) -> None:
         await self._pick(lambda store, clerk: picking.pick_scan(store.db, self.order_nos, text,
                                                                 actor=clerk))
 
     async def _pick(self, fn) -> None:
-        async with self._one_at_a_time:
-            await self._pick_now(fn)
-
-    async def _pick_now(self, fn) -> None:
         clerk = self.app.clerk  # type: ignore[attr-defined]
         if clerk is None:
-            self._say(t("ui.pick.sign_in", self.lang), "error")
+            self.say(t("ui.pick.sign_in", self.lang), "error")
             return
         try:
             picked = await self.app.service.call(  # type: ignore[attr-defined]
                 lambda store: fn(store, clerk.clerk_id))
         except DomainError as exc:
             self.app.bell()
-            self._say(error_message(exc, self.lang), "error")
+            self.say(error_message(exc, self.lang), "error")
             return
         self.focus_sku = picked.sku
         name = picked.name_zh if self.lang == "zh-CN" else picked.name_en
-        self._say(t("ui.pick.picked", self.lang, name=name, qty=picked.qty,
-                    orders=", ".join(picked.orders)), "ok")
+        self.say(t("ui.pick.picked", self.lang, name=name, qty=picked.qty,
+                   orders=", ".join(picked.orders)), "ok")
         await self._refresh()
 
-    async def _refresh(self) -> None:
-        try:
-            self.pick_list, self.waiting = await self.app.service.call(  # type: ignore[attr-defined]
-                _load, self.order_nos)
-        except DomainError as exc:  # an order closed meanwhile (cancelled by HQ)
-            self._say(error_message(exc, self.lang), "error")
-            return
-        self._show()
-
     def action_cursor(self, step: int) -> None:
-        table = self.query_one("#pick-lines", DataTable)
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
-            self.focus_sku = None
+        self.move_cursor(step)
+        self.focus_sku = None
 
-    @work(group="pick-scan")
-    async def action_picked(self) -> None:
+    def action_picked(self) -> None:
         line = self.selected()
         if line is None:
-            self._say(t("ui.pick.choose_line", self.lang), "warn")
+            self.say(t("ui.pick.choose_line", self.lang), "warn")
             return
-        await self._pick(lambda store, clerk: picking.pick_units(store.db, self.order_nos,
-                                                                 line.sku, actor=clerk))
+        self.in_turn(self._pick(lambda store, clerk: picking.pick_units(
+            store.db, self.order_nos, line.sku, actor=clerk)))
 
     def action_short(self) -> None:
         line = self.selected()
         if line is None or line.remaining <= 0:
-            self._say(t("ui.pick.choose_line", self.lang), "warn")
+            self.say(t("ui.pick.choose_line", self.lang), "warn")
             return
-        self.app.push_screen(ShortScreen(line), self._short_chosen)
+        self.app.push_screen(ShortScreen(line), lambda qty: self._short_chosen(line.sku, qty))
 
-    def _short_chosen(self, qty: int | None) -> None:
-        line = self.selected()
-        if qty and line is not None:
-            self.report_short(line.sku, qty)
+    def _short_chosen(self, sku: str, qty: int | None) -> None:
+        if qty:
+            self.in_turn(self._report_short(sku, qty))
 
-    @work(group="pick-scan")
-    async def report_short(self, sku: str, qty: int) -> None:
+    async def _report_short(self, sku: str, qty: int) -> None:
         clerk = self.app.clerk  # type: ignore[attr-defined]
         if clerk is None:
-            self._say(t("ui.pick.sign_in", self.lang), "error")
+            self.say(t("ui.pick.sign_in", self.lang), "error")
             return
         try:
             waiting = await self.app.service.call(  # type: ignore[attr-defined]
@@ -287,31 +209,28 @@ class PickScreen(Screen[None]):
                                                  actor=clerk.clerk_id))
         except DomainError as exc:
             self.app.bell()
-            self._say(error_message(exc, self.lang), "error")
+            self.say(error_message(exc, self.lang), "error")
             return
         self.focus_sku = sku
-        self._say(t("ui.pick.shorted", self.lang, sku=sku, qty=qty, orders=", ".join(waiting)),
-                  "warn")
+        self.say(t("ui.pick.shorted", self.lang, sku=sku, qty=qty, orders=", ".join(waiting)),
+                 "warn")
         await self._refresh()
 
     def action_decide(self) -> None:
         if not self.waiting:
-            self._say(t("ui.decide.none", self.lang), "info")
+            self.say(t("ui.decide.none", self.lang), "info")
             return
         self.app.push_screen(DecisionScreen(self.waiting[0]), self._decided)
 
     def _decided(self, text: str | None) -> None:
         if text:
-            self._say(text, "ok")
+            self.say(text, "ok")
         self.reload()
 
     def action_to_pack(self) -> None:
         from edge.ui.screens.backroom.pack import PackScreen
 
         self.app.switch_screen(PackScreen(self.order_nos))
-
-    def action_back(self) -> None:
-        self.dismiss(None)
 
 
 def _load(store, order_nos: list[str]) -> tuple[picking.PickList, list[str]]:
