@@ -26,6 +26,7 @@ from typing import Any
 from edge.domain import clerks, expiry, stock, transfers
 from edge.domain.errors import DomainError
 from edge.i18n import t
+from edge.present import local_time
 from edge.store import Store, StoreNotInitialised
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -94,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     except DomainError as exc:
-        message = t(exc.code, lang, **exc.params)
+        params = {**exc.params, **({"at": local_time(exc.params["at"])} if exc.params.get("at") else {})}
+        message = t(exc.code, lang, **params)
         if getattr(args, "json", False):
             print(json.dumps({"ok": False, "error": exc.code, "message": message}, ensure_ascii=False))
         else:

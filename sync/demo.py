@@ -12,6 +12,7 @@ key (demo only: a real HQ prints keys once).
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from sync.hq.clock import utcnow
 from sync.hq.demo_data import DEMO_CATALOG
 from sync.hq.simulate import simulate_stream
 from sync.pickup_code import qr_payload
-from sync.protocol import CatalogItem, PlaceOrderRequest
+from sync.protocol import CatalogItem, PlaceOrderRequest, TransferLine
 
 HQ_DB = "hq.db"
 STATE_FILE = "hq-demo.json"
@@ -38,6 +39,7 @@ CONFIG_FILE = "store-edge.toml"
 DEMO_CHANNEL = "demo-live-stream"
 STREAM_RATE = 0.2  # orders per second while the demo runs: one every five seconds
 STREAM_STOCK = 300  # units per stream SKU received and granted to HQ
+DEMO_TRANSFER = "TR-DEMO-01"  # announced by the demo HQ, waiting at the stock screen
 HQ_BLOCK = "# --- [hq] written by store-edge demo (embedded HQ) ---"
 _CHANNEL_KINDS = {"live": "live_stream", "mini": "mini_program", "counter": "counter"}
 
@@ -132,6 +134,15 @@ def _stock_stream_catalog(store: Store) -> None:
         stock.grant_allotment(store.db, sku=item.sku, qty=STREAM_STOCK // 2, actor="m01")
 
 
+def _announce_transfer(hq: EmbeddedHQ, store_id: str) -> None:
+    """A warehouse transfer on its way, so the demo shows receiving: ctrl+t, then scan or type
+    ``TR-DEMO-01/1`` (a carton) and F5."""
+    expiry = (utcnow() + timedelta(days=5)).date().isoformat()
+    lines = [TransferLine(sku=item.sku, lot=f"TR1-{n}", expiry=expiry, qty=12)
+             for n, item in enumerate(DEMO_CATALOG[:2], start=1)]
+    service.transfer_stock(hq.db, store_id, lines, utcnow(), transfer_id=DEMO_TRANSFER)
+
+
 def _forget_hq(data_dir: Path) -> None:
     """A seed starts a fresh HQ: drop one left by an interrupted seed (no store matches it)."""
     for name in (HQ_DB, HQ_DB + "-wal", HQ_DB + "-shm", STATE_FILE):
@@ -150,6 +161,7 @@ def seed_with_hq(data_dir: str | Path, *, n_orders: int = 300,
         try:
             store = demo.seed(data_dir, n_orders=n_orders, progress=progress, arrive=arrival)
             _stock_stream_catalog(store)
+            _announce_transfer(hq, store.store_id)
             arrival.sync()
         finally:
             arrival.close()

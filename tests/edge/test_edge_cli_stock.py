@@ -138,3 +138,22 @@ def test_a_wrong_pin_is_refused_and_stock_is_untouched(shop):
 def test_a_directory_that_is_not_a_store_is_bad_usage(tmp_path):
     proc = run(tmp_path / "nothing", "list")
     assert proc.returncode == 2 and "not a store data directory" in proc.stderr
+
+
+def test_the_demo_has_a_transfer_waiting_that_the_shell_receives(tmp_path):
+    data_dir = tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if k not in ("STORE_EDGE_DATA_DIR", "STORE_EDGE_CONFIG")}
+    env["PYTHONPATH"] = str(ROOT)
+    seeded = subprocess.run([sys.executable, "-m", "edge.cli", "demo", "--seed-only", "--orders", "20",
+                             "--data-dir", str(data_dir)], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT, env=env)
+    assert seeded.returncode == 0, seeded.stderr
+    before = {r["sku"]: r["on_hand"] for r in json.loads(run(data_dir, "list", "--json").stdout)}
+    proc = run(data_dir, "receive", "TR-DEMO-01", "--clerk", "c01", "--json")
+    assert proc.returncode == 0, proc.stderr
+    lines = json.loads(proc.stdout)["lines"]
+    after = {r["sku"]: r["on_hand"] for r in json.loads(run(data_dir, "list", "--json").stdout)}
+    for line in lines:
+        assert after[line["sku"]] == before[line["sku"]] + line["qty"]
+    again = run(data_dir, "receive", "TR-DEMO-01", "--clerk", "c01")
+    assert again.returncode == 1 and "already received" in again.stderr

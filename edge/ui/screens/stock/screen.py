@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from edge.domain import expiry, stock, transfers
 from edge.domain.errors import DomainError
 from edge.i18n import t
+from edge.present import local_time
 from edge.store import Store
 from edge.ui.screens.confirm import ConfirmScreen
 from edge.ui.screens.stock import text  # noqa: F401  (registers ui.stock.*)
@@ -226,8 +227,8 @@ class StockScreen(Screen[None]):
         if found.kind == "received":
             tr = found.transfer
             assert tr is not None
-            self._say(t("sync.transfer_received", lang, transfer_id=tr.transfer_id, at=tr.received_at),
-                      bad=True)
+            self._say(t("sync.transfer_received", lang, transfer_id=tr.transfer_id,
+                        at=local_time(tr.received_at)), bad=True)
         elif found.kind == "transfer":
             self._carton(found)
         elif found.kind == "product" and self.check is not None:
