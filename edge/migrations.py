@@ -382,5 +382,11 @@ _V8_DAY_END_INDEXES = """
     CREATE INDEX orders_window_end ON orders(window_end);
     """
 
+# 9: HQ's own id of each order: the store's events about an order name it, so an HQ restored
+# from a backup can never apply them to another order that got the same number
+_V9_ORDER_UID = """
+    ALTER TABLE orders ADD COLUMN hq_uid TEXT;
+    """
+
 MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES, _V5_DAY_END,
-                          _V6_FULFIL, _V7_STAFF, _V8_DAY_END_INDEXES]
+                          _V6_FULFIL, _V7_STAFF, _V8_DAY_END_INDEXES, _V9_ORDER_UID]

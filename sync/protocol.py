@@ -58,10 +58,17 @@ Snapshot  ``GET /v1/sync/snapshot`` -> :class:`Snapshot`
 The store's full HQ-owned state as ``items`` with the same ``type``/``payload`` shapes as pull
 changes (apply them with the same code; every item is an idempotent upsert), plus the
 ``cursor`` and ``epoch`` it corresponds to and ``acked_seq`` (HQ's last applied seq for the
-store: re-push everything after it).
+store: re-push everything after it). Orders finished more than
+:data:`SNAPSHOT_RECENT_DAYS` ago are not listed; an open or recent order the store holds and
+the snapshot lacks is one HQ lost: the store sends it back (``order.restored``).
 
 Event types store -> HQ (payload models in EVENT_PAYLOADS; extra fields are ignored)
 -------------------------------------------------------------------------------------
+Every event about an order carries ``order_uid`` (HQ's id of the order, from
+``order.allocated``) beside ``order_no``: HQ applies it only to that order (rule
+``same_order``); another order under the same number is refused ``order_mismatch`` with a
+conflict. ``order_uid`` may be null for orders HQ sent before uids existed.
+
 ``order.handed_over``     {order_no, clerk_id, at, verify_ms?, lines_not_taken: [{line_no, qty,
                           reason: missing|refused}], override: {manager_id, reason}|null}
                           Always stands, even against an HQ cancellation made meanwhile
@@ -100,10 +107,19 @@ Event types store -> HQ (payload models in EVENT_PAYLOADS; extra fields are igno
 ``order.reminder_requested`` {order_no, clerk_id, at?} the store asks HQ to remind the customer
                           (an overdue pickup): HQ queues a ``reminder`` notification; an order
                           HQ holds as closed is rejected ``order_closed:<status>``
+``order.restored``        {order_no, order_uid, channel, customer_masked, phone_last4, lines,
+                          window_start, window_end, payment_status, fulfilment, code_hash?,
+                          made_to_order, presale, status, hq_version, picked_up_at?} an order
+                          the store holds and HQ's snapshot does not list (HQ restored from a
+                          backup): HQ recreates it as it was, with the store's code hash (hex)
+                          and never a code in clear; the allotment is booked as locked (open,
+                          unpaid) or sold. Known already: applied, reason ``already_known``;
+                          another order under that number: rejected ``order_mismatch``.
 
 Change types HQ -> store (payload models in CHANGE_PAYLOADS)
 ------------------------------------------------------------
 ``order.allocated``       full order, an upsert by order_no (newer ``version`` wins): {order_no,
+                          order_uid,
                           store_id, channel, customer_masked, phone_last4, lines: [{line_no, sku,
                           name_zh, name_en, qty, zone, unit_price_cents}], window_start,
                           window_end (ISO UTC), payment_status: pending|paid|refunded,
@@ -160,6 +176,7 @@ MAX_CENTS = 10**12  # ten billion yuan: a price or a total no store reaches
 MAX_TEXT_CHARS = MAX_PUSH_BYTES // 4  # one string value: a quarter of what one push may carry
 MAX_PAYLOAD_DEPTH = 16
 UNPAID_RELEASE_AFTER = timedelta(minutes=30)
+SNAPSHOT_RECENT_DAYS = 7  # finished orders younger than this still travel in a snapshot
 
 PUSH_PATH = "/v1/sync/push"
 PULL_PATH = "/v1/sync/pull"
@@ -200,6 +217,7 @@ EV_REPORT_DAY_END = "report.day_end"
 EV_ORDER_SHORT_PICKED = "order.short_picked"
 EV_ORDER_SHORT_DECIDED = "order.short_decided"
 EV_ORDER_REMINDER_REQUESTED = "order.reminder_requested"
+EV_ORDER_RESTORED = "order.restored"
 
 # HQ -> store change types.
 CH_ORDER_ALLOCATED = "order.allocated"
@@ -322,6 +340,7 @@ class OrderAllocated(_Payload):
     presale: bool = False
     status: str = "allocated"
     version: int = Field(ge=1)
+    order_uid: str | None = None  # HQ's id of this order; the store's events name it
 
 
 class OrderCancelled(_Payload):
@@ -431,6 +450,7 @@ class Override(_Payload):
 
 class OrderHandedOver(_Payload):
     order_no: str
+    order_uid: str | None = None
     clerk_id: str
     at: str
     verify_ms: int | None = Field(default=None, ge=0, le=MAX_QTY)
@@ -440,6 +460,7 @@ class OrderHandedOver(_Payload):
 
 class OrderStatusChanged(_Payload):
     order_no: str
+    order_uid: str | None = None
     to: Literal["preparing", "ready", "overdue", "returned"]
     from_: str | None = Field(default=None, alias="from")
     at: str | None = None
@@ -520,6 +541,7 @@ class BagPacked(_Payload):
     order_no: str
     zone: Zone
     slot: str
+    order_uid: str | None = None
     at: str | None = None
 
 
@@ -529,6 +551,7 @@ class WindowExtendedByStore(_Payload):
     order_no: str
     window_end: str
     status: Literal["allocated", "preparing", "ready"]
+    order_uid: str | None = None
     at: str | None = None
 
 
@@ -542,6 +565,7 @@ class OrderShortPicked(_Payload):
     """Units of an order's lines that were not on the shelf when it was picked."""
 
     order_no: str
+    order_uid: str | None = None
     lines: list[ShortLine] = Field(min_length=1, max_length=100)
     by: str
     at: str | None = None
@@ -551,6 +575,7 @@ class OrderShortDecided(_Payload):
     """The store manager's decision on a short pick (see the event table above)."""
 
     order_no: str
+    order_uid: str | None = None
     decision: Literal["ready_without", "wait", "resolved"]
     by: str
     lines: list[ShortLine] = Field(default_factory=list, max_length=100)
@@ -561,6 +586,7 @@ class ReminderRequested(_Payload):
     """A clerk asked HQ to remind the customer to pick the order up."""
 
     order_no: str
+    order_uid: str | None = None
     clerk_id: str
     at: str | None = None
 
@@ -629,6 +655,27 @@ class DayEndReport(_Payload):
     excursions: list[DayExcursion] = Field(default_factory=list, max_length=10_000)
     stock_differences: list[DayStockDifference] = Field(default_factory=list, max_length=1000)
     sent_by: str | None = Field(default=None, max_length=64)
+class OrderRestored(_Payload):
+    """An order HQ lost (restored from an older backup), sent back by its store as the store
+    holds it. ``code_hash`` is the store's hash of the pickup code (hex), never the code."""
+
+    order_no: str
+    order_uid: str | None = None
+    channel: str
+    customer_masked: str
+    phone_last4: str
+    lines: list[OrderLine] = Field(min_length=1)
+    window_start: str
+    window_end: str
+    payment_status: PaymentStatus
+    fulfilment: Fulfilment = "pickup"
+    code_hash: str | None = None
+    made_to_order: bool = False
+    presale: bool = False
+    status: Literal["allocated", "preparing", "ready", "overdue", "returned", "picked_up",
+                    "partially_picked_up", "cancelled"]
+    hq_version: int = Field(ge=0)
+    picked_up_at: str | None = None
 
 
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
@@ -649,6 +696,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_ORDER_SHORT_PICKED: OrderShortPicked,
     EV_ORDER_SHORT_DECIDED: OrderShortDecided,
     EV_ORDER_REMINDER_REQUESTED: ReminderRequested,
+    EV_ORDER_RESTORED: OrderRestored,
 }
 
 

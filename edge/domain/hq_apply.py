@@ -26,8 +26,8 @@ from pydantic import BaseModel
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import (allotments, catalog, codes, conflicts, hq_orders, outbox, sync_state,
-                         tasks, transfers)
+from edge.domain import (allotments, catalog, codes, conflicts, hq_orders, orders, outbox,
+                         sync_state, tasks, transfers)
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.domain.errors import DomainError
 from edge.store import Store
@@ -49,6 +49,7 @@ class ApplyResult:
     conflicts: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (change_id, reason)
     repush_from: int | None = None  # snapshot only: first seq HQ no longer has
+    given_back: int = 0  # snapshot only: orders HQ had lost, sent back to it
 
     def count(self, outcome: str) -> None:
         if outcome == CONFLICT:
@@ -218,38 +219,29 @@ def apply_changes(store: Store, changes: list[dict], *, next_cursor: int, epoch:
 def apply_snapshot(store: Store, snapshot: dict, *, now: datetime | None = None) -> ApplyResult:
     """Replace HQ-owned state from a snapshot (HQ restored, or the cursor too old).
 
-    Items are the same upserts as pulled changes. Open tasks HQ no longer lists are closed;
-    open orders HQ no longer knows are kept (a customer may still come) and noted as
-    conflicts. The store's outbox is untouched except that events after HQ's ``acked_seq``
-    are marked unacknowledged again, so the next push re-sends what HQ lost."""
+    Items are the same upserts as pulled changes. Orders HQ no longer knows are kept (a
+    customer may still come) and sent back to HQ (``order.restored``): the store is the
+    backup of its own orders. Other open tasks HQ no longer lists are closed. The outbox is
+    untouched except that events after HQ's ``acked_seq`` are marked unacknowledged again,
+    so the next push re-sends what HQ lost."""
     now = now or utcnow()
     items = snapshot["items"]
     with write_tx(store.db):
         result = ApplyResult(epoch=snapshot["epoch"])
         for i, item in enumerate(items):
             _apply_one(store, {"change_id": f"snapshot:{snapshot['epoch']}:{i}", **item}, now, result)
-        listed = {i["payload"].get("task_id") for i in items if i.get("type") == p.CH_TASK_UPDATED}
-        tasks.close_missing(store.db, {t for t in listed if t}, now=now)
         orders_listed = {i["payload"].get("order_no") for i in items
                          if i.get("type") == p.CH_ORDER_ALLOCATED}
-        result.conflicts += _note_orders_unknown_at_hq(store, orders_listed, now)
+        given_back = hq_orders.give_back_to_hq(store, orders_listed, now=now)
+        result.given_back = len(given_back)
+        listed = {i["payload"].get("task_id") for i in items if i.get("type") == p.CH_TASK_UPDATED}
+        listed |= {f"prep-{o}" for o in given_back  # open ones: HQ gets them back too
+                   if orders.require_order(store.db, o).status not in orders.TERMINAL}
+        tasks.close_missing(store.db, {t for t in listed if t}, now=now)
         result.repush_from = _unack_after(store, int(snapshot["acked_seq"]))
         result.cursor = int(snapshot["cursor"])
         sync_state.move_to(store.db, result.cursor, snapshot["epoch"])
     return result
-
-
-def _note_orders_unknown_at_hq(store: Store, listed: set, now: datetime) -> int:
-    rows = store.db.execute(
-        "SELECT order_no FROM orders WHERE store_id = ? AND hq_version > 0 AND status NOT IN"
-        " ('picked_up', 'partially_picked_up', 'cancelled', 'returned')", [store.store_id])
-    noted = 0
-    for (order_no,) in rows.fetchall():
-        if order_no not in listed:
-            noted += conflicts.note(store.db, conflict_id=conflicts.conflict_id("unknown_at_hq", order_no),
-                                    kind="unknown_at_hq", source="store", order_no=order_no, now=now,
-                                    detail="open here, missing from HQ's snapshot")
-    return noted
 
 
 def _unack_after(store: Store, acked_seq: int) -> int | None:

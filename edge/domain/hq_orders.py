@@ -7,7 +7,7 @@ store's own moves). Every decision is a rule in ``hq_rules``.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -15,12 +15,18 @@ from edge.clock import iso, parse_iso, utcnow
 from edge.db import write_tx
 from edge.domain import audit, conflicts, hq_rules, orders, outbox, stock
 from edge.store import Store
+from sync import protocol as p
 
 APPLIED, UNCHANGED, CONFLICT, UNKNOWN = "applied", "unchanged", "conflict", "unknown_order"
 
 
 def _hq_version(db: Database, order_no: str) -> int | None:
     row = db.execute("SELECT hq_version FROM orders WHERE order_no = ?", [order_no]).fetchone()
+    return row[0] if row else None
+
+
+def _hq_uid(db: Database, order_no: str) -> str | None:
+    row = db.execute("SELECT hq_uid FROM orders WHERE order_no = ?", [order_no]).fetchone()
     return row[0] if row else None
 
 
@@ -43,6 +49,12 @@ def upsert_order(store: Store, data: dict, *, now: datetime | None = None) -> st
             if start == "cancelled" and not data.get("presale"):
                 _regrant(db, order, now)  # never reserved here: HQ's take-back is granted again
             return APPLIED
+        if not hq_rules.same_order(_hq_uid(db, data["order_no"]), data.get("order_uid")):
+            conflicts.note(db, conflict_id=conflicts.conflict_id("order_number_reused", data["order_no"]),
+                           kind="order_number_reused", source="store", order_no=data["order_no"],
+                           now=now, detail=f"HQ sent another order ({data.get('order_uid')}) "
+                                           "under a number this store already holds")
+            return CONFLICT
         if not hq_rules.newer_version_wins(data["version"], held):
             return UNCHANGED
         _update_hq_fields(db, data, now)
@@ -137,3 +149,48 @@ def extend_from_hq(store: Store, order_no: str, window_end: str, version: int, *
             orders._set_status(db, order, back, actor="hq", at=now)
             orders._status_event(db, order, back, now)
     return APPLIED
+
+
+def give_back_to_hq(store: Store, listed: set[str], *, now: datetime | None = None) -> list[str]:
+    """After a snapshot: send HQ every order of this store it did not list although HQ would
+    (open, or finished within ``SNAPSHOT_RECENT_DAYS``) -- HQ lost them in a restore, and
+    the store is their backup. Each goes as an ``order.restored`` event with the order as
+    held here and its code hash, never the code. Returns the order numbers sent."""
+    db, now = store.db, now or utcnow()
+    since = iso(now - timedelta(days=p.SNAPSHOT_RECENT_DAYS))
+    rows = db.execute(
+        "SELECT order_no FROM orders WHERE store_id = ? AND hq_version > 0 AND"
+        " (status NOT IN ('picked_up', 'partially_picked_up', 'cancelled', 'returned')"
+        " OR created_at >= ?) ORDER BY created_at, order_no", [store.store_id, since]).fetchall()
+    sent = []
+    with write_tx(db):
+        pending = {r[0] for r in db.execute(
+            "SELECT entity FROM outbox WHERE type = ? AND acked_at IS NULL", [p.EV_ORDER_RESTORED])}
+        for (order_no,) in rows:
+            if order_no in listed or f"order:{order_no}" in pending:
+                continue
+            outbox.append(db, type=p.EV_ORDER_RESTORED, entity=f"order:{order_no}", at=now,
+                          payload=_as_restored(db, order_no))
+            audit.record(db, actor="sync", action="order.given_back_to_hq",
+                         entity=f"order:{order_no}", at=now, detail={})
+            sent.append(order_no)
+    return sent
+
+
+def _as_restored(db: Database, order_no: str) -> dict:
+    """The ``order.restored`` payload: the order as this store holds it."""
+    order = orders.require_order(db, order_no)
+    code_hash, hq_version = db.execute(
+        "SELECT code_hash, hq_version FROM orders WHERE order_no = ?", [order_no]).fetchone()
+    return {
+        "order_no": order_no, "order_uid": order.hq_uid, "channel": order.channel,
+        "customer_masked": order.customer_masked, "phone_last4": order.phone_last4,
+        "lines": [{"line_no": line.line_no, "sku": line.sku, "name_zh": line.name_zh,
+                   "name_en": line.name_en, "qty": line.qty, "zone": line.zone,
+                   "unit_price_cents": line.unit_price_cents} for line in order.lines],
+        "window_start": iso(order.window_start), "window_end": iso(order.window_end),
+        "payment_status": order.payment_status, "fulfilment": order.fulfilment,
+        "code_hash": bytes(code_hash).hex() if code_hash else None,
+        "made_to_order": order.made_to_order,
+        "status": order.status, "hq_version": hq_version, "picked_up_at": order.picked_up_at,
+    }

@@ -20,6 +20,8 @@ Each rule is a small pure function with a named test in ``tests/sync/test_client
    HQ's allotment, so the counter never sells units HQ will sell again. HQ took them out of
    ``granted`` with the order (they might have been handed over offline): the store grants
    them again in the same transaction, and only then can HQ sell them online again.
+9. ``same_order`` -- HQ's ``order_uid`` tells two orders under one number apart: a store
+   never lets another order take the place of one it holds (an HQ restored from a backup).
 8. ``store_channel`` -- HQ's channel kinds (live_stream, mini_program, ...) map onto the
    store's three (live, mini, counter).
 """
@@ -89,6 +91,12 @@ def allotment_target(store_granted: int, hq_granted: int, hq_locked: int, hq_sol
 def cancel_returns_to_allotment(order_qty_by_sku: dict[str, int]) -> dict[str, int]:
     """Allotment moves that mirror HQ's give-back on cancellation (+qty per SKU)."""
     return {sku: qty for sku, qty in order_qty_by_sku.items() if qty > 0}
+
+
+# 9 ------------------------------------------------------------------ order identity
+def same_order(held_uid: str | None, incoming_uid: str | None) -> bool:
+    """The order HQ sends is the one held under that number (unknown uids match)."""
+    return held_uid is None or incoming_uid is None or held_uid == incoming_uid
 
 
 # 8 ------------------------------------------------------------------ channels

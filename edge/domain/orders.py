@@ -90,6 +90,7 @@ class Order:
     verify_ms: int | None
     cancel_reason: str | None
     short_state: str | None = None  # pending | wait | without (picking.decide_short)
+    hq_uid: str | None = None  # HQ's id of the order: events about it name it (order_uid)
     lines: list[Line] = field(default_factory=list)
     bags: list[Bag] = field(default_factory=list)
 
@@ -101,7 +102,7 @@ class Order:
 
 _ORDER_COLS = ("order_no, store_id, channel, fulfilment, customer_masked, phone_last4, status,"
                " payment_status, window_start, window_end, made_to_order, total_cents, version,"
-               " picked_up_at, picked_up_by, verify_ms, cancel_reason, short_state")
+               " picked_up_at, picked_up_by, verify_ms, cancel_reason, short_state, hq_uid")
 
 
 def _order_from_row(db: Database, row: tuple) -> Order:
@@ -167,8 +168,8 @@ def _set_status(db: Database, order: Order, new: str, *, actor: str, at: datetim
 def _status_event(db: Database, order: Order, new: str, at: datetime, **payload: object) -> None:
     outbox.append(db, type="order.status_changed", entity=f"order:{order.order_no}", at=at,
                   base_version=order.version,
-                  payload={"order_no": order.order_no, "from": order.status, "to": new,
-                           "at": iso(at), **payload})
+                  payload={"order_no": order.order_no, "order_uid": order.hq_uid,
+                           "from": order.status, "to": new, "at": iso(at), **payload})
 
 
 def require_order(db: Database, order_no: str) -> Order:
@@ -201,15 +202,15 @@ def receive_order(db: Database, key: bytes, data: dict, *, actor: str = "hq",
         db.execute(
             "INSERT INTO orders (order_no, store_id, channel, fulfilment, customer_masked,"
             " customer_initial, phone_last4, status, payment_status, window_start, window_end,"
-            " code_hash, made_to_order, total_cents, version, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " code_hash, made_to_order, total_cents, version, created_at, updated_at, hq_uid)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [data["order_no"], data["store_id"], data["channel"], data.get("fulfilment", "pickup"),
              name, name[:1], data["phone_last4"], status, data.get("payment_status", "paid"),
              iso(parse_iso(data["window_start"])), iso(parse_iso(data["window_end"])),
              codes.code_hash(key, data["pickup_code"]) if data.get("pickup_code") else None,
              int(bool(data.get("made_to_order"))),
              sum(line["qty"] * line.get("unit_price_cents", 0) for line in lines),
-             data.get("version", 1), iso(now), iso(now)],
+             data.get("version", 1), iso(now), iso(now), data.get("order_uid")],
         )
         zones = []
         for line in lines:
@@ -265,7 +266,8 @@ def pack_bag(db: Database, order_no: str, zone: str, slot: str, *, actor: str,
         audit.record(db, actor=actor, action="bag.packed", entity=f"order:{order_no}", at=now,
                      detail={"zone": zone, "slot": slot})
         outbox.append(db, type="bag.packed", entity=f"order:{order_no}", at=now,
-                      payload={"order_no": order_no, "zone": zone, "slot": slot, "at": iso(now)})
+                      payload={"order_no": order_no, "order_uid": order.hq_uid, "zone": zone,
+                               "slot": slot, "at": iso(now)})
         order = require_order(db, order_no)
         if order.status in ("allocated", "preparing") and not order.missing_lines():
             _set_status(db, order, "ready", actor=actor, at=now)
@@ -339,8 +341,8 @@ def extend_window(db: Database, order_no: str, new_end: datetime, *, actor: str,
         # one event says both: HQ reopens an overdue order only through a window extension
         outbox.append(db, type="order.window_extended", entity=f"order:{order_no}", at=now,
                       base_version=order.version,
-                      payload={"order_no": order_no, "window_end": iso(new_end), "status": status,
-                               "at": iso(now)})
+                      payload={"order_no": order_no, "order_uid": order.hq_uid,
+                               "window_end": iso(new_end), "status": status, "at": iso(now)})
     return require_order(db, order_no)
 
 

@@ -75,5 +75,6 @@ def send_reminder(db: Database, order_no: str, *, actor: str, now: datetime | No
         audit.record(db, actor=actor, action=REMIND_ACTION, entity=f"order:{order_no}", at=now,
                      detail={"status": order.status, "window_end": iso(order.window_end)})
         outbox.append(db, type=EV_REMINDER, entity=f"order:{order_no}", at=now,
-                      payload={"order_no": order_no, "clerk_id": actor, "at": iso(now)})
+                      payload={"order_no": order_no, "order_uid": order.hq_uid, "clerk_id": actor,
+                               "at": iso(now)})
     return now

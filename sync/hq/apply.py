@@ -108,8 +108,9 @@ def _reminder(tx: Tx, store_id: str, r: p.ReminderRequested, seq: int, now: date
 
 def _bag_packed(tx: Tx, store_id: str, b: p.BagPacked, seq: int, now: datetime) -> str | None:
     """Progress on the order's preparation task: which bag is packed and where it is kept."""
-    if orders.store_order(tx, store_id, b.order_no) is None:
-        return "unknown_order"
+    _, refused = orders.order_about(tx, store_id, b.order_no, b.order_uid, now)
+    if refused:
+        return refused
     update = p.TaskUpdate(task_id=f"prep-{b.order_no}",
                           fields={f"bag_{b.zone}": b.slot})
     return tasks.apply_store_update(tx, store_id, update, now)
@@ -136,6 +137,8 @@ def _short_decided(tx: Tx, store_id: str, d: p.OrderShortDecided, seq: int, now:
     if reason is None and d.decision != "resolved":
         _audit(tx, store_id, seq, f"short_pick_{d.decision}", d.by, d.decision, d.order_no, d.at)
     return reason
+def _restored(tx: Tx, store_id: str, r: p.OrderRestored, seq: int, now: datetime) -> str | None:
+    return orders.restore_order(tx, store_id, r, now)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -156,6 +159,7 @@ HANDLERS: dict[str, Handler] = {
     p.EV_ORDER_SHORT_PICKED: _short_picked,
     p.EV_ORDER_SHORT_DECIDED: _short_decided,
     p.EV_ORDER_REMINDER_REQUESTED: _reminder,
+    p.EV_ORDER_RESTORED: _restored,
 }
 assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
 

@@ -19,6 +19,7 @@ from ..protocol import (
     CH_STOCK_TRANSFER,
     CH_TASK_UPDATED,
     Change,
+    SNAPSHOT_RECENT_DAYS,
     PullResponse,
     Snapshot,
     SnapshotItem,
@@ -28,7 +29,6 @@ from .codec import dumps, loads
 from .db import Database, Tx
 from .errors import not_found
 
-SNAPSHOT_TERMINAL_DAYS = 7  # recently finished orders still travel in a snapshot
 
 
 def get_epoch(tx: Tx) -> str:
@@ -130,7 +130,7 @@ def catalog_items(tx: Tx) -> list[SnapshotItem]:
 def _order_items(tx: Tx, store_id: str, now: datetime) -> list[SnapshotItem]:
     from .orders import order_payload  # local: orders imports this module
 
-    since = iso(now - timedelta(days=SNAPSHOT_TERMINAL_DAYS))
+    since = iso(now - timedelta(days=SNAPSHOT_RECENT_DAYS))
     rows = tx.all(
         "SELECT order_no FROM orders WHERE store_id = ? AND (status NOT IN "
         "('picked_up', 'partially_picked_up', 'cancelled', 'returned') OR placed_at >= ?) "

@@ -61,6 +61,14 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p = add("bump-epoch", help="after restoring HQ from a backup: make every store resync")
     _db_option(p)
 
+    p = add("backup", help="copy HQ's database to FILE while HQ runs (SQLite backup / pg_dump)")
+    _db_option(p)
+    p.add_argument("file")
+
+    p = add("restore", help="replace HQ's database with a backup (HQ stopped), then bump the epoch")
+    _db_option(p)
+    p.add_argument("file")
+
     p = add("seed-catalog", help="load the bilingual demo catalog (sent to every store)")
     _db_option(p)
 
@@ -247,13 +255,26 @@ def run(args: argparse.Namespace) -> int:
             return _place_order(args)
         if cmd == "transfer":
             return _transfer(args)
+        if cmd == "backup":
+            from .backup import backup
+
+            print(f"backed up to {backup(_db_url(args), Path(args.file))}")
+            return 0
+        if cmd == "restore":
+            from .backup import restore
+
+            epoch, series = restore(_db_url(args), Path(args.file))
+            print(f"restored from {args.file}; epoch {epoch}; new order numbers in series {series}")
+            print("start HQ again: stores resync, re-send what the backup lacks, and give back their orders")
+            return 0
         db = _open(args)
         if cmd == "add-store":
             print(registry.add_store(db, args.store_id, utcnow(), name=args.name))
         elif cmd == "add-channel":
             print(registry.add_channel(db, args.name, utcnow(), kind=args.kind))
         elif cmd == "bump-epoch":
-            print(registry.bump_epoch(db))
+            epoch = registry.bump_epoch(db)
+            print(f"epoch {epoch}; new order numbers in series {registry.order_series(db)}")
         elif cmd == "seed-catalog":
             from .demo_data import DEMO_CATALOG
 
@@ -276,8 +297,9 @@ def run(args: argparse.Namespace) -> int:
         elif cmd == "day-end":
             _print_day_ends(service.day_reports(db, args.store_id, args.date), args.json)
         elif cmd == "stores":
-            for store_id, name, last_seq, change_seq in registry.list_stores(db):
-                print(f"{store_id}\t{name}\tpushed through {last_seq}\tchanges {change_seq}")
+            for store_id, name, last_seq, change_seq, given_back in registry.list_stores(db):
+                print(f"{store_id}\t{name}\tpushed through {last_seq}\tchanges {change_seq}"
+                      f"\torders given back {given_back}")
         db.close()
         return 0
     except HQError as exc:

@@ -7,11 +7,13 @@ on PostgreSQL all writes for one store queue in one order and never deadlock on 
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..protocol import (
+    CH_ALLOTMENT_UPDATED,
     CH_CONFLICT_NOTED,
     CH_ORDER_ALLOCATED,
     CH_ORDER_CANCELLED,
@@ -20,6 +22,7 @@ from ..protocol import (
     OrderHandedOver,
     OrderShortDecided,
     OrderShortPicked,
+    OrderRestored,
     OrderStatusChanged,
     PlaceOrderRequest,
     ReminderRequested,
@@ -38,7 +41,7 @@ DEFAULT_WINDOW_DELAY = timedelta(hours=2)
 DEFAULT_WINDOW_LENGTH = timedelta(hours=8)
 _ORDER_COLUMNS = (
     "order_no, store_id, channel, customer_name, phone, status, payment_status, fulfilment, "
-    "window_start, window_end, pickup_code, made_to_order, presale, version, placed_at"
+    "window_start, window_end, pickup_code, made_to_order, presale, version, placed_at, order_uid"
 )
 
 
@@ -67,7 +70,7 @@ def order_payload(tx: Tx, order_no: str) -> dict[str, Any]:
         "window_end": o["window_end"], "payment_status": o["payment_status"],
         "fulfilment": o["fulfilment"], "pickup_code": o["pickup_code"],
         "made_to_order": bool(o["made_to_order"]), "presale": bool(o["presale"]),
-        "status": o["status"], "version": o["version"],
+        "status": o["status"], "version": o["version"], "order_uid": o["order_uid"],
     }
 
 
@@ -149,6 +152,13 @@ def _window(req: PlaceOrderRequest, now: datetime) -> tuple[str, str]:
         raise HQError("bad_window", "window_start/window_end must be ISO 8601", 422) from None
 
 
+def new_order_no(tx: Tx, store_id: str, seq: int) -> str:
+    """``<store>-<series>-<seq>``: the series changes with every ``hq bump-epoch``, so an HQ
+    restored from a backup never gives out a number its lost state had already issued."""
+    series = tx.scalar("SELECT value FROM meta WHERE key = 'order_series'")
+    return f"{store_id}-{series}-{seq:06d}"
+
+
 def _unique_pickup_code(tx: Tx, store_id: str) -> str:
     while True:
         code = make_pickup_code()
@@ -178,14 +188,14 @@ def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, chan
             lock_allotment(tx, req.store_id, sku, pool, qty)
         if req.paid:
             _deduct(tx, req.store_id, pool, totals)
-        order_no = f"{req.store_id}-{seq:06d}"
+        order_no = new_order_no(tx, req.store_id, seq)
         tx.run(
             f"INSERT INTO orders ({_ORDER_COLUMNS}, request_key, channel_name, paid_at) "
-            "VALUES (?, ?, ?, ?, ?, 'allocated', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, 'allocated', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
             (order_no, req.store_id, channel_kind, req.customer_name, req.customer_phone,
              "paid" if req.paid else "pending", req.fulfilment, window_start, window_end,
              _unique_pickup_code(tx, req.store_id), int(req.made_to_order), int(req.presale),
-             iso(now), request_key, channel_name, iso(now) if req.paid else None))
+             iso(now), uuid.uuid4().hex, request_key, channel_name, iso(now) if req.paid else None))
         tx.many("INSERT INTO order_lines (order_no, line_no, sku, name_zh, name_en, qty, zone, "
                 "unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(order_no, l["line_no"], l["sku"], l["name_zh"], l["name_en"], l["qty"], l["zone"],
@@ -326,6 +336,22 @@ def _store_order(tx: Tx, store_id: str, order_no: str) -> dict[str, Any] | None:
 
 
 store_order = _store_order
+def order_about(tx: Tx, store_id: str, order_no: str, order_uid: str | None,
+                 now: datetime) -> tuple[dict[str, Any] | None, str | None]:
+    """The store's order an event is about, or why not: unknown, or another order under the
+    same number (``order_mismatch``: the event named HQ's ``order_uid`` of a different
+    order; recorded as a conflict for HQ's operators)."""
+    o = _store_order(tx, store_id, order_no)
+    if o is None:
+        return None, "unknown_order"
+    if not rules.same_order(o["order_uid"], order_uid):
+        key = f"{order_no}:{order_uid}"
+        if tx.one("SELECT 1 FROM conflicts WHERE conflict_id = ?", (f"order_mismatch:{key}",)) is None:
+            _record_conflict(tx, store_id, "order_mismatch", now, order_no=order_no,
+                             key=key, detail=f"the store's event is about order uid {order_uid}, "
+                                             f"HQ's {order_no} is {o['order_uid']}")
+        return None, "order_mismatch"
+    return o, None
 
 
 def _record_conflict(tx: Tx, store_id: str, kind: str, now: datetime, *, order_no: str | None = None,
@@ -342,9 +368,9 @@ record_conflict = _record_conflict
 
 def record_handover(tx: Tx, store_id: str, h: OrderHandedOver, now: datetime) -> str | None:
     """A hand-over at the counter. Returns a rejection reason, or None when applied."""
-    o = _store_order(tx, store_id, h.order_no)
+    o, refused = order_about(tx, store_id, h.order_no, h.order_uid, now)
     if o is None:
-        return "unknown_order"
+        return refused
     decision = rules.handover_beats_cancellation(o["status"])
     if not decision.apply:
         return decision.reject_reason
@@ -380,9 +406,9 @@ def record_handover(tx: Tx, store_id: str, h: OrderHandedOver, now: datetime) ->
 def record_window_extended(tx: Tx, store_id: str, e: WindowExtendedByStore, now: datetime) -> str | None:
     """The store extended the pickup window: the new end stands, an overdue order reopens,
     and the customer hears of it (a fresh reminder becomes due)."""
-    o = _store_order(tx, store_id, e.order_no)
+    o, refused = order_about(tx, store_id, e.order_no, e.order_uid, now)
     if o is None:
-        return "unknown_order"
+        return refused
     if not rules.window_extension_reopens(o["status"], e.status):
         return f"window_not_extendable:{o['status']}"
     tx.run("UPDATE orders SET window_end = ?, status = ?, reminded = 0, version = version + 1"
@@ -393,9 +419,9 @@ def record_window_extended(tx: Tx, store_id: str, e: WindowExtendedByStore, now:
 
 def record_reminder(tx: Tx, store_id: str, r: ReminderRequested, now: datetime) -> str | None:
     """The store asks for a reminder to the customer (an overdue pickup): into the outbox."""
-    o = _store_order(tx, store_id, r.order_no)
+    o, refused = order_about(tx, store_id, r.order_no, r.order_uid, now)
     if o is None:
-        return "unknown_order"
+        return refused
     if o["status"] in ORDER_TERMINAL:
         return f"order_closed:{o['status']}"
     notify.enqueue(tx, store_id, r.order_no, "reminder",
@@ -405,9 +431,9 @@ def record_reminder(tx: Tx, store_id: str, r: ReminderRequested, now: datetime) 
 
 def record_status(tx: Tx, store_id: str, s: OrderStatusChanged, now: datetime) -> str | None:
     """preparing / ready / overdue / returned reported by the store (forward only)."""
-    o = _store_order(tx, store_id, s.order_no)
+    o, refused = order_about(tx, store_id, s.order_no, s.order_uid, now)
     if o is None:
-        return "unknown_order"
+        return refused
     if not rules.order_status_may_advance(o["status"], s.to):
         return f"status_not_forward:{o['status']}->{s.to}"
     tx.run("UPDATE orders SET status = ?, version = version + 1 WHERE order_no = ?", (s.to, s.order_no))
@@ -419,9 +445,9 @@ def record_status(tx: Tx, store_id: str, s: OrderStatusChanged, now: datetime) -
 def record_short(tx: Tx, store_id: str, s: OrderShortPicked, seq: int, now: datetime) -> str | None:
     """Units missing at pick time: kept per line (waiting for the store manager) and raised
     to HQ's operators as a ``short_pick`` conflict."""
-    o = _store_order(tx, store_id, s.order_no)
+    o, refused = order_about(tx, store_id, s.order_no, s.order_uid, now)
     if o is None:
-        return "unknown_order"
+        return refused
     if o["status"] in rules.PICKED_UP or o["status"] in ("cancelled", "returned"):
         return f"order_closed:{o['status']}"
     known = {line["line_no"]: line for line in order_lines(tx, s.order_no)}
@@ -445,9 +471,9 @@ SHORT_STATUS = {"ready_without": "refund_on_pickup", "wait": "waiting"}
 def record_short_decision(tx: Tx, store_id: str, d: OrderShortDecided, now: datetime) -> str | None:
     """The store manager's decision: the lines go missing (refunded with the partial pickup
     the store then reports), wait for goods, or were found after all."""
-    o = _store_order(tx, store_id, d.order_no)
+    o, refused = order_about(tx, store_id, d.order_no, d.order_uid, now)
     if o is None:
-        return "unknown_order"
+        return refused
     if tx.one("SELECT 1 FROM order_shorts WHERE order_no = ?", (d.order_no,)) is None:
         return "no_short_pick"
     if d.decision == "resolved":
@@ -456,3 +482,54 @@ def record_short_decision(tx: Tx, store_id: str, d: OrderShortDecided, now: date
         tx.run("UPDATE order_shorts SET status = ?, decided_by = ?, updated_at = ? WHERE order_no = ?",
                (SHORT_STATUS[d.decision], d.by, iso(now), d.order_no))
     return None
+
+
+# ---------------------------------------------------------------- given back by a store
+_CHANNEL_KINDS = {"live": "live_stream", "mini": "mini_program", "counter": "counter"}
+
+
+def restore_order(tx: Tx, store_id: str, r: OrderRestored, now: datetime) -> str | rules.Note:
+    """``order.restored``: recreate an order HQ lost (restored from an older backup) as the
+    store holds it -- status, payment, lines, the store's code hash (never a code in clear)
+    -- and book its units in the allotment again (rules.restored_order_allotment)."""
+    if store_id not in (r.order_no.rsplit("-", 2)[0], r.order_no.rsplit("-", 1)[0]):
+        return "unknown_order"  # order numbers name their store; never another store's
+    held = load_order(tx, r.order_no)
+    if held is not None:
+        if held["store_id"] != store_id:
+            return "unknown_order"
+        _, refused = order_about(tx, store_id, r.order_no, r.order_uid, now)
+        return refused or rules.Note("already_known")
+    channel = _CHANNEL_KINDS.get(r.channel, r.channel)
+    tx.run(
+        f"INSERT INTO orders ({_ORDER_COLUMNS}, channel_name, handed_over_at, code_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)",
+        (r.order_no, store_id, channel, r.customer_masked, r.phone_last4, r.status, r.payment_status,
+         r.fulfilment, r.window_start, r.window_end, int(r.made_to_order), int(r.presale),
+         max(r.hq_version, 1), iso(now), r.order_uid, "restored", r.picked_up_at, r.code_hash))
+    tx.many("INSERT INTO order_lines (order_no, line_no, sku, name_zh, name_en, qty, zone, "
+            "unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r.order_no, l.line_no, l.sku, l.name_zh, l.name_en, l.qty, l.zone, l.unit_price_cents)
+             for l in r.lines])
+    pool = rules.allotment_pool(r.presale)
+    column = rules.restored_order_allotment(r.status, r.payment_status)
+    if column is not None:
+        for sku, qty in _sku_totals([l.model_dump() for l in r.lines]):
+            tx.run(f"INSERT INTO allotments (store_id, sku, pool, {column}) VALUES (?, ?, ?, ?) "
+                   f"ON CONFLICT (store_id, sku, pool) DO UPDATE SET {column} = allotments.{column} + "
+                   f"excluded.{column}", (store_id, sku, pool, qty))
+            emit(tx, store_id, CH_ALLOTMENT_UPDATED, _allotment_row(tx, store_id, sku, pool), now)
+    if tasks.load_task(tx, f"prep-{r.order_no}") is None:
+        tasks.create_task(tx, store_id, f"prep-{r.order_no}", "prepare", f"Prepare {r.order_no}", now,
+                          order_no=r.order_no, due_at=r.window_start,
+                          fields={"made_to_order": r.made_to_order})
+        if r.status in rules.PICKED_UP or r.status in ("cancelled", "returned"):
+            tasks.set_status_from_hq(tx, f"prep-{r.order_no}",
+                                     "cancelled" if r.status == "cancelled" else "done", now)
+    return rules.Note("restored")
+
+
+def _allotment_row(tx: Tx, store_id: str, sku: str, pool: str) -> dict[str, Any]:
+    row = tx.one("SELECT granted, locked, sold FROM allotments WHERE store_id = ? AND sku = ? AND pool = ?",
+                 (store_id, sku, pool)) or (0, 0, 0)
+    return {"sku": sku, "pool": pool, "granted": row[0], "locked": row[1], "sold": row[2]}

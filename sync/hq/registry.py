@@ -9,7 +9,7 @@ from datetime import datetime
 from .clock import iso
 from .db import Database
 from .errors import HQError
-from .schema import new_epoch
+from .schema import new_epoch, new_order_series
 
 CHANNEL_KINDS = ("live_stream", "mini_program", "counter", "ops")
 
@@ -85,14 +85,35 @@ def channel_for_key(db: Database, key: str) -> tuple[str, str] | None:
     return None if row is None else (row[0], row[1])
 
 
+# added to every version HQ holds at an epoch bump: more than any lost state could have
+# issued since the backup, so HQ's next change to an order, task or item is newer at the store
+VERSION_JUMP = 1 << 32
+
+
 def bump_epoch(db: Database) -> str:
-    """After restoring HQ from a backup: every store resyncs from a snapshot."""
+    """After restoring HQ from a backup: every store resyncs from a snapshot (and gives
+    back the orders the backup lacks); order numbers continue in a new series, so no
+    number the lost state gave out is ever issued again; versions jump past any the stores
+    hold, so what HQ changes from now on is never mistaken for old news."""
     epoch = new_epoch()
     with db.tx() as tx:
         tx.run("UPDATE meta SET value = ? WHERE key = 'epoch'", (epoch,))
+        for table in ("orders", "tasks", "catalog"):
+            tx.run(f"UPDATE {table} SET version = version + ?", (VERSION_JUMP,))
+        series = tx.scalar("SELECT value FROM meta WHERE key = 'order_series'")
+        tx.run("UPDATE meta SET value = ? WHERE key = 'order_series'", (new_order_series(series),))
     return epoch
 
 
-def list_stores(db: Database) -> list[tuple[str, str, int, int]]:
+def order_series(db: Database) -> str:
     with db.tx(snapshot=True) as tx:
-        return tx.all("SELECT store_id, name, last_seq, change_seq FROM stores ORDER BY store_id")
+        return tx.scalar("SELECT value FROM meta WHERE key = 'order_series'")
+
+
+def list_stores(db: Database) -> list[tuple[str, str, int, int, int]]:
+    """(store, name, last seq pushed, change cursor, orders the store gave back after a
+    restore) -- what an operator watches while stores catch up with a restored HQ."""
+    with db.tx(snapshot=True) as tx:
+        return tx.all("SELECT s.store_id, s.name, s.last_seq, s.change_seq, (SELECT COUNT(*) FROM events e "
+                      "WHERE e.store_id = s.store_id AND e.type = 'order.restored' AND e.outcome = 'applied' "
+                      "AND e.reason = 'restored') FROM stores s ORDER BY s.store_id")

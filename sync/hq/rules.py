@@ -18,6 +18,10 @@
 8. ``device_clock_never_decides`` -- order of receipt at HQ decides, never a device clock.
 9. ``merge_task`` -- task fields: last write wins in HQ-receipt order; status only forward.
 10. ``order_status_may_advance`` -- store-reported order status only moves forward.
+13. ``restored_order_allotment`` -- an order a store gives back after a restore takes its
+    units from the allotment again.
+12. ``same_order`` -- a store's event about an order names HQ's ``order_uid``: an order
+    number alone could be another order (an HQ restored from a backup), never applied to it.
 11. ``TEMPERATURE_READING_INSERT`` -- temperature readings are insert-only facts,
     de-duplicated by id: the first copy stands, later copies change nothing.
 """
@@ -138,6 +142,24 @@ def order_status_may_advance(current: str, new: str) -> bool:
     if current == "returned":
         return False
     return ORDER_STATUS_FLOW.index(new) > ORDER_STATUS_FLOW.index(current)
+
+
+def same_order(held_uid: str | None, named_uid: str | None) -> bool:
+    """The order HQ holds under a number is the one the store's event is about. Orders
+    placed before uids existed (or events from a store that predates them) match by number."""
+    return held_uid is None or named_uid is None or held_uid == named_uid
+
+
+def restored_order_allotment(status: str, payment_status: str) -> str | None:
+    """Which allotment column an order a store gives back takes its units from: none when
+    cancelled (its units went back with the cancellation), ``sold`` once paid or handed
+    over, else ``locked`` (as if just placed). Booked whatever HQ sold meanwhile: the goods
+    are promised to that customer; a shortfall shows as a negative free allotment."""
+    if status == "cancelled":
+        return None
+    if payment_status == "paid" or status in PICKED_UP:
+        return "sold"
+    return "locked"
 
 
 def window_extension_reopens(current: str, new: str) -> bool:

@@ -8,8 +8,9 @@ the transaction that writes the change (that is what keeps pulls gapless on Post
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timezone
 
-from .db import Database
+from .db import Database, Tx
 
 STATEMENTS: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (
@@ -48,7 +49,7 @@ STATEMENTS: tuple[str, ...] = (
         window_start TEXT NOT NULL, window_end TEXT NOT NULL, pickup_code TEXT NOT NULL,
         made_to_order BIGINT NOT NULL, presale BIGINT NOT NULL, version BIGINT NOT NULL,
         placed_at TEXT NOT NULL, paid_at TEXT, handed_over_at TEXT, cancel_reason TEXT,
-        reminded BIGINT NOT NULL DEFAULT 0)""",
+        reminded BIGINT NOT NULL DEFAULT 0, order_uid TEXT, code_hash TEXT)""",
     "CREATE INDEX IF NOT EXISTS orders_payment ON orders (payment_status, placed_at)",
     "CREATE INDEX IF NOT EXISTS orders_store ON orders (store_id, status)",
     "CREATE INDEX IF NOT EXISTS orders_code ON orders (store_id, pickup_code)",
@@ -118,16 +119,60 @@ STATEMENTS: tuple[str, ...] = (
 )
 
 
+# columns added after a table first shipped: (table, column, SQL type)
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("orders", "order_uid", "TEXT"),  # HQ's own id of an order: events must name it
+    ("orders", "code_hash", "TEXT"),  # an order a store gave back: its code hash, never the code
+)
+
+
+def _columns(tx: Tx, table: str) -> set[str]:
+    if tx.dialect == "sqlite":
+        return {row[1] for row in tx.all(f"PRAGMA table_info({table})")}
+    return {row[0] for row in tx.all("SELECT column_name FROM information_schema.columns "
+                                     "WHERE table_schema = current_schema() AND table_name = ?",
+                                     (table,))}
+
+
 def migrate(db: Database) -> None:
-    """Create missing tables and the epoch (idempotent; safe on every start)."""
+    """Create missing tables, columns, the epoch and the order-number series (idempotent;
+    safe on every start)."""
     db.executescript(STATEMENTS)
     with db.tx() as tx:
+        for table, column, kind in ADDED_COLUMNS:
+            if column not in _columns(tx, table):
+                tx.run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         tx.run(
             "INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO NOTHING",
             (new_epoch(),),
         )
+        tx.run("INSERT INTO meta (key, value) VALUES ('order_series', ?) ON CONFLICT (key) DO NOTHING",
+               (new_order_series(None),))
 
 
 def new_epoch() -> str:
     """Epochs are random so a restored-then-bumped HQ never reuses an epoch stores saw."""
     return secrets.token_hex(6)
+
+
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_SERIES_ORIGIN = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+def new_order_series(previous: str | None, now: datetime | None = None) -> str:
+    """The part of every order number that changes when HQ is restored (``hq bump-epoch``).
+
+    Milliseconds since 2025 in base 36: a series started later is always a larger number,
+    so the series a restored HQ starts can never be one a lost HQ state already used (the
+    backup holds an older series; the lost ones all began before this moment). Never below
+    ``previous`` + 1, whatever the clock says."""
+    moment = now or datetime.now(timezone.utc)
+    value = int((moment - _SERIES_ORIGIN).total_seconds() * 1000)
+    if previous:
+        value = max(value, int(previous, 36) + 1)
+    digits = ""
+    while True:
+        value, rest = divmod(value, 36)
+        digits = _BASE36[rest] + digits
+        if not value:
+            return digits

@@ -82,10 +82,10 @@ class Channel:
         self.http.close()
 
 
-def build_store(data_dir: Path) -> Store:
+def build_store(data_dir: Path, store_id: str = STORE_ID) -> Store:
     """A store with clerk c01 (PIN 1111), manager m01 (PIN 9999), stock and an allotment
     granted to HQ."""
-    store = init_store(data_dir, STORE_ID, "静安寺店", "Jing'an Temple")
+    store = init_store(data_dir, store_id, "静安寺店", "Jing'an Temple")
     now = datetime.now(timezone.utc) - timedelta(days=1)
     with write_tx(store.db):
         for sku, zh, en, zone, price in PRODUCTS:

@@ -94,8 +94,9 @@ def test_hq_restored_from_older_backup_gets_lost_events_again(hq, edge, client, 
     assert report.resync_reason == ("epoch_changed" if bump else "cursor_ahead")
     assert service.get_order(hq.db, kept["order_no"])["status"] == "picked_up"
     assert orders.get_order(edge.db, lost["order_no"]).status == "allocated"  # kept for the customer
-    noted = {c.conflict_id for c in conflicts.open_conflicts(edge.db)}
-    assert f"unknown_at_hq:{lost['order_no']}" in noted
+    back = service.get_order(hq.db, lost["order_no"])  # and given back to HQ, as it was
+    assert (back["status"], back["payment_status"], back["pickup_code"]) == ("allocated", "paid", "")
+    assert conflicts.open_conflicts(edge.db) == []
     assert _hq_events(hq) == _store_events(edge)
     for sku in ("B001", "D001", "M001"):  # the stock moves HQ lost came again
         assert service.stock_level(hq.db, "S001", sku) == stock.levels(edge.db, sku).on_hand

@@ -69,8 +69,9 @@ def test_cli_registers_serves_and_streams(capsys, tmp_path, wait_until):
         placed = _cli(capsys, "--data-dir", data, "hq", "place-order", "--store", "S001", "--line", "MILK-1L:2",
                       "--paid")
         assert "pickup code" in placed
-        epoch = _cli(capsys, "--data-dir", data, "hq", "bump-epoch")
-        assert httpx.get(url + "/v1/health").json()["epoch"] == epoch
+        bumped = _cli(capsys, "--data-dir", data, "hq", "bump-epoch")
+        assert bumped.startswith(f"epoch {httpx.get(url + '/v1/health').json()['epoch']};")
+        assert "new order numbers in series" in bumped
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -18,7 +18,7 @@ from sync.hq.schema import migrate
 from sync.protocol import CatalogItem, Event, PlaceOrderRequest, SeqGap
 
 NOW = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
-ORDER_NO = "S1-000001"
+ORDER_NO = "S1-T-000001"  # order series fixed at "T" in _fresh_db
 
 
 def _events() -> list[Event]:
@@ -51,6 +51,7 @@ def _fresh_db(path: Path):
                                                 price_cents=100), NOW)
     with db.tx() as tx:
         tx.run("INSERT INTO allotments (store_id, sku, pool, granted) VALUES ('S1', 'A1', 'on_hand', 1)")
+        tx.run("UPDATE meta SET value = 'T' WHERE key = 'order_series'")
     service.place_order(db, PlaceOrderRequest(request_id="r", store_id="S1", customer_name="王",
                                               customer_phone="1380000", lines=[{"sku": "A1", "qty": 1}],
                                               paid=True), channel_name="c", channel_kind="live_stream", now=NOW)
@@ -66,7 +67,7 @@ def _state(db) -> dict:
         "allotments": "SELECT sku, pool, granted, locked, sold FROM allotments ORDER BY sku, pool",
         "tasks": "SELECT task_id, status, fields, version FROM tasks ORDER BY task_id",
         "readings": "SELECT reading_id, celsius FROM temperature_readings",
-        "orders": "SELECT status, version FROM orders",
+        "orders": "SELECT order_no, status, version FROM orders",
         "conflicts": "SELECT conflict_id, kind FROM conflicts ORDER BY conflict_id",
         "changes": "SELECT cursor, type FROM changes ORDER BY cursor",
     }
