@@ -168,8 +168,8 @@ def _set_status(db: Database, order: Order, new: str, *, actor: str, at: datetim
 def _status_event(db: Database, order: Order, new: str, at: datetime, **payload: object) -> None:
     outbox.append(db, type="order.status_changed", entity=f"order:{order.order_no}", at=at,
                   base_version=order.version,
-                  payload={"order_no": order.order_no, "order_uid": order.hq_uid,
-                           "from": order.status, "to": new, "at": iso(at), **payload})
+                  payload={**order_ref(order), "from": order.status, "to": new, "at": iso(at),
+                           **payload})
 
 
 def require_order(db: Database, order_no: str) -> Order:
@@ -266,13 +266,19 @@ def pack_bag(db: Database, order_no: str, zone: str, slot: str, *, actor: str,
         audit.record(db, actor=actor, action="bag.packed", entity=f"order:{order_no}", at=now,
                      detail={"zone": zone, "slot": slot})
         outbox.append(db, type="bag.packed", entity=f"order:{order_no}", at=now,
-                      payload={"order_no": order_no, "order_uid": order.hq_uid, "zone": zone,
+                      payload={**order_ref(order), "zone": zone,
                                "slot": slot, "at": iso(now)})
         order = require_order(db, order_no)
         if order.status in ("allocated", "preparing") and not order.missing_lines():
             _set_status(db, order, "ready", actor=actor, at=now)
             _status_event(db, order, "ready", now)
     return require_order(db, order_no)
+
+
+def order_ref(order: Order) -> dict:
+    """How an event names an order: its number, and HQ's uid of it when HQ gave one (so HQ
+    applies the event to that very order, never to another under the same number)."""
+    return {"order_no": order.order_no, **({"order_uid": order.hq_uid} if order.hq_uid else {})}
 
 
 def own_store_id(db: Database) -> str | None:
@@ -341,8 +347,8 @@ def extend_window(db: Database, order_no: str, new_end: datetime, *, actor: str,
         # one event says both: HQ reopens an overdue order only through a window extension
         outbox.append(db, type="order.window_extended", entity=f"order:{order_no}", at=now,
                       base_version=order.version,
-                      payload={"order_no": order_no, "order_uid": order.hq_uid,
-                               "window_end": iso(new_end), "status": status, "at": iso(now)})
+                      payload={**order_ref(order), "window_end": iso(new_end), "status": status,
+                               "at": iso(now)})
     return require_order(db, order_no)
 
 

@@ -18,7 +18,7 @@ from edge.db import write_tx
 from edge.domain import audit, clerks, outbox
 from edge.domain import board_i18n  # noqa: F401  (registers overdue.* messages)
 from edge.domain.errors import DomainError
-from edge.domain.orders import TERMINAL, own_store_id, require_order
+from edge.domain.orders import TERMINAL, order_ref, own_store_id, require_order
 
 REMIND_ACTION = "order.reminder_sent"
 EV_REMINDER = "order.reminder_requested"  # sync.protocol.EV_ORDER_REMINDER_REQUESTED (edge does not import sync)
@@ -75,6 +75,6 @@ def send_reminder(db: Database, order_no: str, *, actor: str, now: datetime | No
         audit.record(db, actor=actor, action=REMIND_ACTION, entity=f"order:{order_no}", at=now,
                      detail={"status": order.status, "window_end": iso(order.window_end)})
         outbox.append(db, type=EV_REMINDER, entity=f"order:{order_no}", at=now,
-                      payload={"order_no": order_no, "order_uid": order.hq_uid, "clerk_id": actor,
+                      payload={**order_ref(order), "clerk_id": actor,
                                "at": iso(now)})
     return now

@@ -324,8 +324,8 @@ def short_pick(db: Database, order_nos: Iterable[str], sku: str, qty: int, *, ac
             audit.record(db, actor=actor, action="pick.short", entity=f"order:{order_no}",
                          at=now, detail={"lines": short_lines})
             outbox.append(db, type="order.short_picked", entity=f"order:{order_no}", at=now,
-                          payload={"order_no": order_no, "order_uid": order.hq_uid,
-                                   "lines": short_lines, "by": actor, "at": iso(now)})
+                          payload={**orders.order_ref(order), "lines": short_lines, "by": actor,
+                                   "at": iso(now)})
             _set_short_state(db, order, "pending", actor=actor, now=now, decision=None)
             _task_progress(db, orders.require_order(db, order_no), actor=actor, now=now)
     return list(by_order)
@@ -381,5 +381,5 @@ def _set_short_state(db: Database, order: Order, state: str | None, *, actor: st
     audit.record(db, actor=actor, action=f"pick.short_{decision}", entity=f"order:{order.order_no}",
                  at=now, detail={"lines": lines or []})
     outbox.append(db, type="order.short_decided", entity=f"order:{order.order_no}", at=now,
-                  payload={"order_no": order.order_no, "order_uid": order.hq_uid,
-                           "decision": decision, "by": actor, "lines": lines or [], "at": iso(now)})
+                  payload={**orders.order_ref(order), "decision": decision, "by": actor,
+                           "lines": lines or [], "at": iso(now)})

@@ -171,8 +171,7 @@ def hand_over(store: Store, order_no: str, clerk_id: str, *, scanned_at: datetim
                          detail={**override_info, "clerk_id": clerk_id})
         outbox.append(db, type="order.handed_over", entity=f"order:{order_no}", at=now,
                       base_version=order.version, payload={
-                          "order_no": order_no, "order_uid": order.hq_uid,
-                          "clerk_id": clerk_id, "at": iso(now),
+                          **orders.order_ref(order), "clerk_id": clerk_id, "at": iso(now),
                           "verify_ms": verify_ms, "status": new_status,
                           "lines_not_taken": [vars(n) for n in left],
                           "override": override_info})

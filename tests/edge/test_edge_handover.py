@@ -52,8 +52,7 @@ def test_hand_over_records_status_clerk_time_verify_ms_audit_and_event(store, ma
     assert event["entity"] == f"order:{order.order_no}"
     assert event["base_version"] == order.version
     assert event["payload"] == {
-        "order_no": order.order_no, "order_uid": order.hq_uid, "clerk_id": "c01", "at": iso(NOW),
-        "verify_ms": 2500,
+        "order_no": order.order_no, "clerk_id": "c01", "at": iso(NOW), "verify_ms": 2500,
         "status": "picked_up", "lines_not_taken": [], "override": None}
     assert_outbox_gapless(store.db)
     assert_reserved_consistent(store.db)
