@@ -192,9 +192,6 @@ class DevicesConfig:
     printers: dict[Literal["receipt", "label"], PrinterConfig] = field(default_factory=dict)
     probes: list[ProbePortConfig] = field(default_factory=list)
 
-    def all_probes(self) -> list[tuple[ProbePortConfig, ProbeConfig]]:
-        return [(port, p) for port in self.probes for p in port.probes]
-
 
 _KIND = {"wedge": WedgeScannerConfig, "serial": SerialScannerConfig, "camera": CameraScannerConfig}
 

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--format", choices=("text", "csv", "json"), default="text")
 
     for module in ("edge.cli_init", "edge.cli_staff", "devices.cli", "sync.hq.cli", "sync.cli",
-                   "edge.cli_stock", "edge.cli_report", "edge.cli_orders"):
+                   "edge.cli_stock", "edge.cli_report", "edge.cli_orders", "edge.cli_print"):
         _add_plugin(sub, module, common)
     return parser
 

@@ -91,19 +91,6 @@ def parse_dle_eot(printer: int | None, offline: int | None, paper: int | None) -
     return PrinterStatus(not is_offline or cover or paper_end, paper_end, cover, "", near_end, reason)
 
 
-def status_byte(offline: bool = False, paper_out: bool = False, cover_open: bool = False,
-                n: int = 1) -> int:
-    """The reply a printer gives to DLE EOT n (used by the network printer simulator)."""
-    b = 0x12
-    if n == 1 and (offline or paper_out or cover_open):
-        b |= 0x08
-    if n == 2:
-        b |= (0x04 if cover_open else 0) | (0x20 if paper_out else 0)
-    if n == 4 and paper_out:
-        b |= 0x60
-    return b
-
-
 # ---------------------------------------------------------------- transports
 
 class FilePrinter:

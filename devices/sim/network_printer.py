@@ -8,8 +8,20 @@ from __future__ import annotations
 import socket
 import threading
 
-from devices.printers.connections import status_byte
 from devices.worker import BackgroundWorker
+
+
+def status_byte(offline: bool = False, paper_out: bool = False, cover_open: bool = False,
+                n: int = 1) -> int:
+    """The reply a printer gives to DLE EOT n (decoded by connections.parse_dle_eot)."""
+    b = 0x12
+    if n == 1 and (offline or paper_out or cover_open):
+        b |= 0x08
+    if n == 2:
+        b |= (0x04 if cover_open else 0) | (0x20 if paper_out else 0)
+    if n == 4 and paper_out:
+        b |= 0x60
+    return b
 
 
 class SimNetworkPrinter(BackgroundWorker):

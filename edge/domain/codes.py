@@ -2,7 +2,9 @@
 
 The database holds HMAC-SHA256(store key, code). The key lives in a file beside the database
 (``pickup.key``, mode 0600), so a copied database alone does not let anyone brute-force the
-10^10 codes. Lookups go through the hash index; the final comparison is constant-time.
+10^10 codes. A code is found by an indexed lookup of its HMAC (``orders.find_by_code_hash``):
+timing can at most tell how much of an HMAC matched, which without the key tells nothing
+about a code, so no constant-time comparison is needed.
 """
 
 from __future__ import annotations
@@ -16,11 +18,6 @@ from sync.pickup_code import CODE_LENGTH, is_valid_check
 def code_hash(key: bytes, code: str) -> bytes:
     """The stored form of a pickup code."""
     return hmac.new(key, code.encode("ascii"), hashlib.sha256).digest()
-
-
-def matches(key: bytes, code: str, stored: bytes) -> bool:
-    """Constant-time check of a typed code against its stored hash."""
-    return hmac.compare_digest(code_hash(key, code), stored)
 
 
 def classify(code: str) -> str:

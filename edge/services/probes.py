@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,10 +74,8 @@ class ProbeWriter(BackgroundWorker):
         self.started_at: datetime | None = None
         self.ports: dict[str, PortState] = {}
         self.handled = 0
-        self._idle = threading.Event()
 
     def put(self, kind: str, item: object) -> None:
-        self._idle.clear()
         self.inbox.put((kind, item))
 
     def run(self) -> None:
@@ -96,7 +93,6 @@ class ProbeWriter(BackgroundWorker):
             try:
                 kind, item = self.inbox.get(timeout=0.2)
             except queue.Empty:
-                self._idle.set()
                 kind, item = "", None
             if kind:
                 self._handle(store, kind, item)
@@ -104,10 +100,6 @@ class ProbeWriter(BackgroundWorker):
                 next_eval = time.monotonic() + self.evaluate_s
                 self._safely(lambda: temperatures.evaluate(
                     store, now=self.clock(), watching_since=self.started_at), notify=True)
-
-    def wait_idle(self, timeout: float = 5.0) -> bool:
-        """For tests and the demo: block until everything queued so far is written."""
-        return self._idle.wait(timeout) and self.inbox.empty()
 
     def _handle(self, store: Store, kind: str, item: object) -> None:
         self.handled += 1

@@ -105,7 +105,8 @@ def _sku_totals(lines: list[dict[str, Any]]) -> list[tuple[str, int]]:
 
 
 def lock_allotment(tx: Tx, store_id: str, sku: str, pool: str, qty: int) -> None:
-    """rules.can_lock_allotment, done atomically: the WHERE re-checks under the row lock."""
+    """Online orders take only units the store granted and HQ has not promised (rule 3),
+    atomically: the WHERE re-checks under the row lock."""
     changed = tx.run(
         "UPDATE allotments SET locked = locked + ? WHERE store_id = ? AND sku = ? AND pool = ? "
         "AND granted - locked - sold >= ?", (qty, store_id, sku, pool, qty))
@@ -114,7 +115,7 @@ def lock_allotment(tx: Tx, store_id: str, sku: str, pool: str, qty: int) -> None
 
 
 def _deduct(tx: Tx, store_id: str, pool: str, totals: list[tuple[str, int]]) -> None:
-    """rules.payment_deducts: locked -> sold."""
+    """Paid: the locked units become sold (rule 5)."""
     for sku, qty in totals:
         tx.run("UPDATE allotments SET locked = locked - ?, sold = sold + ? "
                "WHERE store_id = ? AND sku = ? AND pool = ?", (qty, qty, store_id, sku, pool))
@@ -395,9 +396,9 @@ def record_handover(tx: Tx, store_id: str, h: OrderHandedOver, now: datetime) ->
         missing = ", ".join(f"line {l.line_no} x{l.qty} {l.reason}" for l in h.lines_not_taken)
         _record_conflict(tx, store_id, "refund_due", now, order_no=h.order_no, key=h.order_no,
                          detail=f"not taken: {missing}")
-    handed_at = rules.device_clock_never_decides(h.at, now)
+    # rule 8: HQ's receipt time, never the store PC's clock (h.at)
     tx.run("UPDATE orders SET status = ?, handed_over_at = ?, version = version + 1 WHERE order_no = ?",
-           (status, iso(handed_at), h.order_no))
+           (status, iso(now), h.order_no))
     tasks.set_status_from_hq(tx, f"prep-{h.order_no}", "done", now)
     notify.enqueue(tx, store_id, h.order_no, "picked_up", _notice(tx, h.order_no), now)
     return None

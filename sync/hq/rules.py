@@ -5,17 +5,21 @@
    totals; a count books the difference against the quantity it was based on.
 2. ``negative_stock_raises_exception`` -- negative stock is recorded as is (never clipped)
    and raises an exception task when a level crosses below zero.
-3. ``can_lock_allotment`` -- HQ sells online only from the store's allotment (the atomic
-   version of this check is the conditional UPDATE in ``service.lock_allotment``).
+3. HQ sells online only from the store's allotment: the conditional UPDATE in
+   ``orders.lock_allotment`` (granted - locked - sold >= qty, re-checked under the row lock;
+   test_hq_orders.test_concurrent_orders_never_oversell_the_allotment).
 4. ``allotment_pool`` -- pre-sale units are a pool apart from stock on hand.
-5. ``payment_deducts`` / ``unpaid_lock_expired`` -- placed: locked; paid: deducted (locked ->
-   sold); unpaid after 30 minutes: released.
+5. placed: locked; paid: deducted, locked -> sold (``orders._deduct``,
+   test_hq_orders.test_payment_deducts_and_cancel_gives_back); ``unpaid_lock_expired``:
+   unpaid after 30 minutes, released.
 6. ``revocable_units`` -- a store can take back only units HQ has not locked or sold.
 7. ``handover_beats_cancellation`` -- a physical hand-over stands against an HQ cancellation
    made meanwhile; HQ records a conflict for a refund decision.
    ``cancelled_units_back_to_store`` -- so a cancellation never frees units online that the
    store may have handed over offline: they go back to the store, which grants them again.
-8. ``device_clock_never_decides`` -- order of receipt at HQ decides, never a device clock.
+8. A device clock never decides: HQ orders events by receipt and stamps its own time
+   (``orders.record_handover`` keeps HQ's ``now``, not the event's ``at``;
+   test_client_clock_skew).
 9. ``merge_task`` -- task fields: last write wins in HQ-receipt order; status only forward.
 10. ``order_status_may_advance`` -- store-reported order status only moves forward.
 13. ``restored_order_allotment`` -- an order a store gives back after a restore takes its
@@ -71,19 +75,9 @@ def negative_stock_raises_exception(before: int, after: int) -> bool:
 
 
 # 3, 4, 5 ------------------------------------------------------------ allotment
-def can_lock_allotment(granted: int, locked: int, sold: int, qty: int) -> bool:
-    """Online orders may only take units the store granted and HQ has not yet promised."""
-    return qty > 0 and granted - locked - sold >= qty
-
-
 def allotment_pool(presale: bool) -> str:
     """Pre-sale (future batches) and on-hand units never mix."""
     return "presale" if presale else "on_hand"
-
-
-def payment_deducts(locked: int, sold: int, qty: int) -> tuple[int, int]:
-    """Paid: the locked units become sold (still not available to anyone else)."""
-    return locked - qty, sold + qty
 
 
 def unpaid_lock_expired(placed_at: datetime, now: datetime) -> bool:
@@ -102,7 +96,7 @@ def revocable_units(granted: int, locked: int, sold: int, asked: int) -> int:
     return max(0, min(asked, granted - locked - sold))
 
 
-# 7, 8 ---------------------------------------------------------------- order state
+# 7 ------------------------------------------------------------------ order state
 @dataclass(frozen=True)
 class HandoverDecision:
     apply: bool
@@ -127,11 +121,6 @@ def cancelled_units_back_to_store(pool: str) -> bool:
     online again only when the store grants them again. Pre-sale units are not on any shelf
     yet: they go straight back to HQ's pre-sale pool."""
     return pool == "on_hand"
-
-
-def device_clock_never_decides(device_at: str | None, hq_received_at: datetime) -> datetime:
-    """Which moment HQ acts on: its own receipt time, whatever the device said."""
-    return hq_received_at
 
 
 def order_status_may_advance(current: str, new: str) -> bool:

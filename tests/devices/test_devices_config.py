@@ -29,7 +29,7 @@ def test_good_config_with_defaults():
     assert cfg.scanners[0].max_gap_ms == 30.0 and cfg.scanners[0].terminators == ["enter", "tab"]
     assert cfg.printers["receipt"].paper_mm == 58 and cfg.printers["receipt"].chinese_font
     assert cfg.printers["label"].protocol == "tspl"
-    limits = {p.probe_id: (p.max_c, p.grace_s) for _port, p in cfg.all_probes()}
+    limits = {p.probe_id: (p.max_c, p.grace_s) for port in cfg.probes for p in port.probes}
     assert limits == {"F1": (4.0, 300.0), "Z1": (-20.0, 600.0), "F2": (4.0, 300.0)}
     assert parse_devices_config({}).scanners == []
 

@@ -11,7 +11,8 @@ from devices.printers import (
     BagLabel, PrinterError, PrintJob, PrintWorker, Receipt, ReceiptLine, open_printer, parse_escpos,
     render_bag_label, render_bag_label_tspl, render_receipt,
 )
-from devices.printers.connections import parse_dle_eot, status_byte
+from devices.printers.connections import parse_dle_eot
+from devices.sim.network_printer import status_byte
 from devices.printers.escpos_decode import EscposParseError
 from devices.printers.layout import text_width
 from devices.sim import SimNetworkPrinter

@@ -37,6 +37,10 @@ def test_store_clock_a_day_off_decides_nothing(hq, edge, client, channel, skew_h
     assert client.sync_once().ok
     # the hand-over stands whatever the store clock said; HQ notes it for a refund decision
     assert service.get_order(hq.db, handed["order_no"])["status"] == "picked_up"
+    with hq.db.tx(snapshot=True) as tx:  # HQ stamps the hand-over with its own clock (rule 8)
+        handed_at = tx.scalar("SELECT handed_over_at FROM orders WHERE order_no = ?",
+                              (handed["order_no"],))
+    assert real.replace(microsecond=0) <= datetime.fromisoformat(str(handed_at)) <= datetime.now(timezone.utc)
     assert orders.get_order(edge.db, handed["order_no"]).status == "picked_up"
     assert any(c["kind"] == "handover_after_cancel" for c in service.open_conflicts(hq.db, "S001"))
     assert orders.get_order(edge.db, kept["order_no"]).status == "ready"

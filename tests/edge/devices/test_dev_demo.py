@@ -14,7 +14,7 @@ def test_demo_store_runs_on_simulated_devices(tmp_path, wait_for):
     devices = parse_devices_config(cfg.devices)
     assert set(devices.printers) == {"receipt", "label"}
     assert {s.kind for s in devices.scanners} == {"wedge", "serial", "camera"}
-    assert [p.probe_id for _, p in devices.all_probes()] == ["F1", "F2", "Z1"]
+    assert [p.probe_id for port in devices.probes for p in port.probes] == ["F1", "F2", "Z1"]
     assert len(list((tmp_path / "d" / "camera").glob("*.png"))) > 0
 
     scans: list = []  # appended from scanner threads
