@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from conftest_client import channel, edge, hq  # noqa: F401  (fixtures)
+
 from edge.domain import orders, overdue, stock
 from edge.services.overdue import OverdueSweeper
 from sync.client import SyncClient
@@ -93,3 +95,23 @@ def test_hq_refuses_a_reminder_for_an_order_it_does_not_hold_open(hq_server):
     assert (result["outcome"], result["reason"]) == ("rejected", "order_closed:picked_up")
     assert store.send("order.reminder_requested", {"clerk_id": "c1"})["outcome"] == "rejected"
     assert "reminder" not in [k for k, _ in _notifications(hq_server, order_no)]
+
+
+def test_store_edge_sync_marks_orders_overdue_for_a_store_without_the_app(hq, edge, channel,
+                                                                            capsys):
+    """A store running only the sync service: its orders still become overdue, HQ hears."""
+    from edge.cli import main
+
+    token = hq.add_store()
+    argv = ["sync", "--once", "--data-dir", str(edge.data_dir), "--hq", hq.url, "--token", token,
+            "--lang", "en"]
+    assert main(argv) == 0  # HQ learns the allotment
+    now = datetime.now(timezone.utc)
+    view = channel.place([("D001", 1)], window_start=(now - timedelta(hours=3)).isoformat(),
+                         window_end=(now - timedelta(minutes=1)).isoformat())
+    assert main(argv) == 0  # the order arrives, its window already over
+    assert orders.get_order(edge.db, view["order_no"]).status == "allocated"
+    assert main(argv) == 0  # swept before syncing, then HQ is told
+    assert "1 orders past their window marked overdue" in capsys.readouterr().err
+    assert orders.get_order(edge.db, view["order_no"]).status == "overdue"
+    assert service.get_order(hq.db, view["order_no"])["status"] == "overdue"

@@ -114,3 +114,38 @@ def test_extend_by_keys_and_a_typo_changes_nothing(data_dir, run):
         assert order.status in ("ready", "preparing") and order.window_end.year == 2099
     finally:
         store.close()
+
+
+def test_the_running_app_marks_orders_overdue_by_itself(data_dir, run):
+    from datetime import timedelta
+
+    from edge.clock import utcnow
+    from edge.config import Config
+    from tests.support.edge_store import order_data
+
+    store = open_store(data_dir)
+    data = order_data("LATE-1", store_id=store.store_id, now=utcnow(),
+                      window_start=utcnow() - timedelta(hours=3),
+                      window_end=utcnow() - timedelta(minutes=1))
+    data["lines"] = [{**data["lines"][0], "sku": "N001"}]
+    orders.receive_order(store.db, store.pickup_key, data)
+    store.close()
+
+    def status() -> str:
+        s = open_store(data_dir)
+        try:
+            return orders.get_order(s.db, "LATE-1").status
+        finally:
+            s.close()
+
+    async def body():
+        app = make_app(data_dir, demo=False, clerk_id="c01", cfg=Config(data_dir=data_dir))
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert app.overdue_sweeper is not None
+            for _ in range(400):  # nobody presses a key
+                if status() == "overdue":
+                    break
+                await pilot.pause(0.05)
+            assert status() == "overdue"
+
+    run(body())
