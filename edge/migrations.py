@@ -388,5 +388,21 @@ _V9_ORDER_UID = """
     ALTER TABLE orders ADD COLUMN hq_uid TEXT;
     """
 
+# 10: events HQ refused as malformed (a 4xx for the event itself) are parked here, not
+# lost: the outbox row stays as it was, HQ gets a stand-in under the same seq so the queue
+# goes on, and a manager can send a fixed copy again (retried_as: the copy's seq).
+_V10_SYNC_PARKED = """
+    CREATE TABLE sync_parked (
+        seq INTEGER PRIMARY KEY REFERENCES outbox(seq),
+        event_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        parked_at TEXT NOT NULL,
+        retried_as INTEGER,
+        retried_by TEXT
+    );
+    """
+
 MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES, _V5_DAY_END,
-                          _V6_FULFIL, _V7_STAFF, _V8_DAY_END_INDEXES, _V9_ORDER_UID]
+                          _V6_FULFIL, _V7_STAFF, _V8_DAY_END_INDEXES, _V9_ORDER_UID,
+                          _V10_SYNC_PARKED]

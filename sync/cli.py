@@ -15,7 +15,7 @@ import sys
 import time
 
 from edge.domain import board_i18n  # noqa: F401  (registers cli.board.* messages)
-from edge.domain import conflicts, hq_apply, orders, transfers
+from edge.domain import conflicts, hq_apply, orders, sync_parked, transfers
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.i18n import t
 from edge.store import Store, StoreNotInitialised
@@ -51,6 +51,8 @@ def summary_lines(report: SyncReport, lang: str) -> list[str]:
             lines.append(t("sync.rejected", lang, count=report.rejected))
         if report.skipped:
             lines.append(t("sync.skipped", lang, count=report.skipped))
+    if report.parked:
+        lines.append(t("sync.parked", lang, count=report.parked))
     lines.append(t("sync.last_ok", lang, at=report.last_ok) if report.last_ok else t("sync.never", lang))
     return lines
 
@@ -95,18 +97,22 @@ def _status(store: Store, args: argparse.Namespace) -> int:
         local = hq_apply.local_status(store)
         open_conflicts = conflicts.open_conflicts(store.db)
         waiting = transfers.pending(store.db)
+        parked = [k for k in sync_parked.parked(store.db) if k.retried_as is None]
     finally:
         store.close()
     if args.json:
         print(json.dumps({**dataclasses.asdict(local),
                           "open_conflicts": [dataclasses.asdict(c) for c in open_conflicts],
-                          "transfers_waiting": [w.transfer_id for w in waiting]}, ensure_ascii=False))
+                          "transfers_waiting": [w.transfer_id for w in waiting],
+                          "parked": [dataclasses.asdict(k) for k in parked]}, ensure_ascii=False))
         return EXIT_OK
     print(t("sync.status", args.lang, pending=local.pending, conflicts=local.conflicts,
             transfers=len(waiting), rejected=local.rejected, skipped=local.skipped))
     print(t("sync.last_ok", args.lang, at=local.last_ok) if local.last_ok else t("sync.never", args.lang))
     for c in open_conflicts:
         print(f"  {c.conflict_id}  {c.detail}")
+    if parked:
+        print(t("sync.parked", args.lang, count=len(parked)))
     return EXIT_OK
 
 

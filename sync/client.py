@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import hq_apply, stores, sync_state
+from edge.domain import hq_apply, stores, sync_parked, sync_state
 from edge.domain.errors import DomainError
 from edge.store import Store
 from sync import protocol as p
@@ -37,6 +37,9 @@ BATCH_BYTES = p.MAX_PUSH_BYTES // 2  # room for the envelope and JSON escaping
 ENVELOPE_BYTES = 250
 MAX_SEQ_GAPS = 3
 MAX_RESYNCS = 2
+# HQ refuses the request itself (malformed, too large, not JSON): narrowed down to the one
+# event, which is parked (sync_parked) so the queue behind it goes on
+PARK_STATUSES = frozenset({400, 413, 415, 422})
 
 
 class SyncProblem(Exception):
@@ -59,6 +62,7 @@ def _bad_reply(detail: str) -> SyncProblem:
 class PushOutcome:
     pushed: int = 0
     rejected: int = 0
+    parked: int = 0
     repushed_from: int | None = None
 
 
@@ -79,6 +83,7 @@ class SyncReport:
     online: bool
     pushed: int = 0
     rejected: int = 0
+    parked: int = 0
     pulled: int = 0
     applied: int = 0
     conflicts_new: int = 0
@@ -189,6 +194,10 @@ class SyncClient:
             batch.append({"seq": r[0], "event_id": r[1], "type": r[2], "entity": r[3],
                           "base_version": r[4], "payload": r[5], "schema": r[6],
                           "store_clock": r[7]})
+        for seq, stand_in in sync_parked.stand_ins(self.store.db, [e["seq"] for e in batch]).items():
+            event = next(e for e in batch if e["seq"] == seq)
+            event.update(type=p.EV_EVENT_PARKED, payload=json.dumps(stand_in, ensure_ascii=False),
+                         base_version=None, schema=1)
         return batch
 
     @staticmethod
@@ -231,6 +240,14 @@ class SyncClient:
             sync_state.put(db, sync_state.HQ_ACKED, str(reply.acked_through))
         return len(rejected)
 
+    def _park(self, event: dict, resp: httpx.Response, now: datetime) -> None:
+        """HQ refused this one event as malformed: park it (kept, shown as a conflict)."""
+        refusal = self._refused(resp)
+        if sync_parked.is_parked(self.store.db, event["seq"]):
+            raise refusal  # HQ refuses even the stand-in: nothing the store can do
+        sync_parked.park(self.store.db, event["seq"], f"HTTP {resp.status_code} {refusal.params['detail']}",
+                         now=now)
+
     def _check_gap(self, gap: p.SeqGap, batch: list[dict]) -> None:
         first = batch[0]["seq"] if batch else self._max_acked() + 1
         if not 1 <= gap.expected_seq <= first:
@@ -259,6 +276,14 @@ class SyncClient:
                 self._unack_from(gap.expected_seq)
                 outcome.repushed_from = gap.expected_seq
                 batch = self._unacked()
+                continue
+            if resp.status_code in PARK_STATUSES and batch:
+                if len(batch) > 1:  # narrow down to the event HQ refuses
+                    batch = batch[:len(batch) // 2]
+                else:
+                    self._park(batch[0], resp, now or utcnow())
+                    outcome.parked += 1
+                    batch = self._unacked(after_seq=batch[0]["seq"] - 1)
                 continue
             if resp.status_code != 200:
                 raise self._refused(resp)
@@ -344,24 +369,42 @@ class SyncClient:
         outcome.skipped += len(result.skipped)
 
     # ------------------------------------------------------------ both
+    def _push_for_sync(self, now: datetime | None) -> tuple[PushOutcome, SyncProblem | None]:
+        """Push; a problem HQ answered (refused, a 5xx) does not stop the pull that follows:
+        new orders keep arriving while the store's own queue is stuck. Only an HQ that does
+        not answer at all (timeout, no connection) ends the attempt here."""
+        try:
+            return self.push(now=now), None
+        except SyncProblem as problem:
+            if problem.params.get("reason") in ("timeout", "unreachable") or problem.key == "sync.bad_url":
+                raise
+            if problem.key == "sync.offline":  # HQ answered 5xx to the push only
+                problem = SyncProblem("sync.push_failed", online=True, **problem.params)
+            return PushOutcome(), problem
+
     def sync_once(self, *, now: datetime | None = None) -> SyncReport:
         """Push, pull, and push again what the pull produced (grants, re-sends)."""
         try:
             if stores.demo_refuses(self.store.db, self._hq_url, self._token):
                 # demo orders and events must never reach a real HQ
                 raise SyncProblem("sync.demo_foreign_hq", online=False, url=self._hq_url)
-            pushed = self.push(now=now)
+            pushed, push_problem = self._push_for_sync(now)
             pulled = self.pull(now=now)
-            again = self.push(now=now)
+            again = self.push(now=now) if push_problem is None else PushOutcome()
         except sqlite3.OperationalError:  # the store's database stayed locked: try again later
             problem = SyncProblem("sync.local_busy", online=True)
             return self._report(False, True, problem=problem)
         except SyncProblem as problem:
             sync_state.mark_error(self.store.db, problem.key)
             return self._report(False, problem.online, problem=problem)
-        sync_state.mark_ok(self.store.db, now or utcnow())
-        report = self._report(True, True)
+        if push_problem is not None:
+            sync_state.mark_error(self.store.db, push_problem.key)
+            report = self._report(False, True, problem=push_problem)
+        else:
+            sync_state.mark_ok(self.store.db, now or utcnow())
+            report = self._report(True, True)
         report.pushed, report.rejected = pushed.pushed + again.pushed, pushed.rejected + again.rejected
+        report.parked = pushed.parked + again.parked
         report.pulled, report.applied = pulled.pulled, pulled.applied
         report.conflicts_new, report.skipped = pulled.conflicts, pulled.skipped
         report.resync_reason = pulled.resync_reason

@@ -91,6 +91,15 @@ conflict. ``order_uid`` may be null for orders HQ sent before uids existed.
 ``task.updated``          {task_id, status?, fields: {...}} fields last-write-wins in HQ receipt
                           order; status only forward (open -> in_progress -> done|cancelled)
 ``audit.override``        {manager_id, reason, action, ref?, at?}
+``event.parked``          {type, reason} the stand-in for an event HQ refused with a 4xx: HQ
+                          records it ``rejected`` (``parked_at_store``) and the seq advances;
+                          the store keeps the original, a manager may re-send a fixed copy
+
+Values: no text may hold NUL or a lone surrogate, no integer may exceed 64 bits, no number
+may be NaN or infinite (``value_problem``). The store refuses to build such an event; HQ
+answers one ``rejected`` with a reason naming the field (``invalid_payload:lot:nul``,
+``invalid_event:entity:...``), and an event whose ``seq``/``event_id`` cannot be read
+refuses the request (422 naming ``events[i]``).
 ``report.day_end``        :class:`DayEndReport` the store's figures for one local day (pickups
                           due / handed over, verify times, add-ons, sales per payment method,
                           overdue, returned, excursions, stock differences). Sent again after
@@ -213,6 +222,7 @@ EV_TASK_UPDATED = "task.updated"
 EV_AUDIT_OVERRIDE = "audit.override"
 EV_BAG_PACKED = "bag.packed"
 EV_ORDER_WINDOW_EXTENDED = "order.window_extended"
+EV_EVENT_PARKED = "event.parked"  # stand-in for an event HQ refused as malformed (4xx)
 EV_REPORT_DAY_END = "report.day_end"
 EV_ORDER_SHORT_PICKED = "order.short_picked"
 EV_ORDER_SHORT_DECIDED = "order.short_decided"
@@ -591,6 +601,15 @@ class ReminderRequested(_Payload):
     at: str | None = None
 
 
+class EventParked(_Payload):
+    """Sent in place of an event HQ refused with a 4xx (too large, does not parse): HQ
+    records it as ``rejected`` so the store's seq advances; the store keeps the original
+    and a manager may send a fixed copy later as a new event."""
+
+    type: str
+    reason: str = ""
+
+
 class AuditOverride(_Payload):
     manager_id: str
     reason: str
@@ -697,6 +716,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_ORDER_SHORT_DECIDED: OrderShortDecided,
     EV_ORDER_REMINDER_REQUESTED: ReminderRequested,
     EV_ORDER_RESTORED: OrderRestored,
+    EV_EVENT_PARKED: EventParked,
 }
 
 

@@ -15,14 +15,29 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from edge.clock import iso
+from edge.domain import sync_i18n  # noqa: F401  (registers the sync.value_* messages)
+from edge.domain.errors import DomainError
+from sync import protocol as p
 
 SCHEMA_VERSION = 1
+
+
+def check_event(type: str, entity: str, payload: dict) -> None:
+    """Refuse an event holding a value no database can store (a NUL in a lot code typed at
+    goods receipt, a number beyond 64 bits, NaN): DomainError naming the field. The caller's
+    transaction rolls back, so the action changes nothing. (Business rules stay HQ's: an
+    event HQ may reject for its content is still sent, and parked there as ``rejected``.)"""
+    problem = (p.value_problem({"type": type, "entity": entity}) or p.value_problem(payload))
+    if problem is not None:
+        field, kind = problem.rsplit(":", 1)
+        raise DomainError(f"sync.value_{kind}", field=field)
 
 
 def append(db: Database, *, type: str, entity: str, payload: dict, at: datetime,
            base_version: int | None = None) -> int:
     """Append one event; returns its sequence number. Must run inside write_tx."""
     assert db.conn.in_transaction, "outbox.append outside a write transaction"
+    check_event(type, entity, payload)
     seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetchone()[0]
     db.execute(
         "INSERT INTO outbox (seq, event_id, type, entity, base_version, payload, schema,"

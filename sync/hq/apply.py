@@ -141,6 +141,11 @@ def _restored(tx: Tx, store_id: str, r: p.OrderRestored, seq: int, now: datetime
     return orders.restore_order(tx, store_id, r, now)
 
 
+def _parked(tx: Tx, store_id: str, e: p.EventParked, seq: int, now: datetime) -> str | None:
+    """The store kept an event HQ refused with a 4xx: recorded as rejected, seq advances."""
+    return f"parked_at_store:{e.type}"[:300]
+
+
 HANDLERS: dict[str, Handler] = {
     p.EV_ORDER_HANDED_OVER: _handover,
     p.EV_ORDER_STATUS_CHANGED: _status,
@@ -160,6 +165,7 @@ HANDLERS: dict[str, Handler] = {
     p.EV_ORDER_SHORT_DECIDED: _short_decided,
     p.EV_ORDER_REMINDER_REQUESTED: _reminder,
     p.EV_ORDER_RESTORED: _restored,
+    p.EV_EVENT_PARKED: _parked,
 }
 assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
 

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from edge.domain import conflicts, orders
+from edge.domain import conflicts, orders, sync_parked
 from edge.domain.errors import DomainError
 from edge.i18n import register, t
 from edge.present import conflict_detail, local_time
@@ -20,6 +20,11 @@ from edge.ui.widgets.status_bar import StatusBar
 register({
     "ui.key.conflicts": ("冲突", "Conflicts"),
     "ui.key.acknowledge_conflict": ("已处理", "Dealt with"),
+    "ui.key.retry_parked": ("重新发送", "Send again"),
+    "ui.conflicts.retry_confirm": ("把暂存的事件 #{seq} 重新发送给总部？\n{detail}\n（先确认原因已排除，否则会再次暂存）",
+                                   "Send parked event #{seq} to HQ again?\n{detail}\n(fix the cause first, or it is parked again)"),
+    "ui.conflicts.retried": ("已重新排队发送（新编号 #{seq}）", "Queued to send again (as #{seq})"),
+    "ui.conflicts.not_parked": ("只有「总部拒收」的冲突可以重新发送", "Only an event HQ refused can be sent again"),
     "ui.conflicts.title": ("待处理冲突（总部与门店对不上的事，需要店长处理）",
                            "Conflicts needing attention (where HQ and the store disagree)"),
     "ui.conflicts.none": ("没有待处理的冲突。", "No conflicts need attention."),
@@ -36,6 +41,7 @@ register({
     "conflict.refund_due": ("需退款", "Refund due"),
     "conflict.negative_stock": ("库存为负", "Negative stock"),
     "conflict.revoke_short": ("收回配额不足", "Allotment take-back short"),
+    "conflict.sync_parked": ("总部拒收（已暂存）", "Refused by HQ (parked)"),
 })
 
 
@@ -47,10 +53,12 @@ def _conflicts_with_orders(store) -> tuple[list[conflicts.Conflict], dict[str, o
 
 
 class ConflictsScreen(Screen[None]):
-    """F5 marks the highlighted conflict dealt with (managers only, audited)."""
+    """F5 marks the highlighted conflict dealt with; R sends an event HQ refused (parked)
+    again as a new one (managers only, audited)."""
 
     BINDINGS = [Binding("escape", "back", "ui.key.cancel"),
-                Binding("f5", "acknowledge", "ui.key.acknowledge_conflict")]
+                Binding("f5", "acknowledge", "ui.key.acknowledge_conflict"),
+                Binding("r", "retry_parked", "ui.key.retry_parked")]
 
     def __init__(self) -> None:
         super().__init__(id="conflicts")
@@ -85,23 +93,59 @@ class ConflictsScreen(Screen[None]):
                           c.order_no or c.sku or "",
                           conflict_detail(c, self.orders.get(c.order_no or ""), lang), key=c.conflict_id)
 
+    def _chosen_by_manager(self) -> conflicts.Conflict | None:
+        """The highlighted conflict, if a manager is signed in (else a bell and why)."""
+        app = self.app
+        clerk = app.clerk  # type: ignore[attr-defined]
+        if not self.rows:
+            return None
+        if clerk is None or not clerk.is_manager:
+            app.bell()
+            self.notify(t("ui.conflicts.manager_only", app.lang), severity="error")  # type: ignore[attr-defined]
+            return None
+        table = self.query_one("#conflicts-table", DataTable)
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)]
+
+    def action_retry_parked(self) -> None:
+        """Send a parked event again (after its cause is fixed), asking first."""
+        app = self.app
+        lang = app.lang  # type: ignore[attr-defined]
+        conflict = self._chosen_by_manager()
+        if conflict is None:
+            return
+        if conflict.kind != sync_parked.KIND:
+            app.bell()
+            self.notify(t("ui.conflicts.not_parked", lang), severity="warning")
+            return
+        seq = int(conflict.conflict_id.split(":", 1)[1])
+        clerk_id = app.clerk.clerk_id  # type: ignore[attr-defined]
+        app.push_screen(ConfirmScreen(t("ui.conflicts.retry_confirm", lang, seq=seq, detail=conflict.detail)),
+                        lambda yes: self.retry(seq, clerk_id) if yes else None)
+
+    @work(exclusive=True, group="conflicts")
+    async def retry(self, seq: int, clerk_id: str) -> None:
+        lang = self.app.lang  # type: ignore[attr-defined]
+        try:
+            new_seq = await self.app.service.call(  # type: ignore[attr-defined]
+                lambda store: sync_parked.retry(store.db, seq, actor=clerk_id))
+        except DomainError as exc:
+            self.notify(t(exc.code, lang, **exc.params), severity="error")
+            return
+        self.notify(t("ui.conflicts.retried", lang, seq=new_seq))
+        self.load()
+
     def action_acknowledge(self) -> None:
         """Ask first: a refund conflict closed by mistake is a customer never refunded."""
         app = self.app
         lang = app.lang  # type: ignore[attr-defined]
-        clerk = app.clerk  # type: ignore[attr-defined]
-        table = self.query_one("#conflicts-table", DataTable)
-        if not self.rows:
+        conflict = self._chosen_by_manager()
+        if conflict is None:
             return
-        if clerk is None or not clerk.is_manager:
-            app.bell()
-            self.notify(t("ui.conflicts.manager_only", lang), severity="error")
-            return
-        conflict = self.rows[min(table.cursor_row, len(self.rows) - 1)]
         question = t("ui.conflicts.confirm", lang, kind=t(f"conflict.{conflict.kind}", lang),
                      ref=conflict.order_no or conflict.sku or "", detail=conflict.detail)
+        clerk_id = app.clerk.clerk_id  # type: ignore[attr-defined]
         app.push_screen(ConfirmScreen(question),
-                        lambda yes: self.acknowledge(conflict.conflict_id, clerk.clerk_id) if yes else None)
+                        lambda yes: self.acknowledge(conflict.conflict_id, clerk_id) if yes else None)
 
     @work(exclusive=True, group="conflicts")
     async def acknowledge(self, conflict_id: str, clerk_id: str) -> None:
