@@ -51,6 +51,16 @@ async def press_and_wait(pilot: Pilot, key: str, signal) -> object:
     return value
 
 
+async def until(pilot: Pilot, predicate, timeout: float = HANG_GUARD_S) -> None:
+    """Let the app run until ``predicate()`` holds (timers fire, the screen redraws); fail
+    after ``timeout`` seconds, a hang guard rather than a timing assertion."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await pilot.pause(0.05)
+
+
 async def settle(pilot: Pilot) -> None:
     """Let workers (store thread calls) finish and the screen redraw."""
     for _ in range(3):

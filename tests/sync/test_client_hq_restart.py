@@ -47,7 +47,7 @@ def _start_hq(db_url: str, port: int) -> subprocess.Popen:
     raise RuntimeError("hq serve did not start")
 
 
-def test_hq_killed_and_restarted_mid_sync_loses_and_duplicates_nothing(tmp_path: Path):
+def test_hq_killed_and_restarted_mid_sync_loses_and_duplicates_nothing(tmp_path: Path, wait_until):
     db_path = tmp_path / "hq.db"
     db_url = f"sqlite:///{db_path}"
     token = subprocess.run(_cli("hq", "add-store", "S001", "--db", db_url), check=True,
@@ -55,44 +55,45 @@ def test_hq_killed_and_restarted_mid_sync_loses_and_duplicates_nothing(tmp_path:
     store = build_store(tmp_path / "store")
     _sell_backlog(store)  # a busy offline morning
     committed = store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    acked = lambda: store.db.execute(  # noqa: E731
+        "SELECT COUNT(*) FROM outbox WHERE acked_at IS NOT NULL").fetchone()[0]
     port = _free_port()
     hq = _start_hq(db_url, port)
     stop = threading.Event()
-    kills, final = 0, []
+    kills, final, errors = 0, [], []
 
     def sync_loop() -> None:
-        """The store's background sync: its own thread and connection, as in the app."""
+        """The store's background sync: its own thread and connection, as in the app. A dead
+        HQ is a report (offline), not an exception: anything raised is a bug and fails the test."""
         client = SyncClient(store.data_dir, f"http://127.0.0.1:{port}", token, timeout=5,
                             push_batch=50)
-        while not stop.is_set():
-            try:
+        try:
+            while not stop.is_set():
                 client.sync_once()
-            except Exception:  # noqa: BLE001 - a dead HQ mid-request is the point of the test
-                pass
-            time.sleep(0.01)
-        final.append(client.sync_once())
-        client.close()
+                stop.wait(0.01)  # pace the retries against a dead HQ, as the worker does
+            final.append(client.sync_once())
+        except Exception as exc:  # noqa: BLE001 - handed to the test thread, which fails
+            errors.append(exc)
+        finally:
+            client.close()
 
     worker = threading.Thread(target=sync_loop, daemon=True)
     worker.start()
     try:
-        for delay in (0.3, 0.5, 0.2, 0.4):  # kill HQ while pushes are in flight, then restart
-            time.sleep(delay)
+        # kill HQ each time another fifth of the backlog has been acknowledged, so every kill
+        # lands while pushes are in flight, then restart it on the same port
+        for fifth in (1, 2, 3, 4):
+            assert wait_until(lambda: acked() >= committed * fifth // 5 or errors, timeout=120)
+            assert not errors, errors
+            assert acked() < committed, "the backlog drained before the kill: it tests nothing"
             os.kill(hq.pid, signal.SIGKILL)
             hq.wait()
             kills += 1
-            if kills == 1:  # the first kill must land mid-backlog, or this tests nothing
-                with sqlite3.connect(db_path) as hq_db:
-                    assert hq_db.execute("SELECT COUNT(*) FROM events").fetchone()[0] < committed
             hq = _start_hq(db_url, port)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            pending = store.db.execute("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL").fetchone()[0]
-            if pending == 0:
-                break
-            time.sleep(0.2)
+        assert wait_until(lambda: acked() == committed or errors, timeout=120)
         stop.set()
         worker.join(30)
+        assert not errors, errors
         assert final and final[0].ok
     finally:
         stop.set()
