@@ -16,7 +16,7 @@ from edge.cli_pin import MANAGER_PIN_ENV, read_pin
 from edge.domain import clerks
 from edge.domain.errors import DomainError
 from edge.i18n import t
-from edge.present import local_time
+from edge.present import staff_state
 from edge.store import Store, StoreNotInitialised
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -92,18 +92,9 @@ def _list(store: Store, args: argparse.Namespace) -> int:
                           for m in members], ensure_ascii=False, indent=1))
         return EXIT_OK
     for m in members:
-        state = state_text(m, args.lang)
+        state = staff_state(m, args.lang)
         print(f"{m.clerk_id:8} {t('role.' + m.role, args.lang):6} {m.name:16} {state}")
     return EXIT_OK
-
-
-def state_text(m: clerks.StaffMember, lang: str) -> str:
-    """Active / locked until HH:MM / deactivated, in the reader's language."""
-    if not m.active:
-        return t("staff.state_inactive", lang)
-    if m.locked_until is not None:
-        return t("staff.state_locked", lang, until=local_time(m.locked_until, with_date=False))
-    return t("staff.state_active", lang)
 
 
 def run(args: argparse.Namespace) -> int:

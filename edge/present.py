@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from edge.clock import parse_iso
+from edge.domain.clerks import StaffMember
 from edge.domain.orders import Order
 from edge.domain.pickup import Verdict
 from edge.i18n import CATALOG, t
@@ -137,3 +138,12 @@ def timing_text(row, now: datetime, lang: str) -> tuple[str, str]:
     if late > timedelta(0):
         return t("board.late", lang, dur=duration_text(late, lang)), "late"
     return t("board.left", lang, dur=duration_text(late, lang)), "left"
+
+
+def staff_state(m: StaffMember, lang: str) -> str:
+    """Active / locked until HH:MM / deactivated, in the reader's language."""
+    if not m.active:
+        return t("staff.state_inactive", lang)
+    if m.locked_until is not None:
+        return t("staff.state_locked", lang, until=local_time(m.locked_until, with_date=False))
+    return t("staff.state_active", lang)

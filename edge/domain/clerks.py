@@ -204,11 +204,6 @@ def get_clerk(db: Database, clerk_id: str) -> Clerk | None:
     return Clerk(*row) if row else None
 
 
-def list_clerks(db: Database) -> list[Clerk]:
-    rows = db.execute("SELECT clerk_id, name, role FROM clerks WHERE active ORDER BY clerk_id")
-    return [Clerk(*row) for row in rows]
-
-
 # ---------------------------------------------------------------- what a manager does
 def staff(db: Database, *, now: datetime | None = None) -> list[StaffMember]:
     """Everyone, active first, with their lock state at ``now``."""

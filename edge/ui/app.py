@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.reactive import reactive, var
 from textual.screen import ModalScreen, Screen
 
@@ -46,6 +50,8 @@ from edge.ui.screens.reports.day_end import DayEndScreen  # also registers ui.ke
 from edge.ui.screens.sale import SaleScreen
 from edge.ui.screens.stock import StockScreen
 from edge.ui.screens.sign_in import SignInScreen
+from edge.ui.screens.staff import StaffScreen
+from edge.ui.screens.staff import text as staff_text  # noqa: F401  (sign-out, roles, palette)
 from edge.services.overdue import OverdueSweeper
 from edge.ui.devices_link import DeviceLink  # devices hook-up
 from edge.ui.service import StoreService
@@ -56,6 +62,28 @@ log = logging.getLogger(__name__)
 DEMO_CLERK = "c01"
 TASK_BOARD = "task-board"  # the installed board screen's name
 PENDING_REFRESH_S = 3.0
+IDLE_CHECK_S = 5.0  # how often the idle lock looks at the time of the last key
+
+# Who may run what, by action name: every key (app or screen) and the command palette go
+# through StoreEdgeApp.run_action, which refuses these to anyone but a manager with a clear
+# "managers only" (the value names the thing refused). Clerks have the counter, the task
+# board and sales; the domain checks the role again (clerks.require_manager), so the CLI
+# agrees. Screens that clerks may read but not change (stock, overdue) refuse their own
+# manager actions, with a manager's PIN where a manager may step in at the clerk's terminal.
+MANAGER_ONLY: dict[str, str] = {
+    "staff": "ui.key.staff",
+    "day_end": "ui.key.day_end",
+}
+# While nobody is signed in (at start, after ctrl+l or the idle lock) the app's keys do
+# nothing but these: the sign-in screen is all there is.
+SIGNED_OUT_ACTIONS = frozenset({"toggle_language", "quit", "help_quit"})
+
+
+def _action_name(action: object) -> str:
+    """``"app.staff"`` / ``"act('count')"`` / a parsed (namespace, name, params) -> the name."""
+    if isinstance(action, tuple):
+        return str(action[1])
+    return str(action).split("(", 1)[0].rsplit(".", 1)[-1]
 
 
 def _identity(store, clerk_id: str | None) -> tuple[tuple[str, str], Clerk | None]:
@@ -74,9 +102,12 @@ class StoreEdgeApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "store-edge"
-    ENABLE_COMMAND_PALETTE = False
+    # ctrl+p lists every app key (get_system_commands), in the user's language
+    ENABLE_COMMAND_PALETTE = True
     # footer order: what an English reader at 80 columns must not lose comes first
     BINDINGS = [
+        # after quit (Textual's own first binding): every other key and screen is in here
+        Binding("ctrl+p", "command_palette", "ui.key.palette", priority=True),
         Binding("f9", "toggle_language", "ui.key.language"),
         Binding("f10", "sale", "ui.key.sale"),
         Binding("f2", "sign_in", "ui.key.sign_in"),
@@ -88,7 +119,10 @@ class StoreEdgeApp(App[int]):
         Binding("ctrl+e", "day_end", "ui.key.day_end", show=False, priority=True),
         Binding("f12", "task_board", "ui.board.key.open"),
         Binding("ctrl+o", "overdue", "ui.overdue.key.open", show=False),
-        Binding("ctrl+q", "quit", "ui.key.quit", priority=True, show=False),
+        Binding("ctrl+q", "quit", "ui.key.quit", priority=True),
+        # priority: a text field would take ctrl+u as "delete to the start"
+        Binding("ctrl+u", "staff", "ui.key.staff", show=False, priority=True),
+        Binding("ctrl+l", "sign_out", "ui.key.sign_out", show=False, priority=True),
         Binding("ctrl+t", "stock", "ui.key.stock", show=False),
     ]
 
@@ -121,6 +155,9 @@ class StoreEdgeApp(App[int]):
         self.addon = AddonTracker()
         # orders become overdue as their windows end (likewise only when run with a config)
         self.overdue_sweeper: OverdueSweeper | None = None
+        # idle lock: the time of the last key or click, on a clock tests can replace
+        self.idle_clock: Callable[[], float] = time.monotonic
+        self.last_input = self.idle_clock()
         # asked on every footer refresh: look at the disk once
         self.has_demo_codes = demo or (self.data_dir / demo_mod.CODES_FILENAME).exists()
         self.set_reactive(StoreEdgeApp.lang, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
@@ -133,6 +170,7 @@ class StoreEdgeApp(App[int]):
             self.push_screen(SignInScreen(can_cancel=False), self._signed_in)
         self.set_interval(PENDING_REFRESH_S, self.refresh_pending)
         self.refresh_pending()
+        self.set_interval(IDLE_CHECK_S, self.lock_if_idle)
         if self.devices is not None:  # devices hook-up
             self.devices.start()
         if self._run_sync:
@@ -184,9 +222,62 @@ class StoreEdgeApp(App[int]):
     # -- actions -------------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         """Devices hook-up: a keyboard-wedge scan on any screen goes to the counter."""
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_input = self.idle_clock()
         if isinstance(event, events.Key) and self.devices is not None and self.devices.on_key(event):
             return
         await super().on_event(event)
+
+    # -- who may do what ---------------------------------------------------------------------
+    @property
+    def is_manager(self) -> bool:
+        return self.clerk is not None and self.clerk.is_manager
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[override]
+        """Every key and palette entry passes here: managers-only actions are refused to
+        anyone else, saying so (MANAGER_ONLY)."""
+        name = _action_name(action)
+        if self._locked_out(name):
+            return True
+        what = MANAGER_ONLY.get(name)
+        if what is not None and not self.is_manager:
+            self.bell()
+            self.notify(t("ui.manager_only", self.lang, what=t(what, self.lang)), severity="warning")
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def _locked_out(self, action: str) -> bool:
+        """An app key while nobody is signed in (the sign-in screen is up)."""
+        if self.clerk is not None or action in SIGNED_OUT_ACTIONS:
+            return False
+        return any(b.action == action for b in self.BINDINGS if isinstance(b, Binding))
+
+    def watch_clerk(self, _clerk: Clerk | None) -> None:
+        self.refresh_bindings()  # the footer shows a manager's keys only to a manager
+
+    # -- sign out, idle lock, and where someone lands after signing in --------------------------
+    def action_sign_out(self) -> None:
+        """ctrl+l: back to the sign-in screen, nothing of the last person's work left open."""
+        self.lock()
+        self.notify(t("ui.signed_out", self.lang))
+
+    def lock_if_idle(self) -> None:
+        """On a timer: lock after [staff] idle_lock_min without a key (0: never)."""
+        limit = self.cfg.idle_lock_s
+        if limit > 0 and self.clerk is not None and self.idle_clock() - self.last_input >= limit:
+            self.lock()
+            self.notify(t("ui.idle_locked", self.lang, minutes=f"{limit / 60:g}"))
+
+    def lock(self) -> None:
+        """Close every page and dialog over the counter, clear it, sign out, ask who is next."""
+        if self.clerk is None and isinstance(self.screen, SignInScreen):
+            return
+        while len(self.screen_stack) > 1 and not isinstance(self.screen_stack[-1], CounterScreen):
+            self.pop_screen()
+        if isinstance(self.screen, CounterScreen):
+            self.screen.action_clear()
+        self.clerk = None
+        self.push_screen(SignInScreen(can_cancel=False), self._signed_in)
 
     # -- pages: full screens opened by an app key or the palette -------------------------------
     def open_page(self, screen: Screen) -> None:
@@ -242,8 +333,18 @@ class StoreEdgeApp(App[int]):
         self.push_screen(SignInScreen(can_cancel=self.clerk is not None), self._signed_in)
 
     def _signed_in(self, clerk: Clerk | None) -> None:
-        if clerk is not None:
-            self.clerk = clerk
+        """A manager lands on the task board, a clerk on the counter."""
+        if clerk is None:
+            return
+        self.clerk = clerk
+        self.last_input = self.idle_clock()
+        self.call_later(self._land, clerk)
+
+    def _land(self, clerk: Clerk) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen_stack[-1], CounterScreen):
+            self.pop_screen()
+        if clerk.is_manager:
+            self.action_task_board()
 
     def action_demo_codes(self) -> None:
         if not isinstance(self.screen, CounterScreen):
@@ -273,9 +374,39 @@ class StoreEdgeApp(App[int]):
         """Stock per SKU and lot, near expiry, receiving; managers count and adjust (ctrl+t)."""
         self.open_page(StockScreen())
 
+    def action_staff(self) -> None:
+        """Staff (ctrl+u, managers): add, new PIN, unlock, deactivate."""
+        self.open_page(StaffScreen())
+
+    # -- the command palette (ctrl+p): every app key, so new screens appear without editing it --
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        seen: set[str] = set()
+        for bindings in self._bindings.key_to_bindings.values():
+            for binding in bindings:
+                action = binding.action
+                if action in seen or action == "command_palette" or not binding.description:
+                    continue
+                seen.add(action)
+                if not self.check_action(action, ()) and action not in MANAGER_ONLY:
+                    continue  # not here (e.g. demo codes on a real store)
+                title = t(binding.description, self.lang)
+                if action in MANAGER_ONLY:
+                    title += f" ({t('ui.palette.manager', self.lang)})"
+                yield SystemCommand(title, self.get_key_display(binding),
+                                    partial(self.run_action, action))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette",
+                                            placeholder=t("ui.palette.placeholder", self.lang)))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._locked_out(action):
+            return False
         if action == "demo_codes":
             return self.has_demo_codes
+        if action in MANAGER_ONLY:
+            return self.is_manager  # hidden from a clerk's footer; the key still says why not
         return True
 
 

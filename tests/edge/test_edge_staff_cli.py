@@ -56,7 +56,7 @@ def test_manager_adds_unlocks_and_resets_from_a_script(store):
     code, out = staff(store, "reset-pin", "c05", "--as", "m01", manager_pin="9999", new_pin="8080")
     assert code == 0 and clerks.authenticate(store.db, "c05", "8080").clerk_id == "c05"
     code, out = staff(store, "deactivate", "c05", "--as", "m01", manager_pin="9999")
-    assert code == 0 and not [m for m in clerks.list_clerks(store.db) if m.clerk_id == "c05"]
+    assert code == 0 and not [m for m in clerks.staff(store.db) if m.clerk_id == "c05" and m.active]
 
 
 def test_without_the_managers_pin_nothing_happens(store):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -85,3 +86,18 @@ def make_app(data_dir: Path, **kwargs) -> StoreEdgeApp:
 
 def open_store(data_dir: Path) -> Store:
     return Store.open(data_dir)
+
+
+class _SnapshotClock(datetime):
+    """The status bar's clock at a fixed 18:30 on the test day, for screen snapshots."""
+
+    @classmethod
+    def now(cls, tz=None):  # noqa: ANN001, ANN206 - datetime's own signature
+        return datetime(2026, 6, 1, 18, 30, 0, tzinfo=tz)
+
+
+def freeze_status_clock(monkeypatch) -> None:
+    """A snapshot changes only when the screen does, not with the time of the run."""
+    from edge.ui.widgets import status_bar
+
+    monkeypatch.setattr(status_bar, "datetime", _SnapshotClock)

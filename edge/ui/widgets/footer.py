@@ -15,7 +15,9 @@ class LocalFooter(Footer):
     Compact: every key of the counter must fit in 80 columns."""
 
     def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, compact=True, **kwargs)
+        # the palette key (ctrl+p) is an ordinary key here, beside quit: Textual's docked
+        # palette key let the keys behind it show through at 80 columns
+        super().__init__(*args, compact=True, show_command_palette=False, **kwargs)
 
     def compose(self) -> ComposeResult:
         lang: str = self.app.lang  # type: ignore[attr-defined]

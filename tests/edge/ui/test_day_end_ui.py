@@ -12,6 +12,7 @@ from devices.config import PrinterConfig
 from devices.printers.escpos_decode import parse_escpos
 from edge.domain import day_end, print_jobs
 from edge.services.printing import render_job
+from edge.i18n import t
 from edge.ui.app import StoreEdgeApp
 from edge.ui.screens.reports.day_end import DayEndScreen
 from tests.support.day_end_script import DAY, MANAGER, TZ, script_day
@@ -85,11 +86,18 @@ def test_a_clerk_is_told_day_end_is_for_managers_and_nothing_changes(store, run)
 
     async def body():
         app = StoreEdgeApp(data_dir, lang="en", clerk_id="c01")
+        notes: list[str] = []
+        app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("ctrl+e")
             await settle(pilot)
-            screen = pilot.app.screen
-            assert isinstance(screen, DayEndScreen)
+            # the app's role table refuses it before the page opens (edge/ui/app.py)
+            assert not isinstance(pilot.app.screen, DayEndScreen)
+            assert notes == [t("ui.manager_only", "en", what=t("ui.key.day_end", "en"))]
+            # and the page itself shows nothing to a clerk, should it ever be opened
+            screen = DayEndScreen()
+            pilot.app.open_page(screen)
+            await settle(pilot)
             assert "Day end is for managers" in screen_text(pilot)
             assert _cells(screen) == {}
             for key in ("f5", "f6", "f3"):

@@ -9,7 +9,7 @@ at the SVGs in __snapshots__/.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from textual.widgets import Input
@@ -17,22 +17,15 @@ from textual.widgets import Input
 from edge.db import write_tx
 from edge.domain import stock, transfers
 from edge.ui.screens.stock import StockScreen
-from edge.ui.widgets import status_bar
 from tests.support.edge_store import NOW
-from tests.support.ui_pilot import make_app, settle
+from tests.support.ui_pilot import freeze_status_clock, make_app, settle
 
 TODAY = date(2026, 6, 1)
 
 
-class _FixedClock(datetime):
-    @classmethod
-    def now(cls, tz=None):  # noqa: ANN001, ANN206 - datetime's own signature
-        return datetime(2026, 6, 1, 18, 30, 0, tzinfo=tz)
-
-
 @pytest.fixture
 def stocked(store, monkeypatch):
-    monkeypatch.setattr(status_bar, "datetime", _FixedClock)
+    freeze_status_clock(monkeypatch)
     transfers.announce(store.db, "TR-20260601-07", [{"sku": "B001", "lot": "T7A", "qty": 3}])
     with write_tx(store.db):  # one SKU gone negative, flagged
         stock.take_fefo(store.db, sku="M001", qty=53, kind="sale", actor="c01", at=NOW)
