@@ -20,6 +20,7 @@ from datetime import date
 from sqlite_utils import Database
 
 from edge.clock import utcnow
+from edge.domain import stock
 
 DEFAULT_NEAR_EXPIRY_DAYS = 3
 MARKDOWN_RULE = "stock.markdown_rule"  # i18n key: the rule above in a sentence
@@ -61,23 +62,24 @@ def near_expiry(db: Database, *, within_days: int = DEFAULT_NEAR_EXPIRY_DAYS,
                 today: date | None = None) -> list[NearExpiry]:
     """Lots with stock whose expiry is at most ``within_days`` days away (or past), soonest
     first, each with its suggested markdown."""
+    return near_expiry_of(stock.overview(db), within_days=within_days, today=today)
+
+
+def near_expiry_of(rows: list[stock.SkuStock], *, within_days: int,
+                   today: date | None = None) -> list[NearExpiry]:
+    """The same, from an overview already read (the stock screen reads the ledger once)."""
     today = today or local_today()
-    rows = db.execute(
-        """SELECT m.sku, COALESCE(p.name_zh, m.sku), COALESCE(p.name_en, m.sku), p.zone, m.lot,
-                  l.expiry, SUM(m.qty) AS q
-           FROM stock_moves m JOIN lots l ON l.sku = m.sku AND l.lot = m.lot
-           LEFT JOIN products p ON p.sku = m.sku
-           WHERE m.account = 'on_hand' AND l.expiry IS NOT NULL
-           GROUP BY m.sku, m.lot HAVING q > 0
-           ORDER BY l.expiry, m.sku, m.lot""").fetchall()
     result = []
-    for sku, zh, en, zone, lot, expiry, qty in rows:
-        try:
-            days_left = (date.fromisoformat(expiry[:10]) - today).days
-        except ValueError:
-            continue  # an expiry that is not a date is shown in the lot list, not here
-        if days_left > within_days:
-            break
-        result.append(NearExpiry(sku, zh, en, zone, lot, expiry[:10], qty, days_left,
-                                 markdown_percent(zone, days_left)))
-    return result
+    for row in rows:
+        for lot in row.lots:
+            if lot.lot is None or lot.expiry is None or lot.on_hand <= 0:
+                continue
+            try:
+                days_left = (date.fromisoformat(lot.expiry[:10]) - today).days
+            except ValueError:
+                continue  # an expiry that is not a date is shown in the lot list, not here
+            if days_left <= within_days:
+                result.append(NearExpiry(row.sku, row.name_zh, row.name_en, row.zone, lot.lot,
+                                         lot.expiry[:10], lot.on_hand, days_left,
+                                         markdown_percent(row.zone, days_left)))
+    return sorted(result, key=lambda r: (r.expiry, r.sku, r.lot))

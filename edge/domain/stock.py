@@ -357,26 +357,37 @@ class SkuStock:
 
 
 def overview(db: Database) -> list[SkuStock]:
-    """Every SKU the store sells or holds, with levels and lots (two queries, any size)."""
+    """Every SKU the store sells or holds, with levels and lots, from one pass over the ledger
+    (the big table is read once, whatever its size; lots and products are small)."""
     sums: dict[str, dict[str, int]] = {}
-    for sku, account, qty in db.execute(
-            "SELECT sku, account, SUM(qty) FROM stock_moves GROUP BY sku, account"):
-        sums.setdefault(sku, {})[account] = qty
-    lots: dict[str, list[LotStock]] = {}
-    for sku, lot, expiry, qty in db.execute(
-            """SELECT m.sku, m.lot, l.expiry, SUM(m.qty) AS q FROM stock_moves m
-               LEFT JOIN lots l ON l.sku = m.sku AND l.lot = m.lot
-               WHERE m.account = 'on_hand' GROUP BY m.sku, m.lot HAVING q != 0
-               ORDER BY m.sku, l.expiry IS NULL, l.expiry, m.lot"""):
-        lots.setdefault(sku, []).append(LotStock(lot, expiry, qty))
+    lot_qty: dict[str, dict[str | None, int]] = {}
+    for sku, account, lot, qty in db.execute(
+            "SELECT sku, account, lot, SUM(qty) FROM stock_moves GROUP BY sku, account, lot"):
+        acc = sums.setdefault(sku, {})
+        acc[account] = acc.get(account, 0) + qty
+        if account == "on_hand" and qty:
+            lot_qty.setdefault(sku, {})[lot] = qty
+    expiries = {(sku, lot): exp for sku, lot, exp in db.execute("SELECT sku, lot, expiry FROM lots")}
     names = {row[0]: row[1:] for row in db.execute(
         "SELECT sku, name_zh, name_en, zone FROM products")}
     result = []
     for sku in sorted(names.keys() | sums.keys()):
         acc = sums.get(sku, {})
         zh, en, zone = names.get(sku, (sku, sku, None))
+        lots = sorted((LotStock(lot, expiries.get((sku, lot)), qty)
+                       for lot, qty in lot_qty.get(sku, {}).items()),
+                      key=lambda x: (x.expiry is None, x.expiry or "", x.lot or ""))
         result.append(SkuStock(sku, zh, en, zone,
                                Levels(sku, acc.get("on_hand", 0), acc.get("allotment", 0),
                                       acc.get("reserved", 0), acc.get("presale", 0)),
-                               tuple(lots.get(sku, ()))))
+                               tuple(lots)))
     return result
+
+
+def ledger_version(db: Database) -> tuple[int, int, int]:
+    """Changes whenever a move is booked or a transfer announced or received (cheap: three
+    index look-ups), so a screen re-reads the whole ledger only when it changed."""
+    return db.execute(
+        "SELECT (SELECT COALESCE(MAX(rowid), 0) FROM stock_moves),"
+        " (SELECT COALESCE(MAX(rowid), 0) FROM transfers),"
+        " (SELECT COUNT(*) FROM transfers WHERE status = 'announced')").fetchone()

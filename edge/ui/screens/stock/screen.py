@@ -48,10 +48,15 @@ PRODUCT_WIDTH, LOT_WIDTH, NOTE_WIDTH = 26, 14, 16  # terminal columns: the table
 REFRESH_S = 5.0
 
 
-def read(store: Store, within_days: int, today: date) -> Snapshot:
-    return Snapshot(stock.overview(store.db),
-                    expiry.near_expiry(store.db, within_days=within_days, today=today),
-                    transfers.pending(store.db))
+def read(store: Store, within_days: int, today: date, seen: tuple | None) -> tuple[tuple, Snapshot | None]:
+    """The ledger's version, and everything the screen shows unless the version is ``seen``
+    (a refresh of an unchanged store reads three index entries, not the ledger)."""
+    version = (stock.ledger_version(store.db), today)
+    if version == seen:
+        return version, None
+    rows = stock.overview(store.db)
+    return version, Snapshot(rows, expiry.near_expiry_of(rows, within_days=within_days, today=today),
+                             transfers.pending(store.db))
 
 
 def _receive(store: Store, transfer_id: str, actor: str) -> transfers.Transfer:
@@ -82,6 +87,8 @@ class StockScreen(Screen[None]):
         self.row_targets: list[tuple[str, str | None]] = []  # table row -> (sku, lot)
         self.message = ""
         self._keep_row = 0
+        self._version: tuple | None = None
+        self.loaded = False  # until the first read: "reading stock…" (a big ledger takes a moment)
 
     # -- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -98,6 +105,7 @@ class StockScreen(Screen[None]):
     def on_mount(self) -> None:
         self.watch(self.app, "lang", lambda _lang: self._show(), init=False)
         self.query_one("#stock-scan", Input).focus()
+        self._show()
         self.load()
         # transfers announced and orders arriving by sync show up without reopening
         self.set_interval(REFRESH_S, self.load)
@@ -114,14 +122,20 @@ class StockScreen(Screen[None]):
     async def load(self) -> None:
         today = self.today or expiry.local_today()
         # the background-read connection: a refresh never queues in front of a scan's write
-        snapshot = await self.app.status_service.call(read, self.days, today)  # type: ignore[attr-defined]
-        if snapshot != self.snapshot:
-            self.snapshot = snapshot
+        self._version, snapshot = await self.app.status_service.call(  # type: ignore[attr-defined]
+            read, self.days, today, self._version)
+        if snapshot is not None:
+            self.snapshot, self.loaded = snapshot, True
             self._show()
 
     # -- drawing -------------------------------------------------------------------------------
     def _show(self) -> None:
         lang, snap = self.lang, self.snapshot
+        self.query_one("#stock-scan-label", Label).update(t("ui.stock.scan_label", lang))
+        self.query_one("#stock-scan", Input).placeholder = t("ui.stock.scan_placeholder", lang)
+        if not self.loaded:
+            self.query_one("#stock-title", Static).update(t("ui.stock.loading", lang))
+            return
         title = t("ui.stock.title", lang, skus=len(snap.rows))
         negative = sum(1 for r in snap.rows if r.negative)
         if negative:
@@ -129,8 +143,6 @@ class StockScreen(Screen[None]):
         if snap.near:
             title += t("ui.stock.title_near", lang, near=len(snap.near), days=self.days)
         self.query_one("#stock-title", Static).update(title)
-        self.query_one("#stock-scan-label", Label).update(t("ui.stock.scan_label", lang))
-        self.query_one("#stock-scan", Input).placeholder = t("ui.stock.scan_placeholder", lang)
         self._show_receipt()
         if self.near_view:
             self._near_table()

@@ -14,6 +14,7 @@ register({
     "ui.key.grant": ("授权线上", "Grant"),
     "ui.key.revoke": ("收回", "Revoke"),
     "ui.key.save": ("保存", "Save"),
+    "ui.stock.loading": ("正在读取库存…", "Reading stock…"),
     "ui.stock.title": ("库存：{skus} 个商品", "Stock: {skus} products"),
     "ui.stock.title_flags": ("，{negative} 个负库存（请盘点）", ", {negative} negative (count them)"),
     "ui.stock.title_near": ("，{near} 批 {days} 天内到期（F6）", ", {near} lot(s) expire within {days} days (F6)"),
