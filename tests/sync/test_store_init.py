@@ -144,3 +144,116 @@ def test_a_demo_store_refuses_any_hq_but_its_own(hq, tmp_path):
     assert pending > 0
     assert dict((s[0], s[2]) for s in registry.list_stores(hq.db))["S001"] == 0  # no event pushed
     assert hq.store.pull().json()["changes"] != []  # (HQ itself is fine and serving)
+
+
+def _in_a_terminal(argv: list[str], answers: list[tuple[str, str]], env: dict[str, str],
+                   timeout: float = 90.0) -> tuple[int, str]:
+    """Run ``argv`` on a pseudo-terminal (its controlling tty: getpass reads there) and
+    answer each prompt when its text appears. Returns (exit code, everything shown)."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes the program
+        os.chdir(ROOT)
+        os.execvpe(argv[0], argv, env)
+    shown, pending, deadline = b"", list(answers), time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # the child closed the terminal: it has finished
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            while pending and pending[0][0].encode() in shown.split(b"\x00")[-1]:
+                prompt, answer = pending.pop(0)
+                shown += b"\x00"  # answered up to here
+                os.write(fd, answer.encode() + b"\r")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), shown.replace(b"\x00", b"").decode(errors="replace")
+
+
+def test_init_asks_at_the_terminal_and_hides_the_token_and_pin(hq, tmp_path):
+    data_dir = tmp_path / "store"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STORE_EDGE_")}
+    env = {**clean, "PYTHONPATH": str(ROOT)}
+    code, shown = _in_a_terminal(
+        [sys.executable, "-m", "edge.cli", "init", "--data-dir", str(data_dir), "--lang", "en"],
+        [("HQ address", hq.url), ("HQ token", hq.store.token), ("Store name", ""),
+         ("clerk id", "m01"), ("manager's name", "张经理"), ("PIN for m01", PIN),
+         ("Once more", PIN)], env)
+    assert code == 0, shown
+    assert "Store S001 静安寺店 is ready" in shown
+    assert hq.store.token not in shown and PIN not in shown  # never echoed
+    store = Store.open(data_dir)
+    try:
+        assert clerks.authenticate(store.db, "m01", PIN).name == "张经理"
+    finally:
+        store.close()
+
+
+def test_store_edge_run_after_init_brings_hq_orders_to_the_board(hq, tmp_path):
+    """`store-edge run` on the new store: the background sync pushes the manager's grant and
+    brings the order a live stream places at HQ; the manager who signs in sees it on the task
+    board without a restart. No demo anywhere."""
+    import asyncio
+    import time
+
+    from edge import config as config_mod
+    from edge.ui.app import StoreEdgeApp
+    from edge.ui.screens.backroom.board import TaskBoardScreen
+    from sync.hq import service
+
+    data_dir = tmp_path / "store"
+    assert init(data_dir, hq.url, hq.store.token).returncode == 0
+    store = Store.open(data_dir)
+    try:
+        stock.receive(store.db, sku="D001", lot="L1", qty=10, actor="m01")
+        stock.grant_allotment(store.db, sku="D001", qty=5, actor="m01")
+    finally:
+        store.close()
+    cfg = config_mod.load(data_dir)
+    cfg.sync_interval_s = 0.2
+
+    async def until(predicate, pilot, timeout: float = 30.0) -> bool:
+        deadline = time.monotonic() + timeout  # a deadline for liveness, not a timing test
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            await pilot.pause(0.1)
+        return predicate()
+
+    async def body() -> str:
+        app = StoreEdgeApp(data_dir, lang="en", cfg=cfg)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.screen
+            for text in ("m01", "enter", PIN, "enter"):
+                if text == "enter":
+                    await pilot.press("enter")
+                else:
+                    for ch in text:
+                        await pilot.press(ch)
+            assert await until(lambda: isinstance(app.screen, TaskBoardScreen), pilot), screen
+            granted = lambda: service.allotment(hq.db, "S001", "D001")["granted"] == 5  # noqa: E731
+            assert await until(granted, pilot)
+            placed = hq.channel.place("S001", [("D001", 1)], paid=True)
+            assert placed.status_code == 201, placed.text
+            order_no = placed.json()["order_no"]
+            board = app.screen
+            assert await until(lambda: order_no in board.by_no, pilot), "order never reached the board"
+            assert app.sync_status.online is True
+            return order_no
+
+    order_no = asyncio.run(body())
+    store = Store.open(data_dir)
+    try:
+        assert orders.get_order(store.db, order_no).status == "allocated"
+    finally:
+        store.close()
