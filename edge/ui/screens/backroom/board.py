@@ -101,6 +101,7 @@ class TaskBoardScreen(Screen[None]):
         self.selected: set[str] = set()
         self.wave: list[str] = []  # the orders last sent to pick or pack
         self.loaded = False
+        self.reading = False
         self.version: int | None = None
         self.now = utcnow()
         # published from the frame that draws changed rows (tests and the bench wait on it)
@@ -161,8 +162,12 @@ class TaskBoardScreen(Screen[None]):
     @work(exclusive=True, group="board-load")
     async def load(self) -> None:
         now = utcnow()
-        version, rows = await self.app.status_service.call(  # type: ignore[attr-defined]
-            _load, now, self.reminder_hours)
+        self.reading = True
+        try:
+            version, rows = await self.app.status_service.call(  # type: ignore[attr-defined]
+                _load, now, self.reminder_hours)
+        finally:
+            self.reading = False
         first_visit = not getattr(self.app, "board_seen", None) and not self.loaded
         self.now, self.version, self.rows = now, version, rows
         self.by_no = {row.order_no: row for row in rows}
@@ -171,16 +176,19 @@ class TaskBoardScreen(Screen[None]):
         self.selected &= self.by_no.keys()
         self.due = [row.order_no for row in board.reminders_due(rows)]
         self.loaded = True
-        # Thousands of long-lived rows (and the app around them) made each full cyclic
-        # collection take 0.1–0.6 s, a frozen screen in the middle of typing: move what is
-        # alive now out of the collector's way (rows are freed by reference counting).
-        gc.freeze()
+        if first_visit:
+            # The app's ~100,000 long-lived objects made each full cyclic collection take
+            # 0.1–0.6 s on a busy PC, a frozen screen in the middle of typing: move what is
+            # alive once the board is up out of the collector's way (young garbage first).
+            # Rows read later are plain data, freed by reference counting.
+            gc.collect(1)
+            gc.freeze()
         self.apply_filter()
 
     async def poll(self) -> None:
         """On the timer: read the rows again only if the database changed."""
-        if not self.loaded or not self.is_current:
-            return
+        if not self.loaded or self.reading or not self.is_current:
+            return  # a read still running is not cut short by the next tick (a busy store)
         version = await self.app.status_service.call(_version)  # type: ignore[attr-defined]
         if version != self.version:
             self.load()
