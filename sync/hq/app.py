@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from .. import protocol as p
-from . import batch, changes, ingest, orders, registry
+from . import batch, bodyguard, changes, ingest, orders, registry
 from .clock import Clock, utcnow
 from .db import Database, TransientDBError, open_database
 from .errors import HQError
@@ -45,31 +45,15 @@ def _error(status: int, code: str, message: str = "", **extra: Any) -> JSONRespo
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
 
 
-class _BodyLimit:
-    """ASGI middleware: refuse bodies over MAX_PUSH_BYTES before reading them (413)."""
-
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers") or []).get(b"content-length")
-            if length is not None and (not length.isdigit() or int(length) > self.limit):
-                response = _error(413, "too_large", f"request body over {self.limit} bytes")
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
 def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | None = None,
                sweep_interval: float | None = 30.0, notify_retry_base: float = 1.0,
-               notify_poll: float = 0.2) -> FastAPI:
+               notify_poll: float = 0.2, body_timeout: float = bodyguard.DEFAULT_TIMEOUT_S) -> FastAPI:
     """Build the HQ app on a database URL (``sqlite:///path`` or ``postgresql://...``).
 
     ``clock`` is business time (order placing, 30-minute release); ``sweep_interval`` None
     turns the background sweeper off; with ``webhook_url`` customer notifications are
-    delivered by a background thread."""
+    delivered by a background thread. A request body must arrive within ``body_timeout``
+    seconds (408 otherwise) and stay under its endpoint's limit (413, see ``bodyguard``)."""
     clock = clock or utcnow
     db = open_database(db_url)
     migrate(db)
@@ -94,7 +78,7 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
                   description=(p.__doc__ or "").strip())
     app.state.db = db
     app.state.clock = clock
-    app.add_middleware(_BodyLimit, limit=p.MAX_PUSH_BYTES)
+    app.add_middleware(bodyguard.BodyGuard, timeout=body_timeout)
     _install_error_handlers(app)
     _add_sync_routes(app, db, clock)
     _add_order_routes(app, db, clock)
@@ -211,9 +195,7 @@ def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
               openapi_extra=_json_body(p.PushRequest))
     async def push(request: Request, store_id: str = Depends(store_auth)) -> Response:
         """Apply a batch of outbox events (see protocol docstring for the seq rules)."""
-        raw = await request.body()
-        if len(raw) > p.MAX_PUSH_BYTES:  # chunked uploads carry no Content-Length
-            raise HQError("too_large", f"request body over {p.MAX_PUSH_BYTES} bytes", 413)
+        raw = await request.body()  # already read and size-checked by bodyguard.BodyGuard
         events = batch.read_push(raw)  # pydantic's own JSON parser first: fast ingest
         result = await run_in_threadpool(ingest.push, db, store_id, events, clock())
         return _json(result, 409 if isinstance(result, p.SeqGap) else 200)

@@ -47,6 +47,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--webhook", help="URL receiving customer notifications (JSON POST)")
     p.add_argument("--sweep-interval", type=float, default=30.0, help="seconds between unpaid-order sweeps")
+    p.add_argument("--body-timeout", type=float, default=60.0,
+                   help="seconds a request body may take to arrive (408 after; a stalled upload never holds HQ)")
 
     p = add("add-store", help="register a store; prints its token once")
     _db_option(p)
@@ -164,7 +166,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    app = create_app(_db_url(args), webhook_url=args.webhook, sweep_interval=args.sweep_interval)
+    app = create_app(_db_url(args), webhook_url=args.webhook, sweep_interval=args.sweep_interval,
+                     body_timeout=args.body_timeout)
     sock = listen_socket(args.host, args.port)
     print(f"HQ listening on http://{args.host}:{sock.getsockname()[1]}  db={_db_url(args)}", flush=True)
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
