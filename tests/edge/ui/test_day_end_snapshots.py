@@ -37,6 +37,8 @@ def _open(screen_factory):
     async def run_before(pilot) -> None:
         pilot.app.open_page(screen_factory())
         await settle(pilot)
+        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
     return run_before
 
 

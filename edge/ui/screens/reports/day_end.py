@@ -106,6 +106,7 @@ class DayEndScreen(Screen[None]):
         self.watch(self.app, "lang", lambda _lang: self._draw(), init=False)
         self.watch(self.app, "clerk", lambda _clerk: self.load(), init=False)
         self.set_interval(REFRESH_S, self._refresh_today)
+        self.query_one("#de-table", DataTable).focus()
         self.load()
 
     def _refresh_today(self) -> None:
@@ -160,7 +161,9 @@ class DayEndScreen(Screen[None]):
                 section = f.section
                 table.add_row(Text(t(f"dayend.section.{section}", lang), style="bold"), "",
                               key=f"section.{section}")
-            table.add_row(f"  {f.label}", Text(f.text, justify="right"), key=f.key)
+            # what a manager must act on stands out: an alarm nobody acknowledged
+            style = "bold red" if f.key == "unacknowledged" and f.raw else ""
+            table.add_row(f"  {f.label}", Text(f.text, justify="right", style=style), key=f.key)
         table.move_cursor(row=min(max(row, 0), table.row_count - 1), animate=False)
         table.scroll_to(y=scrolled, animate=False)
         table.focus()
