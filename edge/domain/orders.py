@@ -358,6 +358,8 @@ def return_to_stock(db: Database, order_no: str, *, actor: str, now: datetime | 
     with write_tx(db):
         clerks.require_manager(db, actor)
         order = require_order(db, order_no)
+        if order.status != "overdue":
+            raise DomainError("overdue.not_overdue", order_no=order_no, status=order.status)
         _set_status(db, order, "returned", actor=actor, at=now)
         _release_reservation(db, order, actor=actor, at=now, kind="return")
         _status_event(db, order, "returned", now)

@@ -115,12 +115,19 @@ def test_extending_reopens_the_order(store, make_order):
 def test_only_a_manager_returns_an_overdue_order_and_its_stock_comes_back(store, make_order):
     make_order("O-1", lines=[("B001", 3)], window_end=NOW - timedelta(minutes=5))
     orders.mark_overdue(store.db, now=NOW)
+    make_order("O-2")  # ready, not overdue: its customer may still come
     before = stock.levels(store.db, "B001")
     snapshot = dump(store)
     with pytest.raises(DomainError) as refused:
         orders.return_to_stock(store.db, "O-1", actor="c01", now=NOW)
     assert refused.value.code == "auth.not_manager"
     assert dump(store) == snapshot
+
+    before_o2 = dump(store)
+    with pytest.raises(DomainError) as not_yet:
+        orders.return_to_stock(store.db, "O-2", actor="m01", now=NOW)
+    assert not_yet.value.code == "overdue.not_overdue"
+    assert dump(store) == before_o2
 
     order = orders.return_to_stock(store.db, "O-1", actor="m01", now=NOW)
     assert order.status == "returned"

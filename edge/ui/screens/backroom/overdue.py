@@ -22,6 +22,7 @@ from edge.clock import utcnow
 from edge.domain import board_i18n  # noqa: F401  (registers ui.overdue.* words)
 from edge.domain import clerks, orders, overdue
 from edge.domain.errors import DomainError
+from edge.domain.fulfil_i18n import error_message
 from edge.i18n import t
 from edge.present import duration_text, local_time
 from edge.store import Store
@@ -139,9 +140,9 @@ class ReturnScreen(ModalScreen[str | None]):
         except DomainError as exc:
             pin_field.value = ""
             if not exc.code.startswith("auth."):
-                self.dismiss(t(exc.code, lang, **exc.params))
+                self.dismiss(error_message(exc, lang))
                 return
-            self.query_one("#return-error", Static).update(t(exc.code, lang, **exc.params))
+            self.query_one("#return-error", Static).update(error_message(exc, lang))
             pin_field.focus()
             return
         self.dismiss("" if order.status == "returned" else None)
@@ -235,7 +236,7 @@ class OverdueScreen(Screen[None]):
             await self.app.service.call(_remind, order_no, clerk_id)  # type: ignore[attr-defined]
         except DomainError as exc:
             self.app.bell()
-            self._say(t(exc.code, lang, **exc.params), error=True)
+            self._say(error_message(exc, lang), error=True)
             return
         self._say(t("ui.overdue.reminded", lang, order_no=order_no))
         self.load()
@@ -257,7 +258,7 @@ class OverdueScreen(Screen[None]):
             await self.app.service.call(_extend, order_no, until, clerk_id)  # type: ignore[attr-defined]
         except DomainError as exc:
             self.app.bell()
-            self._say(t(exc.code, lang, **exc.params), error=True)
+            self._say(error_message(exc, lang), error=True)
             return
         self._say(t("ui.overdue.extended", lang, order_no=order_no, until=local_time(until)))
         self.load()
