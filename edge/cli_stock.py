@@ -23,6 +23,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from rich.cells import cell_len
+
 from edge.domain import clerks, expiry, stock, transfers
 from edge.domain.errors import DomainError
 from edge.i18n import t
@@ -132,17 +134,30 @@ def _list(store: Store, args: argparse.Namespace) -> _Result:
             for s in rows]
     if not rows:
         return _Result(t("cli.stock.empty", lang), data)
-    lines = [t("cli.stock.header", lang)]
+    lines = [_columns(t("cli.stock.header", lang).split("|"))]
     for s in rows:
         lv = s.levels
         flags = [t(key, lang) for key, on in (("cli.stock.negative", s.negative),
                                                ("cli.stock.over_promised", s.over_promised)) if on]
         name = s.name_zh if lang == "zh-CN" else s.name_en
-        lines.append(f"{s.sku:12} {lv.on_hand:8} {lv.allotment:7} {lv.reserved:9} {lv.sellable:9}"
-                     f"  {name}{'  ! ' + '; '.join(flags) if flags else ''}")
+        lines.append(_columns([s.sku, lv.on_hand, lv.allotment, lv.reserved, lv.sellable])
+                     + f"  {name}{'  ! ' + '; '.join(flags) if flags else ''}")
         for lot in s.lots:
             lines.append(f"    {lot.lot or '-':20} {lot.expiry or '-':10} {lot.on_hand:6}")
     return _Result("\n".join(lines), data)
+
+
+_WIDTHS = (12, 8, 8, 9, 9)  # terminal columns of the list's SKU and four accounts
+
+
+def _columns(values: list) -> str:
+    """SKU left, figures right, padded by terminal width (a Chinese character takes two)."""
+    out = []
+    for i, (value, width) in enumerate(zip(values, _WIDTHS)):
+        text = str(value)
+        pad = " " * max(0, width - cell_len(text))
+        out.append(text + pad if i == 0 else pad + text)
+    return " ".join(out)
 
 
 def _near_expiry(store: Store, args: argparse.Namespace) -> _Result:

@@ -26,7 +26,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stock.reason.count": ("盘点", "count"),
     "stock.reason.other": ("其他", "other"),
     # store-edge stock
-    "cli.stock.header": ("商品          在库  授权总部  订单预留  门店可售", "SKU           on hand  online  reserved  sellable"),
+    "cli.stock.header": ("商品|在库|线上|预留|可售", "SKU|on hand|online|reserved|sellable"),
     "cli.stock.negative": ("负库存：请盘点", "NEGATIVE: count it"),
     "cli.stock.over_promised": ("承诺多于在库", "promised more than on hand"),
     "cli.stock.empty": ("还没有库存。收货：store-edge stock receive 调拨单号 --clerk 工号，或 --sku --lot --qty",
