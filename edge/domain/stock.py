@@ -227,6 +227,10 @@ def check_expiry(expiry: str | None) -> str | None:
     try:
         return date.fromisoformat(expiry.strip()).isoformat()
     except ValueError:
+        pass
+    try:  # a date-time (some warehouse systems send midnight): its date
+        return datetime.fromisoformat(expiry.strip()).date().isoformat()
+    except ValueError:
         raise DomainError("stock.bad_expiry", expiry=expiry[:40]) from None
 
 

@@ -173,6 +173,9 @@ def test_receiving_goods_refuses_bad_input_and_changes_nothing(store, kwargs, co
 def test_a_clerk_receives_goods_into_a_new_lot(store):
     stock.receive_goods(store.db, sku="B001", lot="L-new", qty=5, actor="c01", expiry="2026-06-02")
     assert stock.lot_balances(store.db, "B001")[0] == ("L-new", "2026-06-02", 5)
+    stock.receive_goods(store.db, sku="D001", lot="L-dt", qty=1, actor="c01",
+                        expiry="2026-06-02T00:00:00+08:00")  # a date-time: its date is kept
+    assert stock.lot_balances(store.db, "D001")[0] == ("L-dt", "2026-06-02", 1)
 
 
 def test_a_transfer_is_received_only_by_a_known_person(store):
