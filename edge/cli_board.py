@@ -14,13 +14,12 @@ The same domain functions as the task board and the overdue screen, the same exi
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from datetime import datetime
 
 from edge.cli_orders import store_command
+from edge.cli_pin import MANAGER_PIN_ENV, read_pin
 from edge.clock import utcnow
 from edge.domain import board, clerks, orders, overdue
 from edge.domain import board_i18n  # noqa: F401  (registers cli.board.* messages)
@@ -30,7 +29,6 @@ from edge.present import local_time, timing_text
 from edge.store import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-PIN_ENV = "STORE_EDGE_MANAGER_PIN"
 LIST_STATUSES = (*board.BOARD_STATUSES, "overdue")
 
 
@@ -62,7 +60,7 @@ def add_commands(cmds, parents: list[argparse.ArgumentParser]) -> None:
     ret = cmds.add_parser("return", parents=parents,
                           help="return an overdue order's goods to stock (manager)")
     ret.add_argument("order_no")
-    ret.add_argument("--manager", required=True, help=f"manager id (PIN: terminal or ${PIN_ENV})")
+    ret.add_argument("--manager", required=True, help=f"manager id (PIN: terminal or ${MANAGER_PIN_ENV})")
     ret.add_argument("--json", action="store_true")
     ret.set_defaults(handler=store_command(_return))
 
@@ -136,22 +134,8 @@ def _extend(store: Store, args: argparse.Namespace) -> int:
                  status=t(f"status.{order.status}", args.lang))
 
 
-def _manager_pin(args: argparse.Namespace) -> str | None:
-    """From $STORE_EDGE_MANAGER_PIN, else typed at the terminal (never on the command line,
-    where other users' ``ps`` and the shell history would see it)."""
-    pin = os.environ.get(PIN_ENV)
-    if pin:
-        return pin
-    if not sys.stdin.isatty():
-        return None
-    return getpass.getpass(t("cli.board.pin_prompt", args.lang, manager=args.manager))
-
-
 def _return(store: Store, args: argparse.Namespace) -> int:
-    pin = _manager_pin(args)
-    if not pin:
-        print(t("cli.board.no_pin", args.lang), file=sys.stderr)
-        return EXIT_USAGE
+    pin = read_pin(MANAGER_PIN_ENV, "cli.prompt_manager_pin", args.lang, clerk_id=args.manager)
     manager = clerks.authenticate_manager(store.db, args.manager, pin)
     order = orders.return_to_stock(store.db, args.order_no, actor=manager.clerk_id)
     return _done(args, "cli.board.returned", {"order_no": order.order_no, "status": order.status},

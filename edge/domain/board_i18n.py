@@ -112,9 +112,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.board.returned": ("订单 {order_no} 已退回库存", "Order {order_no} returned to stock"),
     "cli.board.bad_until": ("时间格式不对：{value}（例：2026-12-02T20:00）", "Not a time: {value} (e.g. 2026-12-02T20:00)"),
     "cli.board.bad_status": ("未知状态：{value}（可选：{allowed}）", "Unknown status: {value} (one of {allowed})"),
-    "cli.board.pin_prompt": ("店长 {manager} 的密码：", "PIN of manager {manager}: "),
-    "cli.board.no_pin": ("需要店长密码：在终端输入，或设置 STORE_EDGE_MANAGER_PIN",
-                          "A manager PIN is needed: type it at the terminal or set STORE_EDGE_MANAGER_PIN"),
     "cli.board.marked_overdue": ("{n} 个订单已过取货时间，标为逾期", "{n} orders past their window marked overdue"),
 }
 
