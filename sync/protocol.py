@@ -635,6 +635,7 @@ class DayExcursion(_Payload):
     raised: bool = False
     acknowledged_by: str | None = Field(default=None, max_length=64)
     acknowledged_at: str | None = Field(default=None, max_length=40)
+    acknowledged_by_name: str | None = Field(default=None, max_length=100)
 
 
 class DayStockDifference(_Payload):

@@ -62,6 +62,7 @@ class Excursion:
     raised: bool  # lasted past the fridge's grace: an alarm someone had to acknowledge
     acknowledged_by: str | None
     acknowledged_at: str | None
+    acknowledged_by_name: str | None = None  # the person, for people reading the record
 
 
 @dataclass(frozen=True)
@@ -186,10 +187,14 @@ def excursions(db: Database, start: datetime, end: datetime,
     """Excursions and alarms overlapping [start, end), with their fridge's name and who
     acknowledged them (day end, the cold-chain screen)."""
     names = {f.probe_id: f.name for f in temperatures.list_fridges(db, active_only=False)}
-    return [Excursion(a.probe_id, names.get(a.probe_id, a.probe_id), a.kind, a.started_at,
-                      a.cleared_at, a.peak_c, a.limit_c, a.raised_at is not None,
-                      a.acknowledged_by, a.acknowledged_at)
-            for a in temperatures.alarms_between(db, start, end, probe_id)]
+    result = []
+    for a in temperatures.alarms_between(db, start, end, probe_id):
+        who = clerks.get_clerk(db, a.acknowledged_by) if a.acknowledged_by else None
+        result.append(Excursion(a.probe_id, names.get(a.probe_id, a.probe_id), a.kind,
+                                a.started_at, a.cleared_at, a.peak_c, a.limit_c,
+                                a.raised_at is not None, a.acknowledged_by, a.acknowledged_at,
+                                who.name if who else None))
+    return result
 
 
 def _stock_differences(db: Database, start: str, end: str) -> list[StockDifference]:

@@ -121,7 +121,10 @@ def excursion_text(x: Excursion, tz: ZoneInfo, lang: str) -> tuple[str, str]:
     if not x.raised:
         ack = t("dayend.short", lang)
     elif x.acknowledged_by:
-        ack = t("dayend.acked", lang, by=x.acknowledged_by, at=_clock(x.acknowledged_at, tz))
+        who = x.acknowledged_by
+        if x.acknowledged_by_name:
+            who = f"{x.acknowledged_by_name}({x.acknowledged_by})"
+        ack = t("dayend.acked", lang, by=who, at=_clock(x.acknowledged_at, tz))
     else:
         ack = t("dayend.not_acked", lang)
     return what, ack

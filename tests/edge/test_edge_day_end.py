@@ -143,9 +143,9 @@ def test_the_printed_report_decodes_back_to_the_figures_and_fits_the_paper(day_s
         assert f.label.replace(" ", "") in squeezed, f
         assert f.text.replace(" ", "") in squeezed, f
     words = {"zh-CN": ["日结报表", "核销率", "83.3 %", "6.5 s", "12.0 s", "￥40.00", "微信支付",
-                       "熟食冷藏柜", "已确认 m01 11:30"],
+                       "熟食冷藏柜", "已确认 张经理(m01) 11:30"],
              "en": ["Day end", "Verification rate", "83.3 %", "6.5 s", "12.0 s", "￥40.00",
-                    "WeChat Pay", "ack m01 11:30"]}[lang]
+                    "WeChat Pay", "ack 张经理(m01) 11:30"]}[lang]
     flat = text.replace("\n", "")
     for word in words:
         assert word in flat, word

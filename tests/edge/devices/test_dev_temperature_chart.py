@@ -56,11 +56,11 @@ def test_the_screen_draws_a_line_the_limit_and_the_marks_and_lists_acknowledgeme
             assert "×" in rendered and "红线 上限 4°C" in rendered
             table = app.screen.query_one("#temp-excursions", DataTable)
             rows = [[str(c) for c in table.get_row(key)] for key in table.rows]
-            assert rows == [["熟食冷藏柜 11:10–11:20 最高 8.2°C", "已确认 m01 11:30"],
+            assert rows == [["熟食冷藏柜 11:10–11:20 最高 8.2°C", "已确认 张经理(m01) 11:30"],
                             ["熟食冷藏柜 17:00–17:02 最高 5.0°C", "未报警（短时）"]]
             await pilot.press("f9")  # English, same chart
             await settle(pilot)
-            assert "ack m01 11:30" in screen_text(pilot)
+            assert "ack 张经理(m01) 11:30" in screen_text(pilot)
             await pilot.press("left")  # the 24 h before: the short excursion of 05-31
             await settle(pilot)
             assert chart.data.marks_y == [6.0] and "short, no alarm" in screen_text(pilot)
