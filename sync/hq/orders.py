@@ -214,9 +214,16 @@ def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, chan
 def _notice(tx: Tx, order_no: str) -> dict[str, Any]:
     """What a customer notification carries (the customer's own app shows the rest)."""
     p = order_payload(tx, order_no)
-    return {"order_no": order_no, "store_id": p["store_id"], "status": p["status"],
-            "window_start": p["window_start"], "window_end": p["window_end"],
-            "pickup_code": p["pickup_code"]}
+    notice = {"order_no": order_no, "store_id": p["store_id"], "status": p["status"],
+              "window_start": p["window_start"], "window_end": p["window_end"],
+              "pickup_code": p["pickup_code"]}
+    # lines the store could not supply and its manager let go: the customer learns before
+    # coming that these are missing and refunded
+    missing = tx.all("SELECT line_no, sku, qty FROM order_shorts WHERE order_no = ? AND "
+                     "status = 'refund_on_pickup' ORDER BY line_no", (order_no,))
+    if missing:
+        notice["missing"] = [{"line_no": n, "sku": sku, "qty": qty} for n, sku, qty in missing]
+    return notice
 
 
 # ---------------------------------------------------------------- paying, cancelling

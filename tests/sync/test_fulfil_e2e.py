@@ -7,6 +7,7 @@ counter. And a short pick decided by the manager, refunded at HQ."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -205,6 +206,10 @@ def test_short_pick_reaches_hq_and_the_managers_decision_ends_in_a_refund(loop, 
         audit = tx.all("SELECT action, manager_id, ref FROM audit WHERE store_id = ?", (STORE_ID,))
     assert ("short_pick_ready_without", "m01", order_no) in [tuple(a) for a in audit]
     assert hq_order(hq, order_no)["status"] == "ready"
+    with hq.db.tx(snapshot=True) as tx:
+        [ready] = tx.all("SELECT payload FROM notifications WHERE order_no = ? AND kind = 'ready'",
+                         (order_no,))
+    assert json.loads(ready[0])["missing"] == [{"line_no": 2, "sku": "M001", "qty": 1}]
 
     handed, _job = print_jobs.handover_and_print(store, order_no, "c01", settings=EN)
     assert handed.status == "partially_picked_up"
