@@ -199,3 +199,34 @@ def test_pack_screen_snapshot(shop, snap_compare, stopped_clock, lang):
         await still(pilot)
 
     assert snap_compare(app(shop, lang), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_scans_from_any_scanner_land_in_the_open_pick_or_pack_screen(shop):
+    """A serial or camera read is delivered by the device link; a keyboard-wedge burst types
+    into the screen's own scan field. Neither goes to the counter while picking or packing."""
+    from edge import config
+    from edge.services.scanning import scan_event
+    from edge.ui.devices_link import DeviceLink
+
+    cfg = config.Config(data_dir=shop, devices={"scanners": [{"kind": "wedge"}]})
+
+    async def body():
+        the_app = app(shop)
+        the_app.devices = DeviceLink(the_app, cfg)
+        async with the_app.run_test(size=(80, 24)) as pilot:
+            the_app.devices.start()
+            await pilot.app.push_screen(PickScreen(["W1"]))
+            await settle(pilot)
+            screen = pilot.app.screen
+            the_app.devices.deliver(scan_event(BARCODES["B001"], "serial:loop://"))
+            await settle(pilot)
+            await burst(pilot, BARCODES["B001"], BARCODES["D001"])  # the wedge
+            assert screen.pick_list.done and pilot.app.screen is screen
+            await pilot.press("ctrl+k")
+            await settle(pilot)
+            the_app.devices.deliver(scan_event("A-05", "camera:folder"))
+            await settle(pilot)
+            assert "W1 Ambient bag → A-05" in message(pilot, "#pack-message")
+            the_app.devices.stop()
+
+    asyncio.run(body())
