@@ -2,8 +2,9 @@
 
 Registered through edge.cli's plugin list. The day is the store's local day in the config's
 ``timezone`` (default Asia/Shanghai); ``--date`` defaults to today there. Reading, printing and
-sending are manager-only (``--manager ID``), the same rule as the day-end screen.
-Exit codes: 0 done, 1 refused (not a manager), 2 bad usage (a date that is not one, or has not
+sending are manager-only (``--manager ID``, the PIN typed at the terminal or taken from
+``$STORE_EDGE_MANAGER_PIN``), the same rule as the day-end screen.
+Exit codes: 0 done, 1 refused (not a manager, wrong PIN), 2 bad usage (a date that is not one, or has not
 begun).
 """
 
@@ -15,7 +16,8 @@ import sys
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from edge.domain import day_end, day_end_figures, print_jobs
+from edge.cli_pin import MANAGER_PIN_ENV, read_pin
+from edge.domain import clerks, day_end, day_end_figures, print_jobs
 from edge.domain.errors import DomainError
 from edge.domain.print_docs import settings_from_config
 from edge.i18n import t
@@ -36,7 +38,8 @@ def add_subparsers(sub: argparse._SubParsersAction,
     de.add_argument("--print", dest="print_it", action="store_true",
                     help="queue it on the receipt printer")
     de.add_argument("--send", action="store_true", help="send it to HQ (with the next sync)")
-    de.add_argument("--manager", required=True, help="the manager's id (day end is manager-only)")
+    de.add_argument("--manager", required=True,
+                    help=f"the manager's id (day end is manager-only; PIN: terminal or ${MANAGER_PIN_ENV})")
     return report
 
 
@@ -67,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _day_end(store: Store, day: date, tz: ZoneInfo, args: argparse.Namespace) -> int:
     lang = args.lang
-    report = day_end.day_end(store, day, tz, actor=args.manager)
+    pin = read_pin(MANAGER_PIN_ENV, "cli.prompt_manager_pin", lang, clerk_id=args.manager)
+    manager = clerks.authenticate_manager(store.db, args.manager, pin).clerk_id
+    report = day_end.day_end(store, day, tz, actor=manager)
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     elif args.format == "csv":
@@ -75,10 +80,10 @@ def _day_end(store: Store, day: date, tz: ZoneInfo, args: argparse.Namespace) ->
     else:
         print(day_end_figures.as_text(report, lang))
     if args.print_it:
-        job = print_jobs.queue_day_end(store, report, actor=args.manager,
+        job = print_jobs.queue_day_end(store, report, actor=manager,
                                        settings=settings_from_config(args.cfg, lang))
         print(t("dayend.queued_print", lang, job=job), file=sys.stderr)
     if args.send:
-        seq = day_end.send_day_end(store, report, actor=args.manager)
+        seq = day_end.send_day_end(store, report, actor=manager)
         print(t("dayend.queued_send", lang, seq=seq), file=sys.stderr)
     return EXIT_OK

@@ -22,8 +22,9 @@ from tests.support.edge_store import dump
 
 
 @pytest.fixture
-def day_store(store):
+def day_store(store, monkeypatch):
     script_day(store)
+    monkeypatch.setenv("STORE_EDGE_MANAGER_PIN", "9999")  # the CLI asks for the manager's PIN
     return store
 
 
@@ -189,11 +190,18 @@ def test_cli_text_print_and_send(day_store, capsys):
     assert sent == (1,)
 
 
-def test_cli_refuses_a_clerk_a_bad_date_and_a_future_day(day_store, capsys):
-    before = dump(day_store)
+def test_cli_refuses_a_clerk_a_wrong_pin_a_bad_date_and_a_future_day(day_store, capsys,
+                                                                     monkeypatch):
     args = ["--data-dir", str(day_store.data_dir), "--lang", "en", "report", "day-end"]
+    monkeypatch.setenv("STORE_EDGE_MANAGER_PIN", "1111")  # the clerk's own, right PIN
     assert main([*args, "--manager", CLERK, "--send"]) == 1
     assert "not a manager" in capsys.readouterr().err
+    monkeypatch.setenv("STORE_EDGE_MANAGER_PIN", "0000")
+    assert main([*args, "--manager", MANAGER, "--print"]) == 1
+    assert capsys.readouterr().err.strip()  # said why (wrong PIN), nothing printed or sent
+    assert day_store.db.execute("SELECT COUNT(*) FROM print_jobs").fetchone() == (0,)
+    monkeypatch.setenv("STORE_EDGE_MANAGER_PIN", "9999")
+    before = dump(day_store)
     assert main([*args, "--manager", MANAGER, "--date", "2026-13-01"]) == 2
     assert "Not a date: 2026-13-01" in capsys.readouterr().err
     assert main([*args, "--manager", MANAGER, "--date", "2999-01-01"]) == 2
