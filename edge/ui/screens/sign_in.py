@@ -12,10 +12,23 @@ from textual.widgets import Input, Label, Static
 from edge.domain import clerks
 from edge.domain.clerks import Clerk
 from edge.domain.errors import DomainError
-from edge.i18n import t
+from edge.i18n import register, t
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.form import form_row, pin_input
 from edge.ui.widgets.status_bar import StatusBar
+
+
+register({
+    "ui.signin.help_locked": ("输入工号和密码后回车", "Type your clerk id and PIN, then Enter"),
+    "ui.signin.demo_people": ("演示：店员 {clerk}，店长 {manager}（工号 / 密码）", "Demo: clerk {clerk}, manager {manager} (id / PIN)"),
+})
+
+
+def _demo_people() -> dict[str, str]:
+    from edge.demo_data import PEOPLE
+
+    first = {role: f"{clerk_id} / {pin}" for clerk_id, _name, role, pin in reversed(PEOPLE)}
+    return {"clerk": first["clerk"], "manager": first["manager"]}
 
 
 def _authenticate(store, clerk_id: str, pin: str) -> Clerk:
@@ -50,7 +63,10 @@ class SignInScreen(Screen[Clerk | None]):
         self.query_one("#sign-in-title", Static).update(t("ui.signin.title", lang))
         self.query_one("#sign-in-clerk-label", Label).update(t("ui.signin.clerk", lang))
         self.query_one("#sign-in-pin-label", Label).update(t("ui.signin.pin", lang))
-        self.query_one("#sign-in-help", Static).update(t("ui.signin.help", lang))
+        help_text = t("ui.signin.help" if self.can_cancel else "ui.signin.help_locked", lang)
+        if getattr(self.app, "demo", False):  # a newcomer locked out of the demo gets back in
+            help_text += "\n" + t("ui.signin.demo_people", lang, **_demo_people())
+        self.query_one("#sign-in-help", Static).update(help_text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.can_cancel if action == "back" else True

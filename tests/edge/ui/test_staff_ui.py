@@ -291,3 +291,22 @@ def test_an_override_without_a_reason_says_so_and_keeps_the_fields(data_dir, cod
         assert _failed(store, "m01") == (0, None)
     finally:
         store.close()
+
+
+def test_the_demo_locked_says_who_can_sign_in(data_dir, run):
+    """A newcomer whose demo locked itself gets back in without reading the README."""
+    from tests.support.ui_pilot import make_app
+
+    async def body():
+        app = make_app(data_dir, lang="en")  # the demo, signed in as c01
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+            assert isinstance(app.screen, SignInScreen)
+            help_text = str(app.screen.query_one("#sign-in-help").content)
+            assert "c01 / 1111" in help_text and "m01 / 9999" in help_text
+            assert "Esc" not in help_text  # there is no going back without a PIN
+            await sign_in(pilot, "m01", "9999")
+            assert isinstance(app.screen, TaskBoardScreen)
+
+    run(body())
