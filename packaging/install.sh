@@ -28,6 +28,6 @@ udevadm control --reload-rules 2>/dev/null || true
 install -m 0644 "$HERE/packaging/store-edge-sync.service" /etc/systemd/system/store-edge-sync@.service
 systemctl daemon-reload 2>/dev/null || true
 echo "installed. Next:"
-echo "  1. as $STORE_USER: write ~/.local/share/store-edge/store-edge.toml (see README)"
+echo "  1. as $STORE_USER: store-edge init   # HQ address and token (checked with HQ), first manager"
 echo "  2. systemctl enable --now store-edge-sync@$STORE_USER   # sync even when the UI is closed"
 echo "  3. as $STORE_USER: store-edge run"
