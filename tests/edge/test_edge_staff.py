@@ -128,3 +128,20 @@ def test_deactivate_keeps_history_and_refuses_sign_in(store):
     assert clerks.authenticate(db, "c01", "1111", now=NOW).clerk_id == "c01"
     actions = [a["action"] for a in audit.for_entity(db, "clerk:c01")]
     assert "clerk.deactivated" in actions and "clerk.reactivated" in actions
+
+
+def test_idle_lock_setting_is_checked_like_every_other():
+    from edge.config import ConfigError, parse
+
+    assert parse("[staff]\nidle_lock_min = 2.5\n").idle_lock_s == 150
+    assert parse("[staff]\nidle_lock_min = 0\n").idle_lock_s == 0  # never
+    assert parse("").idle_lock_s == 300  # five minutes unless said otherwise
+    for text, words in (("[staff]\nidle_lock_min = -1\n", "0 (never lock)"),
+                        ("[staff]\nidle_lock_min = 100000\n", "1440"),
+                        ("[staff]\nidle_lock_min = true\n", "idle_lock_min"),
+                        ("[staff]\nidle_lock_min = \"5\"\n", "wrong type"),
+                        ("[staff]\nidle_lok_min = 5\n", "Did you mean 'idle_lock_min'?")):
+        with pytest.raises(ConfigError) as err:
+            parse(text)
+        assert words in err.value.message("en"), text
+        assert err.value.message("zh-CN") != err.value.message("en")
