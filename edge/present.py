@@ -11,12 +11,14 @@ from edge.domain.pickup import Verdict
 from edge.i18n import CATALOG, t
 
 
-def local_time(value: str | datetime | None, *, with_date: bool = True) -> str:
-    """A stored UTC time as the store's local wall-clock time."""
+def local_time(value: str | datetime | None, *, with_date: bool = True,
+               tz: tzinfo | None = None) -> str:
+    """A stored UTC time as the store's local wall-clock time (``tz``: the store's configured
+    time zone, as day end and the cold chain use; default: this computer's)."""
     if value is None:
         return ""
     dt = parse_iso(value) if isinstance(value, str) else value
-    return dt.astimezone().strftime("%m-%d %H:%M" if with_date else "%H:%M")
+    return dt.astimezone(tz).strftime("%m-%d %H:%M" if with_date else "%H:%M")
 
 
 def window_text(order: Order) -> str:

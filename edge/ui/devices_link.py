@@ -51,13 +51,13 @@ def alarm_short(db, alarm: temperatures.Alarm, lang: str) -> str:
     return t("dev.alarm.short", lang, fridge=name, celsius=f"{alarm.peak_c:.1f}")
 
 
-def alarm_text(db, alarm: temperatures.Alarm, lang: str) -> str:
-    """One alarm in words: which fridge, what, since when."""
+def alarm_text(db, alarm: temperatures.Alarm, lang: str, tz=None) -> str:
+    """One alarm in words: which fridge, what, since when (in ``tz``, default this computer's)."""
     from edge.present import local_time
 
     fridge = temperatures.get_fridge(db, alarm.probe_id)
     name = fridge.name if fridge else alarm.probe_id
-    since = local_time(alarm.started_at)
+    since = local_time(alarm.started_at, tz=tz)
     if alarm.kind == "silent":
         return t("dev.alarm.silent", lang, fridge=name, since=since)
     too_cold = alarm.limit_c is not None and alarm.peak_c is not None and alarm.peak_c < alarm.limit_c

@@ -19,11 +19,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from edge.clock import parse_iso, utcnow
+from edge.clock import utcnow
 from edge.config import DEFAULT_TIMEZONE
 from edge.domain import day_end, temperatures
 from edge.domain.day_end_figures import excursion_text
 from edge.i18n import register, t
+from edge.present import local_time
 from edge.store import Store
 from edge.ui import dev_text  # noqa: F401  (registers ui.dev.* strings)
 from edge.ui.devices_link import alarm_text
@@ -56,12 +57,12 @@ class TemperatureView:
     line_errors: int = 0
 
 
-def load_view(store: Store, lang: str, probe_id: str | None,
-              end: datetime | None = None) -> TemperatureView:
+def load_view(store: Store, lang: str, probe_id: str | None, end: datetime | None = None,
+              tz: ZoneInfo | None = None) -> TemperatureView:
     """The fridges, the alarms to acknowledge, and the chosen fridge's 24 h up to ``end``."""
     db = store.db
     fridges = temperatures.fridge_states(db)
-    alarms = [(a.id, alarm_text(db, a, lang)) for a in temperatures.active_alarms(db)]
+    alarms = [(a.id, alarm_text(db, a, lang, tz)) for a in temperatures.active_alarms(db)]
     chosen = probe_id or (fridges[0].fridge.probe_id if fridges else None)
     record, excursions = None, []
     if chosen is not None and any(f.fridge.probe_id == chosen for f in fridges):
@@ -82,13 +83,6 @@ def record_line(record: temperatures.TemperatureRecord | None, lang: str) -> str
     return t("ui.dev.temp.record_title", lang, fridge=name, n=len(record.readings),
              min=f"{record.min_c:.1f}", max=f"{record.max_c:.1f}", mean=f"{record.mean_c:.1f}",
              excursions=len(record.alarms))
-
-
-def _local(value: str | datetime | None, tz: ZoneInfo) -> str:
-    if value is None:
-        return ""
-    moment = parse_iso(value) if isinstance(value, str) else value
-    return moment.astimezone(tz).strftime("%m-%d %H:%M")
 
 
 class TemperatureScreen(Screen):
@@ -131,15 +125,15 @@ class TemperatureScreen(Screen):
     @work(exclusive=True, group="dev-temperatures")
     async def load(self) -> None:
         lang = self.app.lang  # type: ignore[attr-defined]
-        self.view = await self.app.service.call(load_view, lang, self.probe_id, self.end)  # type: ignore[attr-defined]
+        self.view = await self.app.service.call(load_view, lang, self.probe_id, self.end, self.tz)  # type: ignore[attr-defined]
         self._draw(lang)
 
     def _draw(self, lang: str) -> None:
         v = self.view
         title = t("ui.dev.temp.title", lang)
         if v.record is not None:
-            title += " · " + t("ui.temp.period", lang, start=_local(v.record.start, self.tz),
-                               end=_local(v.record.end, self.tz))
+            title += " · " + t("ui.temp.period", lang, start=local_time(v.record.start, tz=self.tz),
+                               end=local_time(v.record.end, tz=self.tz))
         self.query_one("#temp-title", Static).update(title)
         self._draw_fridges(lang)
         self.query_one("#temp-alarms-title", Static).update(
@@ -173,7 +167,7 @@ class TemperatureScreen(Screen):
             f = s.fridge
             now = f"{s.last_c:.1f}°C" if s.last_c is not None else "—"
             state = t(f"ui.dev.temp.state.{s.state}", lang)
-            table.add_row(f.name, t(f"zone.{f.zone}", lang), now, _local(s.last_at, self.tz),
+            table.add_row(f.name, t(f"zone.{f.zone}", lang), now, local_time(s.last_at, tz=self.tz),
                           f"≤{f.max_c:.0f}°C", state, key=f.probe_id)
         if self.view.fridges:
             table.move_cursor(row=min(max(row, 0), len(self.view.fridges) - 1))
