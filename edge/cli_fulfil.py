@@ -26,6 +26,7 @@ from edge.clock import utcnow
 from edge.db import write_tx
 from edge.domain import board, clerks, orders, packing, picking
 from edge.domain.errors import DomainError
+from edge.domain.fulfil_i18n import skipped_text
 from edge.domain.print_docs import settings_from_config
 from edge.i18n import t
 from edge.store import Store
@@ -123,6 +124,7 @@ def _pick(store: Store, args: argparse.Namespace) -> int:
     pick_list = picking.pick_list(store.db, args.order_nos)
     if args.json:
         print(json.dumps({"ok": True, "done": done, "orders": pick_list.order_nos,
+                          "skipped": pick_list.skipped,
                           "lines": [_line_dict(line) for line in pick_list.lines],
                           "complete": pick_list.done,
                           "board_status": _board(store, pick_list.order_nos)},
@@ -154,6 +156,8 @@ def _board(store: Store, order_nos: list[str]) -> dict[str, str | None]:
 
 def _print_pick_list(pick_list: picking.PickList, lang: str) -> None:
     print(t("cli.orders.pick_header", lang, count=len(pick_list.order_nos)))
+    if pick_list.skipped:
+        print(skipped_text(pick_list.skipped, lang))
     for zone in pick_list.zones():
         print(f"[{t('zone.' + zone, lang)}]")
         for line in pick_list.for_zone(zone):

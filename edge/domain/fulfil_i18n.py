@@ -39,6 +39,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.orders.pick_header": ("拣货单：{count} 个订单", "Pick list: {count} order(s)"),
     "cli.orders.pick_line": ("{shelf:8} {sku:8} {name}  要 {qty}  已拣 {picked}  缺 {short}  批次 {lot}",
                              "{shelf:8} {sku:8} {name}  need {qty}  picked {picked}  short {short}  lot {lot}"),
+    "cli.orders.skipped": ("不再拣货：{orders}", "No longer to pick: {orders}"),
+    "cli.orders.skipped_one": ("{order_no}（{status}）", "{order_no} ({status})"),
     "cli.orders.pick_done": ("全部拣完，可以打包：store-edge orders pack", "Everything picked: pack with store-edge orders pack"),
     "cli.orders.packed": ("已打包 {order_no} 的{zone}袋，放在 {slot}（{status}）", "Packed the {zone} bag of {order_no} at {slot} ({status})"),
     "cli.orders.label_queued": ("袋标签已排队打印（任务 {jobs}）", "Bag label queued (job {jobs})"),
@@ -66,3 +68,10 @@ def error_message(exc: DomainError, lang: str) -> str:
     if "slot_zone" in params:
         params["slot_zone"] = t(f"zone.{params['slot_zone']}", lang)
     return t(exc.code, lang, **params)
+
+
+def skipped_text(skipped: dict[str, str], lang: str) -> str:
+    """Orders that left a wave (cancelled by HQ, already ready...), with why."""
+    return t("cli.orders.skipped", lang, orders=", ".join(
+        t("cli.orders.skipped_one", lang, order_no=order_no, status=t(f"status.{status}", lang))
+        for order_no, status in skipped.items()))

@@ -26,6 +26,9 @@ from edge.domain.print_docs import PrintSettings
 from edge.store import Store
 
 
+OPEN = ("allocated", "preparing", "ready", "overdue")  # orders whose bags still matter
+
+
 @dataclass(frozen=True)
 class Slot:
     slot: str
@@ -72,7 +75,8 @@ class BagState:
     order_no: str
     customer: str
     zone: str
-    state: str  # packed | to_pack | not_picked | not_needed
+    state: str  # packed | to_pack | not_picked | not_needed | closed
+    order_status: str
     slot: str | None
     unpicked: int
 
@@ -85,13 +89,16 @@ def wave_bags(db: Database, order_nos: Iterable[str]) -> list[BagState]:
         open_bags = bags_to_pack(order)
         for bag in order.bags:
             left = units_to_pick(order, bag.zone)
-            if bag.packed:
+            if order.status not in OPEN:
+                state = "closed"  # cancelled by HQ meanwhile, handed over...
+            elif bag.packed:
                 state = "packed"
             elif bag not in open_bags:
                 state = "not_needed"
             else:
                 state = "not_picked" if left else "to_pack"
-            result.append(BagState(order_no, order.customer_masked, bag.zone, state, bag.slot, left))
+            result.append(BagState(order_no, order.customer_masked, bag.zone, state, order.status,
+                                   bag.slot, left))
     return result
 
 

@@ -63,8 +63,9 @@ class PickLine:
 
 @dataclass
 class PickList:
-    order_nos: list[str]
+    order_nos: list[str]  # the orders still to prepare
     lines: list[PickLine] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # left the wave: order -> status
 
     def zones(self) -> list[str]:
         return sorted({line.zone for line in self.lines}, key=_ZONE_RANK.__getitem__)
@@ -117,8 +118,10 @@ def board_status(order: Order) -> str:
 
 
 # ---------------------------------------------------------------- the pick list
-def _wave_orders(db: Database, order_nos: Iterable[str]) -> list[str]:
-    """The wave's order numbers, each known and still to prepare, duplicates dropped."""
+def _wave(db: Database, order_nos: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """The wave's orders still to prepare, and those that left it meanwhile (order ->
+    status: cancelled by HQ, already ready...), which are skipped. An unknown order, or a
+    wave with nothing left to prepare, is refused."""
     wave = list(dict.fromkeys(n.strip() for n in order_nos if n.strip()))
     if not wave:
         raise DomainError("pick.no_orders")
@@ -126,12 +129,13 @@ def _wave_orders(db: Database, order_nos: Iterable[str]) -> list[str]:
         "SELECT order_no, status FROM orders WHERE order_no IN (SELECT value FROM json_each(?))",
         [json.dumps(wave)]).fetchall())
     for order_no in wave:
-        status = found.get(order_no)
-        if status is None:
+        if order_no not in found:
             raise DomainError("order.unknown", order_no=order_no)
-        if status not in PICKABLE:
-            raise DomainError("pick.not_pickable", order_no=order_no, status=status)
-    return wave
+    skipped = {n: found[n] for n in wave if found[n] not in PICKABLE}
+    if len(skipped) == len(wave):
+        order_no, status = next(iter(skipped.items()))
+        raise DomainError("pick.not_pickable", order_no=order_no, status=status)
+    return [n for n in wave if n not in skipped], skipped
 
 
 _AGGREGATE = """
@@ -150,10 +154,10 @@ def _shelf_key(row: tuple) -> tuple:
 
 def pick_list(db: Database, order_nos: Iterable[str]) -> PickList:
     """The wave's pick list: per zone, summed by SKU, in shelf order, lot suggested."""
-    wave = _wave_orders(db, order_nos)
+    wave, skipped = _wave(db, order_nos)
     rows = sorted(db.execute(_AGGREGATE, [json.dumps(wave)]).fetchall(), key=_shelf_key)
     lots = _first_lots(db, [row[1] for row in rows])
-    result = PickList(wave)
+    result = PickList(wave, skipped=skipped)
     for zone, sku, zh, en, shelf, qty, picked, short, nos in rows:
         lot, expiry = lots.get(sku, (None, None))
         result.lines.append(PickLine(zone, sku, zh, en, shelf, qty, picked, short, lot, expiry,
@@ -211,7 +215,7 @@ def pick_units(db: Database, order_nos: Iterable[str], sku: str, qty: int | None
     if qty is not None and qty <= 0:
         raise DomainError("stock.bad_qty", qty=qty)
     with write_tx(db):
-        wave = _wave_orders(db, order_nos)
+        wave, _skipped = _wave(db, order_nos)
         product = _product(db, wave, sku)
         lines = _open_lines(db, wave, product["sku"]) or _open_lines(
             db, wave, product["sku"], include_short=True)
@@ -297,7 +301,7 @@ def short_pick(db: Database, order_nos: Iterable[str], sku: str, qty: int, *, ac
     if qty <= 0:
         raise DomainError("stock.bad_qty", qty=qty)
     with write_tx(db):
-        wave = _wave_orders(db, order_nos)
+        wave, _skipped = _wave(db, order_nos)
         product = _product(db, wave, sku)
         lines = _open_lines(db, wave, product["sku"], latest_first=True)
         open_units = sum(q for _o, _n, q in lines)

@@ -268,3 +268,20 @@ def test_slots_are_there_for_every_store_and_found_by_label(store):
     assert [s.slot for s in packing.slots(store.db, "frozen")] == [f"Z-{i:02d}" for i in range(1, 7)]
     assert packing.find_slot(store.db, " f-03 ").slot == "F-03"
     assert packing.find_slot(store.db, "F-03' OR 1=1 --") is None
+
+
+def test_an_order_cancelled_by_hq_mid_wave_leaves_it_and_the_rest_goes_on(shop):
+    receive(shop, "W1", [("B001", 1)])
+    receive(shop, "W2", [("B001", 2), ("D001", 1)])
+    picking.pick_scan(shop.db, ["W1", "W2"], BARCODES["B001"], actor="c01", now=NOW)
+    orders.cancel_order(shop.db, "W2", "customer", actor="hq", now=NOW)
+    pick_list = picking.pick_list(shop.db, ["W1", "W2"])
+    assert pick_list.order_nos == ["W1"] and pick_list.skipped == {"W2": "cancelled"}
+    assert [(l.sku, l.qty, l.picked) for l in pick_list.lines] == [("B001", 1, 1)]
+    assert error_message(DomainError("pick.not_pickable", order_no="W2", status="cancelled"),
+                         "zh-CN") == "订单 W2 不能拣货（已取消）"
+    with pytest.raises(DomainError) as err:
+        picking.pick_list(shop.db, ["W2"])
+    assert err.value.code == "pick.not_pickable"
+    assert [b.state for b in packing.wave_bags(shop.db, ["W1", "W2"])] == [
+        "to_pack", "closed", "closed"]

@@ -104,19 +104,21 @@ class PackScreen(WaveScreen):
         for bag in self.bags:
             table.add_row(bag.order_no, bag.customer, t(f"zone.{bag.zone}", lang),
                           self._state(bag), bag.slot or "", key=_key(bag))
-        needed = [b for b in self.bags if b.state != "not_needed"]
+        needed = [b for b in self.bags if b.state not in ("not_needed", "closed")]
         self.progress(t("ui.pack.progress", lang, packed=sum(b.state == "packed" for b in needed),
                         total=len(needed)))
         if self.focus_key is not None:
             table.move_cursor(row=table.get_row_index(self.focus_key))
 
     def _state(self, bag: packing.BagState) -> Text:
+        if bag.state == "closed":  # the order left the wave (cancelled by HQ...)
+            return Text(t(f"status.{bag.order_status}", self.lang), style="dim strike")
         style = {"packed": "green", "to_pack": "bold", "not_picked": "yellow",
                  "not_needed": "dim"}[bag.state]
         return Text(t(f"ui.pack.state.{bag.state}", self.lang, count=bag.unpicked), style=style)
 
     def idle_message(self) -> tuple[str, str]:
-        if self.bags and all(b.state in ("packed", "not_needed") for b in self.bags):
+        if self.bags and all(b.state in ("packed", "not_needed", "closed") for b in self.bags):
             return t("ui.pack.all_done", self.lang), "ok"
         return "", ""
 

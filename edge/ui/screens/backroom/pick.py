@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, Static
 
 from edge.domain import clerks, orders, picking
 from edge.domain.errors import DomainError
-from edge.domain.fulfil_i18n import error_message
+from edge.domain.fulfil_i18n import error_message, skipped_text
 from edge.i18n import register, t
 from edge.ui.screens.backroom.wave import WaveScreen
 from edge.ui.widgets.form import form_row, pin_input
@@ -142,6 +142,8 @@ class PickScreen(WaveScreen):
     def idle_message(self) -> tuple[str, str]:
         if self.waiting:
             return t("ui.pick.waiting", self.lang, orders=", ".join(self.waiting)), "warn"
+        if self.pick_list is not None and self.pick_list.skipped:
+            return skipped_text(self.pick_list.skipped, self.lang), "warn"
         if self.pick_list is not None and not self.pick_list.lines:
             return t("ui.pick.empty", self.lang), "info"
         if self.pick_list is not None and self.pick_list.done:
