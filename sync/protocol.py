@@ -147,7 +147,9 @@ Change types HQ -> store (payload models in CHANGE_PAYLOADS)
 ``stock.transfer``        {transfer_id, lines: [{sku, lot, expiry?, qty}]} goods on the way; the
                           store books a ``stock.moved`` transfer_in (ref = transfer_id) on receipt
 ``allotment.requested``   {sku, qty, pool} HQ asks the store to grant more; the store decides
-``allotment.updated``     {sku, pool, granted, locked, sold} HQ's allotment after a grant/revoke
+``allotment.updated``     {sku, pool, granted, locked, sold, as_of_seq} HQ's allotment after a
+                          grant/revoke, as of the store's events through ``as_of_seq``: the
+                          store holds apart :func:`allotment_to_hold` of it
 ``task.updated``          {task_id, kind: prepare|exception|store, status, order_no?, title,
                           due_at?, fields, version} (prep task ``prep-<order_no>`` per order)
 ``conflict.noted``        {conflict_id, kind: handover_after_cancel|handover_unpaid|refund_due|
@@ -403,13 +405,36 @@ class AllotmentRequested(_Payload):
 
 class AllotmentUpdated(_Payload):
     """HQ's view of an allotment after the store granted or revoked (revokes can only take
-    back units not locked or sold: ``granted`` tells the store what HQ really holds)."""
+    back units not locked or sold: ``granted`` tells the store what HQ really holds).
+    ``as_of_seq``: the last store event HQ had applied when it counted (None from an HQ that
+    predates it: the store then takes its last acknowledged seq)."""
 
     sku: str
     pool: AllotmentPool = "on_hand"
     granted: int
     locked: int
     sold: int
+    as_of_seq: int | None = None
+
+
+# ---------------------------------------------------------------- allotment arithmetic
+# Store and HQ must count the allotment the same way: both call these.
+def allotment_free(granted: int, locked: int, sold: int) -> int:
+    """Units HQ may still sell online (orders lock or sell the rest)."""
+    return granted - locked - sold
+
+
+def revocable_units(granted: int, locked: int, sold: int, asked: int) -> int:
+    """What a revoke takes back: only units HQ has not promised (never below zero)."""
+    return max(0, min(asked, allotment_free(granted, locked, sold)))
+
+
+def allotment_to_hold(reported_free: int, granted_since: int, revoked_since: int) -> int:
+    """Units the store keeps apart for HQ on a report: HQ's free units as of the report, plus
+    the store's grants and minus its revokes that HQ had not applied then (events after
+    ``as_of_seq``). Orders and cancellations HQ made before the report reached the store
+    before it, in the same change feed, so they are already booked on both sides."""
+    return reported_free + granted_since - revoked_since
 
 
 class TaskChange(_Payload):

@@ -14,7 +14,8 @@ from sqlite_utils import Database
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import audit, hq_rules, stock
+from edge.domain import audit, hq_rules, stock, sync_state
+from sync import protocol as p
 
 ON_HAND = "on_hand"
 
@@ -36,15 +37,21 @@ def grant_for_request(db: Database, sku: str, qty: int, pool: str, *,
     return grant
 
 
-def _store_granted(db: Database, sku: str) -> int:
-    """The store's own grants (minus revokes) to HQ for a SKU."""
-    return db.execute("SELECT COALESCE(SUM(qty), 0) FROM stock_moves WHERE sku = ?"
-                      " AND account = 'allotment' AND kind IN ('grant', 'revoke')", [sku]).fetchone()[0]
+def _not_yet_at_hq(db: Database, sku: str, as_of_seq: int) -> tuple[int, int]:
+    """(granted, revoked) units of this store's events after ``as_of_seq``: HQ had not
+    applied them when it counted."""
+    rows = dict(db.execute(
+        "SELECT type, COALESCE(SUM(json_extract(payload, '$.qty')), 0) FROM outbox"
+        " WHERE seq > ? AND entity = ? AND type IN ('allotment.granted', 'allotment.revoked')"
+        " AND COALESCE(json_extract(payload, '$.pool'), 'on_hand') = 'on_hand' GROUP BY type",
+        [as_of_seq, f"sku:{sku}"]).fetchall())
+    return rows.get("allotment.granted", 0), rows.get("allotment.revoked", 0)
 
 
 def reconcile(db: Database, report: dict, *, now: datetime | None = None) -> int:
-    """``allotment.updated``: keep HQ's numbers and align the allotment account with what HQ
-    may still sell (rule ``allotment_target``). Returns the correction booked (0 if none)."""
+    """``allotment.updated``: keep HQ's numbers and hold apart exactly what HQ may still sell,
+    counted as HQ counts it (``sync.protocol.allotment_to_hold``, HQ's free units as of the
+    report plus what this store granted or revoked since). Returns the correction booked."""
     now = now or utcnow()
     sku, pool = report["sku"], report.get("pool", ON_HAND)
     with write_tx(db):
@@ -53,8 +60,11 @@ def reconcile(db: Database, report: dict, *, now: datetime | None = None) -> int
                    [sku, pool, report["granted"], report["locked"], report["sold"], iso(now)])
         if pool != ON_HAND:
             return 0
-        target = hq_rules.allotment_target(_store_granted(db, sku), report["granted"],
-                                           report["locked"], report["sold"])
+        as_of = report.get("as_of_seq")
+        if as_of is None:  # an HQ that does not say: what it last acknowledged
+            as_of = int(sync_state.get(db, sync_state.HQ_ACKED) or 0)
+        free = p.allotment_free(report["granted"], report["locked"], report["sold"])
+        target = p.allotment_to_hold(free, *_not_yet_at_hq(db, sku, as_of))
         diff = target - stock.levels(db, sku).allotment
         if diff:
             stock._move(db, sku=sku, account="allotment", qty=diff, kind="reconcile", actor="hq",

@@ -13,9 +13,8 @@ Each rule is a small pure function with a named test in ``tests/sync/test_client
    in_progress < done; cancelled ranks as done), whoever wrote last.
 5. ``grant_capped_by_sellable`` -- HQ asks for units online; the store grants at most what
    the counter could still sell, never units already promised.
-6. ``allotment_target`` -- what HQ may still sell of a SKU, which the store holds apart:
-   the larger of the store's own grants and HQ's ``granted`` (HQ may not have seen a grant
-   yet; a short revoke leaves HQ holding more) minus what HQ locked or sold.
+6. What HQ may still sell of a SKU, which the store holds apart, is counted as HQ counts
+   it: ``sync.protocol.allotment_to_hold`` (the contract), called by ``allotments.reconcile``.
 7. ``cancel_returns_to_allotment`` -- an HQ cancellation gives the order's units back to
    HQ's allotment, so the counter never sells units HQ will sell again. HQ took them out of
    ``granted`` with the order (they might have been handed over offline): the store grants
@@ -81,11 +80,6 @@ def task_status_forward_only(held: str | None, incoming: str) -> str:
 def grant_capped_by_sellable(requested: int, sellable: int) -> int:
     """Units to grant for an HQ request (0 when the counter has nothing spare)."""
     return max(0, min(requested, sellable))
-
-
-def allotment_target(store_granted: int, hq_granted: int, hq_locked: int, hq_sold: int) -> int:
-    """Units the store must keep apart for HQ, from HQ's view of the allotment."""
-    return max(store_granted, hq_granted) - hq_locked - hq_sold
 
 
 def cancel_returns_to_allotment(order_qty_by_sku: dict[str, int]) -> dict[str, int]:

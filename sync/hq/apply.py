@@ -37,11 +37,11 @@ def _moved(tx: Tx, store_id: str, m: p.StockMoved, seq: int, now: datetime) -> s
 
 
 def _granted(tx: Tx, store_id: str, a: p.AllotmentChange, seq: int, now: datetime) -> str | None:
-    return stock.grant_allotment(tx, store_id, a, now)
+    return stock.grant_allotment(tx, store_id, a, seq, now)
 
 
 def _revoked(tx: Tx, store_id: str, a: p.AllotmentChange, seq: int, now: datetime) -> str | None:
-    return stock.revoke_allotment(tx, store_id, a, now)
+    return stock.revoke_allotment(tx, store_id, a, seq, now)
 
 
 def _sale(tx: Tx, store_id: str, s: p.SaleCompleted, seq: int, now: datetime) -> str | rules.Note | None:
@@ -138,7 +138,7 @@ def _short_decided(tx: Tx, store_id: str, d: p.OrderShortDecided, seq: int, now:
         _audit(tx, store_id, seq, f"short_pick_{d.decision}", d.by, d.decision, d.order_no, d.at)
     return reason
 def _restored(tx: Tx, store_id: str, r: p.OrderRestored, seq: int, now: datetime) -> str | None:
-    return orders.restore_order(tx, store_id, r, now)
+    return orders.restore_order(tx, store_id, r, seq, now)
 
 
 def _parked(tx: Tx, store_id: str, e: p.EventParked, seq: int, now: datetime) -> str | None:

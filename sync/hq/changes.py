@@ -110,7 +110,7 @@ def snapshot(db: Database, store_id: str, now: datetime) -> Snapshot:
             catalog_items(tx)
             + _order_items(tx, store_id, now)
             + _task_items(tx, store_id)
-            + _allotment_items(tx, store_id)
+            + _allotment_items(tx, store_id, acked)
             + _transfer_items(tx, store_id)
         )
         return Snapshot(epoch=get_epoch(tx), cursor=cursor, acked_seq=acked, items=items)
@@ -146,11 +146,12 @@ def _task_items(tx: Tx, store_id: str) -> list[SnapshotItem]:
     return [SnapshotItem(type=CH_TASK_UPDATED, payload=task_payload(tx, r[0])) for r in rows]
 
 
-def _allotment_items(tx: Tx, store_id: str) -> list[SnapshotItem]:
+def _allotment_items(tx: Tx, store_id: str, acked: int) -> list[SnapshotItem]:
     rows = tx.all("SELECT sku, pool, granted, locked, sold FROM allotments WHERE store_id = ? "
                   "ORDER BY sku, pool", (store_id,))
     keys = ("sku", "pool", "granted", "locked", "sold")
-    return [SnapshotItem(type=CH_ALLOTMENT_UPDATED, payload=dict(zip(keys, r))) for r in rows]
+    return [SnapshotItem(type=CH_ALLOTMENT_UPDATED, payload={**dict(zip(keys, r)), "as_of_seq": acked})
+            for r in rows]
 
 
 def _transfer_items(tx: Tx, store_id: str) -> list[SnapshotItem]:

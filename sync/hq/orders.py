@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..protocol import (
-    CH_ALLOTMENT_UPDATED,
     CH_CONFLICT_NOTED,
     CH_ORDER_ALLOCATED,
     CH_ORDER_CANCELLED,
@@ -496,7 +495,7 @@ def record_short_decision(tx: Tx, store_id: str, d: OrderShortDecided, now: date
 _CHANNEL_KINDS = {"live": "live_stream", "mini": "mini_program", "counter": "counter"}
 
 
-def restore_order(tx: Tx, store_id: str, r: OrderRestored, now: datetime) -> str | rules.Note:
+def restore_order(tx: Tx, store_id: str, r: OrderRestored, seq: int, now: datetime) -> str | rules.Note:
     """``order.restored``: recreate an order HQ lost (restored from an older backup) as the
     store holds it -- status, payment, lines, the store's code hash (never a code in clear)
     -- and book its units in the allotment again (rules.restored_order_allotment)."""
@@ -526,7 +525,9 @@ def restore_order(tx: Tx, store_id: str, r: OrderRestored, now: datetime) -> str
             tx.run(f"INSERT INTO allotments (store_id, sku, pool, {column}) VALUES (?, ?, ?, ?) "
                    f"ON CONFLICT (store_id, sku, pool) DO UPDATE SET {column} = allotments.{column} + "
                    f"excluded.{column}", (store_id, sku, pool, qty))
-            emit(tx, store_id, CH_ALLOTMENT_UPDATED, _allotment_row(tx, store_id, sku, pool), now)
+            from .stock import report_allotment  # local: stock imports this module
+
+            report_allotment(tx, store_id, sku, pool, seq, now)
     if tasks.load_task(tx, f"prep-{r.order_no}") is None:
         tasks.create_task(tx, store_id, f"prep-{r.order_no}", "prepare", f"Prepare {r.order_no}", now,
                           order_no=r.order_no, due_at=r.window_start,
@@ -536,8 +537,3 @@ def restore_order(tx: Tx, store_id: str, r: OrderRestored, now: datetime) -> str
                                      "cancelled" if r.status == "cancelled" else "done", now)
     return rules.Note("restored")
 
-
-def _allotment_row(tx: Tx, store_id: str, sku: str, pool: str) -> dict[str, Any]:
-    row = tx.one("SELECT granted, locked, sold FROM allotments WHERE store_id = ? AND sku = ? AND pool = ?",
-                 (store_id, sku, pool)) or (0, 0, 0)
-    return {"sku": sku, "pool": pool, "granted": row[0], "locked": row[1], "sold": row[2]}

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .. import protocol as _contract
 from ..protocol import (
     ORDER_STATUS_FLOW,
     TASK_STATUS_FLOW,
@@ -90,10 +91,7 @@ def release_cutoff(now: datetime) -> datetime:
 
 
 # 6 ------------------------------------------------------------------ revocation
-def revocable_units(granted: int, locked: int, sold: int, asked: int) -> int:
-    """A store can only take back what HQ has not promised; the rest stays granted and
-    HQ tells the store (``allotment.updated``) so it never sells those units twice."""
-    return max(0, min(asked, granted - locked - sold))
+revocable_units = _contract.revocable_units  # the store counts it the same way (protocol)
 
 
 # 7 ------------------------------------------------------------------ order state

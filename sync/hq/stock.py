@@ -47,22 +47,28 @@ def _allotment_state(tx: Tx, store_id: str, sku: str, pool: str) -> dict:
     return {"sku": sku, "pool": pool, "granted": row[0], "locked": row[1], "sold": row[2]}
 
 
-def grant_allotment(tx: Tx, store_id: str, change: AllotmentChange, now: datetime) -> str | None:
+def report_allotment(tx: Tx, store_id: str, sku: str, pool: str, as_of_seq: int, now: datetime) -> None:
+    """Tell the store HQ's allotment as it stands after its event ``as_of_seq``."""
+    emit(tx, store_id, CH_ALLOTMENT_UPDATED,
+         {**_allotment_state(tx, store_id, sku, pool), "as_of_seq": as_of_seq}, now)
+
+
+def grant_allotment(tx: Tx, store_id: str, change: AllotmentChange, seq: int, now: datetime) -> str | None:
     """The store sets units aside for online sale."""
     tx.run("INSERT INTO allotments (store_id, sku, pool, granted, locked, sold) VALUES (?, ?, ?, ?, 0, 0) "
            "ON CONFLICT (store_id, sku, pool) DO UPDATE SET granted = allotments.granted + excluded.granted",
            (store_id, change.sku, change.pool, change.qty))
-    emit(tx, store_id, CH_ALLOTMENT_UPDATED, _allotment_state(tx, store_id, change.sku, change.pool), now)
+    report_allotment(tx, store_id, change.sku, change.pool, seq, now)
     return None
 
 
-def revoke_allotment(tx: Tx, store_id: str, change: AllotmentChange, now: datetime) -> str | None:
+def revoke_allotment(tx: Tx, store_id: str, change: AllotmentChange, seq: int, now: datetime) -> str | None:
     """The store takes units back: only the free ones (rules.revocable_units)."""
     state = _allotment_state(tx, store_id, change.sku, change.pool)
     take = rules.revocable_units(state["granted"], state["locked"], state["sold"], change.qty)
     tx.run("UPDATE allotments SET granted = granted - ? WHERE store_id = ? AND sku = ? AND pool = ?",
            (take, store_id, change.sku, change.pool))
-    emit(tx, store_id, CH_ALLOTMENT_UPDATED, _allotment_state(tx, store_id, change.sku, change.pool), now)
+    report_allotment(tx, store_id, change.sku, change.pool, seq, now)
     return None if take == change.qty else rules.Note(f"partial:{take}_of_{change.qty}")
 
 

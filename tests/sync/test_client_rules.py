@@ -8,6 +8,7 @@ import json
 from conftest_client import GRANTED, allocated, change, edge, pack_all  # noqa: F401
 
 from edge.domain import conflicts, hq_apply, hq_rules, orders, pickup, stock, tasks
+from sync import protocol
 from sync.protocol import make_pickup_code
 
 EPOCH = "e1"
@@ -87,17 +88,20 @@ def test_rule_grant_capped_by_sellable(edge):
     assert stock.levels(edge.db, "B001").allotment == GRANTED + sellable  # nothing spare
 
 
-def test_rule_allotment_target(edge):
-    # HQ reports an allotment that has not seen the store's latest grant yet: kept
+def test_rule_allotment_to_hold(edge):
+    # HQ counted after the store's first grants, before its latest one: that one is held too
+    counted_after = edge.db.execute("SELECT MAX(seq) FROM outbox").fetchone()[0]
     stock.grant_allotment(edge.db, sku="B001", qty=5, actor="m01")
     apply(edge, change(1, "allotment.updated", {"sku": "B001", "granted": GRANTED, "locked": 0,
-                                                "sold": 0}))
+                                                "sold": 0, "as_of_seq": counted_after}))
     assert stock.levels(edge.db, "B001").allotment == GRANTED + 5
-    # HQ sold 3 units through an order the store has not received: held apart anyway
+    # HQ has applied everything and sold 3 units: held apart what it may still sell
+    latest = edge.db.execute("SELECT MAX(seq) FROM outbox").fetchone()[0]
     apply(edge, change(2, "allotment.updated", {"sku": "B001", "granted": GRANTED + 5,
-                                                "locked": 0, "sold": 3}))
+                                                "locked": 0, "sold": 3, "as_of_seq": latest}))
     assert stock.levels(edge.db, "B001").allotment == GRANTED + 5 - 3
-    assert hq_rules.allotment_target(10, 14, 2, 3) == 9
+    assert protocol.allotment_to_hold(9, granted_since=2, revoked_since=1) == 10
+    assert protocol.revocable_units(granted=10, locked=4, sold=3, asked=5) == 3
 
 
 def test_rule_cancel_returns_to_allotment(edge):

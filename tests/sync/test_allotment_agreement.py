@@ -1,0 +1,234 @@
+"""Store and HQ agree on the online allotment after every interleaving (issue 8 #5).
+
+A hypothesis state machine drives a real store database and a real HQ (uvicorn on loopback,
+SQLite) through grants, revokes, shrinkage (counts that find less, damaged goods, units
+missing at hand-over), HQ orders, payments, cancellations, HQ's requests for more units,
+hand-overs, and the store's pushes and pulls (which carry HQ's allotment reports) in any
+order. After sync quiesces, for every SKU: the units the store keeps apart for HQ equal what
+HQ may still sell (granted - locked - sold), HQ never promised more than granted, and both
+sides book the same on-hand stock.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from conftest_client import PRODUCTS, LiveHQ, pack_all
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+
+from edge.db import write_tx
+from edge.domain import clerks, orders, pickup, stock
+from edge.domain.errors import DomainError
+from edge.store import Store, init_store
+from sync.client import SyncClient
+from sync.hq import registry, service
+from sync.hq.errors import HQError
+from sync.protocol import PlaceOrderRequest
+
+SKUS = ("B001", "D001")
+ON_HAND, GRANTED = 8, 4  # small, so allotments run out and revokes come up short
+MAX_QUIESCE_ROUNDS = 12
+
+
+def _store(path: Path, store_id: str) -> Store:
+    store = init_store(path, store_id, "测试店", "Test store")
+    now = datetime.now(timezone.utc) - timedelta(days=1)
+    with write_tx(store.db):
+        for sku, zh, en, zone, price in PRODUCTS:
+            store.db.execute("INSERT INTO products (sku, name_zh, name_en, zone, price_cents)"
+                             " VALUES (?,?,?,?,?)", [sku, zh, en, zone, price])
+    clerks.add_clerk(store.db, "c01", "王芳", "1111", role="clerk", now=now)
+    clerks.add_clerk(store.db, "m01", "张经理", "9999", role="manager", now=now)
+    for sku in SKUS:
+        stock.receive(store.db, sku=sku, lot="L1", qty=ON_HAND, expiry="2099-01-01", actor="m01", now=now)
+        stock.grant_allotment(store.db, sku=sku, qty=GRANTED, actor="m01", now=now)
+    return store
+
+
+def machine_for(hq: LiveHQ, workdir: Path) -> type[RuleBasedStateMachine]:
+    serial = itertools.count(1)
+
+    class AllotmentMachine(RuleBasedStateMachine):
+        """One fresh store per example, all against the same running HQ."""
+
+        @initialize()
+        def open_store(self) -> None:
+            self.store_id = f"P{next(serial):04d}"
+            token = registry.add_store(hq.db, self.store_id, hq.now())
+            self.store = _store(workdir / self.store_id, self.store_id)
+            self.client = SyncClient(self.store, hq.url, token, timeout=10)
+            self.orders: list[str] = []
+            assert self.client.sync_once().ok
+
+        # ------------------------------------------------------------ the store
+        @rule(sku=st.sampled_from(SKUS), qty=st.integers(1, 3))
+        def grant(self, sku: str, qty: int) -> None:
+            try:
+                stock.grant_allotment(self.store.db, sku=sku, qty=qty, actor="m01")
+            except DomainError as exc:
+                assert exc.code == "stock.not_enough"
+
+        @rule(sku=st.sampled_from(SKUS), qty=st.integers(1, 3))
+        def revoke(self, sku: str, qty: int) -> None:
+            try:
+                stock.revoke_allotment(self.store.db, sku=sku, qty=qty, actor="m01")
+            except DomainError as exc:
+                assert exc.code == "stock.revoke_too_many"
+
+        @rule(sku=st.sampled_from(SKUS), qty=st.integers(1, 3), how=st.sampled_from(("count", "damaged")))
+        def shrink(self, sku: str, qty: int, how: str) -> None:
+            on_hand = stock.levels(self.store.db, sku).on_hand
+            if on_hand < qty:
+                return
+            if how == "count":
+                stock.count(self.store.db, sku=sku, counted=on_hand - qty, based_on=on_hand, actor="m01")
+            else:
+                stock.adjust(self.store.db, sku=sku, qty=-qty, reason="damaged", actor="m01")
+
+        @rule(sku=st.sampled_from(SKUS), qty=st.integers(1, 4))
+        def receive(self, sku: str, qty: int) -> None:
+            stock.receive(self.store.db, sku=sku, lot="L2", qty=qty, expiry="2099-02-01", actor="m01")
+
+        @rule(i=st.integers(0, 50), missing=st.booleans())
+        def hand_over(self, i: int, missing: bool) -> None:
+            if not self.orders:
+                return
+            order = orders.get_order(self.store.db, self.orders[i % len(self.orders)])
+            if order is None or order.status in orders.TERMINAL or order.payment_status != "paid":
+                return
+            line = order.lines[0]
+            not_taken = [pickup.NotTaken(line.line_no, 1, "missing")] if missing and line.qty > 1 else []
+            try:
+                pack_all(self.store, order.order_no)
+                pickup.hand_over(self.store, order.order_no, "c01", not_taken=not_taken)
+            except DomainError:
+                pass  # e.g. cancelled by a pull meanwhile
+
+        @rule()
+        def push(self) -> None:
+            self.client.push()
+
+        @rule()
+        def pull(self) -> None:  # HQ's orders, cancellations, requests and allotment reports
+            self.client.pull()
+
+        # ------------------------------------------------------------ HQ
+        @rule(sku=st.sampled_from(SKUS), qty=st.integers(1, 2), paid=st.booleans())
+        def hq_order(self, sku: str, qty: int, paid: bool) -> None:
+            now = datetime.now(timezone.utc)
+            req = PlaceOrderRequest(request_id=uuid.uuid4().hex, store_id=self.store_id, customer_name="王小明",
+                                    customer_phone="13800138000", lines=[{"sku": sku, "qty": qty}], paid=paid,
+                                    window_start=(now - timedelta(hours=1)).isoformat(),
+                                    window_end=(now + timedelta(hours=6)).isoformat())
+            try:
+                view = service.place_order(hq.db, req, channel_name="prop", channel_kind="live_stream", now=now)
+            except HQError as exc:
+                assert exc.code == "insufficient_allotment"
+                return
+            self.orders.append(view["order_no"])
+
+        @rule(i=st.integers(0, 50))
+        def hq_pay(self, i: int) -> None:
+            if self.orders:
+                try:
+                    service.pay_order(hq.db, self.orders[i % len(self.orders)], hq.now())
+                except HQError as exc:
+                    assert exc.code == "order_cancelled"
+
+        @rule(i=st.integers(0, 50))
+        def hq_cancel(self, i: int) -> None:
+            if self.orders:
+                try:
+                    service.cancel_order(hq.db, self.orders[i % len(self.orders)], "customer", hq.now())
+                except HQError as exc:
+                    assert exc.code == "not_cancellable"
+
+        @rule(sku=st.sampled_from(SKUS), qty=st.integers(1, 3))
+        def hq_requests_more(self, sku: str, qty: int) -> None:
+            service.request_allotment(hq.db, self.store_id, sku, qty, hq.now())
+
+        # ------------------------------------------------------------ the check
+        def teardown(self) -> None:
+            if not hasattr(self, "client"):
+                return
+            try:
+                self._quiesce()
+                self._assert_agree()
+            finally:
+                self.client.close()
+                self.store.close()
+
+        def _quiesce(self) -> None:
+            for _ in range(MAX_QUIESCE_ROUNDS):
+                report = self.client.sync_once()
+                assert report.ok, report.problem
+                if report.pending == 0 and report.pushed == 0 and report.pulled == 0:
+                    return
+            pytest.fail("sync did not quiesce")
+
+        def _assert_agree(self) -> None:
+            for sku in SKUS:
+                here = stock.levels(self.store.db, sku)
+                a = service.allotment(hq.db, self.store_id, sku)
+                free = a["granted"] - a["locked"] - a["sold"]
+                assert here.allotment == free, (sku, here, a)
+                assert free >= 0, (sku, a)
+                assert service.stock_level(hq.db, self.store_id, sku) == here.on_hand, sku
+
+    return AllotmentMachine
+
+
+@pytest.fixture(scope="module")
+def live_hq(tmp_path_factory) -> LiveHQ:
+    server = LiveHQ(tmp_path_factory.mktemp("hq") / "hq.db").start()
+    server.add_products()
+    yield server
+    server.stop()
+
+
+def test_store_and_hq_allotments_agree_after_every_interleaving(live_hq, tmp_path_factory):
+    machine = machine_for(live_hq, tmp_path_factory.mktemp("stores"))
+    run_state_machine_as_test(machine, settings=settings(
+        max_examples=50, stateful_step_count=30, deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
+
+
+def test_cancelled_order_handed_over_after_a_grant_with_a_report_in_between(tmp_path):
+    """The case from the field (issue 8 #5): HQ cancels an order; the store grants one more
+    unit (HQ applies it and reports), hands the cancelled order over before it hears of the
+    cancel, then pulls the cancel and the report: it used to keep one unit more apart."""
+    hq = LiveHQ(tmp_path / "hq.db").start()
+    hq.add_products()
+    store = _store(tmp_path / "S1", "S1")
+    client = SyncClient(store, hq.url, registry.add_store(hq.db, "S1", hq.now()), timeout=10)
+    try:
+        assert client.sync_once().ok
+        now = datetime.now(timezone.utc)
+        req = PlaceOrderRequest(request_id="r1", store_id="S1", customer_name="王小明",
+                                customer_phone="13800138000", lines=[{"sku": "B001", "qty": 1}], paid=True,
+                                window_start=(now - timedelta(hours=1)).isoformat(),
+                                window_end=(now + timedelta(hours=6)).isoformat())
+        order_no = service.place_order(hq.db, req, channel_name="c", channel_kind="live_stream", now=now)["order_no"]
+        client.pull()
+        service.cancel_order(hq.db, order_no, "customer", hq.now())
+        stock.grant_allotment(store.db, sku="B001", qty=1, actor="m01")
+        client.push()  # HQ applies the grant and reports its allotment (after the cancel)
+        pack_all(store, order_no)
+        pickup.hand_over(store, order_no, "c01")
+        client.pull()  # the cancel (the hand-over stands), then the report
+        for _ in range(MAX_QUIESCE_ROUNDS):
+            report = client.sync_once()
+            if report.ok and report.pending == 0 and report.pushed == 0 and report.pulled == 0:
+                break
+        a = service.allotment(hq.db, "S1", "B001")
+        assert stock.levels(store.db, "B001").allotment == a["granted"] - a["locked"] - a["sold"]
+    finally:
+        client.close()
+        store.close()
+        hq.stop()
