@@ -40,6 +40,8 @@ class Plan:
     backlog_orders: int = 200
     offline_share: float = 0.30
     sale_rate: float = 1.5  # counter sales per second per store
+    shrink_rate: float = 0.2  # counts that find less and waste, per second per store
+    missing_share: float = 0.05  # hand-overs with a unit missing at pick
     sync_interval: float = 1.0
     channel_threads: int = 12
     seed: int = 7

@@ -41,6 +41,7 @@ TICK_S = 0.2
 PACK_PER_TICK = 25
 CUSTOMER_PER_TICK = 0.08  # chance a ready order's customer arrives in one tick
 ADDON_SHARE = 0.35
+BIG_SHRINK_SHARE = 0.1
 
 
 def build_store(data_dir: Path, store_id: str, plan: Plan, now: datetime) -> Store:
@@ -81,22 +82,63 @@ class CounterTally:
     packed_orders: int = 0
     handed_over: int = 0
     handover_refused: int = 0
+    counts_short: int = 0
+    wasted: int = 0
+    missing_at_pick: int = 0
+    units_shrunk: int = 0
+    allotment_given_way: int = 0  # units the allotment gave up to shrinkage
 
 
 class Counter:
     """The clerk's work between syncs; every action is one domain call on the local DB."""
 
-    def __init__(self, store: Store, rng: random.Random, sale_rate: float) -> None:
-        self.store, self.rng, self.sale_rate = store, rng, sale_rate
+    def __init__(self, store: Store, rng: random.Random, plan: Plan) -> None:
+        self.store, self.rng, self.plan = store, rng, plan
         self.tally = CounterTally()
-        self.next_sale = time.monotonic() + rng.expovariate(sale_rate)
+        self.next_sale = time.monotonic() + rng.expovariate(plan.sale_rate)
+        self.next_shrink = time.monotonic() + rng.expovariate(plan.shrink_rate)
 
     def tick(self) -> None:
         if time.monotonic() >= self.next_sale:
-            self.next_sale += self.rng.expovariate(self.sale_rate)
+            self.next_sale += self.rng.expovariate(self.plan.sale_rate)
             self.sell()
+        if time.monotonic() >= self.next_shrink:
+            self.next_shrink += self.rng.expovariate(self.plan.shrink_rate)
+            self.shrink()
         self.pack_arrived()
         self.serve_customers()
+
+    def shrink(self) -> None:
+        """A count that finds less, or goods thrown away: never units an order already holds
+        (those would be a short pick), so the sellable units and HQ's allotment give way."""
+        sku = self.rng.choice(CATALOG)[0]
+        before = stock.levels(self.store.db, sku)
+        room = before.on_hand - max(before.reserved, 0)
+        if room <= 0:
+            return
+        # mostly a few units; now and then a count finds a shelf nearly empty, which only
+        # the online allotment giving way keeps HQ from selling
+        qty = self.rng.randint(max(1, room // 2), room) if self.rng.random() < BIG_SHRINK_SHARE \
+            else self.rng.randint(1, min(3, room))
+        if self.rng.random() < 0.5:
+            stock.count(self.store.db, sku=sku, counted=before.on_hand - qty, based_on=before.on_hand,
+                        actor=MANAGER[0])
+            self.tally.counts_short += 1
+        else:
+            stock.adjust(self.store.db, sku=sku, qty=-qty, reason=self.rng.choice(("damaged", "expired")),
+                         actor=MANAGER[0])
+            self.tally.wasted += 1
+        self.tally.units_shrunk += qty
+        self.tally.allotment_given_way += before.allotment - stock.levels(self.store.db, sku).allotment
+
+    def _missing(self, order_no: str) -> list[pickup.NotTaken]:
+        """Now and then one unit of a line is not on the shelf when the order is handed over."""
+        order = orders.get_order(self.store.db, order_no)
+        if order is None or sum(line.qty for line in order.lines) < 2 \
+                or self.rng.random() >= self.plan.missing_share:
+            return []
+        line = self.rng.choice(order.lines)
+        return [pickup.NotTaken(line.line_no, 1, "missing")]
 
     def _lines(self) -> list[sales.SaleLine]:
         skus = self.rng.sample([row[0] for row in CATALOG], self.rng.choice((1, 1, 2, 3)))
@@ -141,13 +183,16 @@ class Counter:
         for order_no in self._order_nos("status = 'ready' AND payment_status = 'paid'"):
             if self.rng.random() >= CUSTOMER_PER_TICK:
                 continue
+            missing = self._missing(order_no)
             try:
-                pickup.hand_over(self.store, order_no, CLERK[0],
+                pickup.hand_over(self.store, order_no, CLERK[0], not_taken=missing,
                                  scanned_at=datetime.now(timezone.utc) - timedelta(seconds=2))
             except DomainError:
                 self.tally.handover_refused += 1  # cancelled or changed meanwhile
                 continue
             self.tally.handed_over += 1
+            self.tally.missing_at_pick += len(missing)
+            self.tally.units_shrunk += len(missing)
             if self.rng.random() < ADDON_SHARE:
                 self.sell(order_no=order_no)
 
@@ -172,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
             break
     (data_dir / "ready").touch()
     store = Store.open(data_dir)
-    counter = Counter(store, random.Random(args.seed), plan.sale_rate)
+    counter = Counter(store, random.Random(args.seed), plan)
     while not stop.wait(TICK_S):
         counter.tick()
     worker.stop()
