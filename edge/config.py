@@ -186,7 +186,9 @@ def write_new(path: Path, *, language: str, store_name: str, hq_url: str, hq_tok
             f"[hq]\nurl = {_toml_str(hq_url)}\ntoken = {_toml_str(hq_token)}\n\n"
             f"[staff]\n# minutes without a key before the terminal locks (0: never)\n"
             f"idle_lock_min = {DEFAULT_IDLE_LOCK_MIN:g}\n")
+    from edge.private_files import write_private_text
+
     parse(text, path)  # what we write must read back
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
+    if path.exists():
+        raise FileExistsError(path)
+    write_private_text(path, text)
