@@ -99,7 +99,7 @@ def _check_token(url: str, token: str, store_id: str | None, lang: str):
     try:
         who = whoami(url, token, timeout=10)
     except SyncProblem as problem:
-        if problem.key == "sync.refused" and problem.params.get("status") in (401, 403):
+        if problem.key == "sync.token_refused" or (problem.key == "sync.refused" and problem.params.get("status") == 403):
             raise InitRefused("init.token_refused", url=url) from None
         from sync.client import SyncReport
 

@@ -170,6 +170,8 @@ class SyncClient:
             detail = str(resp.json().get("error", ""))
         except (ValueError, AttributeError):
             detail = resp.text[:100]
+        if resp.status_code == 401:  # expired, rotated or revoked: only HQ can issue a new token
+            return SyncProblem("sync.token_refused", online=True, detail=detail)
         return SyncProblem("sync.refused", online=True, status=resp.status_code, detail=detail)
 
     @staticmethod

@@ -34,6 +34,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "No HQ configured: set [hq] url and token in store-edge.toml, or pass --hq URL --token T"),
     "sync.demo_foreign_hq": ("这是演示门店，只和自己内置的演示总部同步，不会连 {url}。真实门店请用 store-edge init 建立",
                              "This is the demo store: it syncs only with its own embedded demo HQ, never with {url}. Create a real store with store-edge init"),
+    "sync.token_refused": ("总部不接受本店的令牌（{detail}）：请总部发新令牌（store-edge hq rotate-token），填入 store-edge.toml 的 [hq] token",
+                           "HQ refuses this store's token ({detail}): ask HQ for a new one (store-edge hq rotate-token) and put it in [hq] token of store-edge.toml"),
     "sync.push_failed": ("总部暂时收不了本店的事件（{reason}），稍后重试；新订单照常接收", "HQ cannot take this store's events right now ({reason}); retrying later, new orders still arrive"),
     "sync.bad_url": ("总部地址不对：{url}（应以 http:// 或 https:// 开头）", "The HQ address is not valid: {url} (it starts with http:// or https://)"),
     "sync.bad_reply": ("总部的答复无法识别（{detail}），本店数据未改动", "HQ sent a reply that does not parse ({detail}); nothing was changed"),

@@ -156,12 +156,15 @@ def _publish_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _store_auth(db: Database):
+def _store_auth(db: Database, clock: Clock):
     def store_id(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
-        found = registry.store_for_token(db, creds.credentials) if creds else None
+        found = registry.store_token(db, creds.credentials) if creds else None
         if found is None:
             raise HQError("unauthorized", "a valid store token is required", 401)
-        return found
+        if registry.token_expired(found[1], clock()):
+            raise HQError("token_expired", f"this store token expired at {found[1]}: ask HQ for a new one "
+                          "(store-edge hq rotate-token STORE)", 401)
+        return found[0]
 
     return store_id
 
@@ -177,7 +180,7 @@ def _channel_auth(db: Database):
 
 
 def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
-    store_auth = _store_auth(db)
+    store_auth = _store_auth(db, clock)
 
     @app.get(p.HEALTH_PATH, tags=["ops"])
     def health() -> dict[str, Any]:

@@ -54,6 +54,16 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     _db_option(p)
     p.add_argument("store_id")
     p.add_argument("--name", default="")
+    _token_days_option(p)
+
+    p = add("rotate-token", help="issue a store a new token (printed once); the old one stops working")
+    _db_option(p)
+    p.add_argument("store_id")
+    _token_days_option(p)
+
+    p = add("revoke-store", help="cut a store off now: its token stops working until rotate-token")
+    _db_option(p)
+    p.add_argument("store_id")
 
     p = add("add-channel", help="register an order channel; prints its API key once")
     _db_option(p)
@@ -108,7 +118,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p = add("sweep", help="release orders unpaid for 30 minutes, send reminders (once)")
     _db_option(p)
 
-    p = add("stores", help="list stores with their push seq and change cursor")
+    p = add("stores", help="list stores: push seq, change cursor, token expiry or revoked")
     _db_option(p)
 
     p = add("conflicts", help="open records for operators: short picks, refunds due, hand-overs after cancel")
@@ -130,6 +140,20 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--count", type=int, default=0, help="0 = until interrupted")
     p.add_argument("--seed", type=int)
     return hq
+
+
+def _token_days_option(parser: argparse.ArgumentParser) -> None:
+    from .registry import DEFAULT_TOKEN_DAYS
+
+    parser.add_argument("--token-days", type=int, default=DEFAULT_TOKEN_DAYS,
+                        help=f"days until the token expires (default {DEFAULT_TOKEN_DAYS}; 0: never)")
+
+
+def _print_stores(rows: list[tuple]) -> None:
+    for store_id, name, last_seq, change_seq, given_back, expires_at, revoked_at in rows:
+        token = f"revoked {revoked_at}" if revoked_at else f"token expires {expires_at or 'never'}"
+        print(f"{store_id}\t{name}\tpushed through {last_seq}\tchanges {change_seq}"
+              f"\torders given back {given_back}\t{token}")
 
 
 def _db_url(args: argparse.Namespace) -> str:
@@ -272,7 +296,13 @@ def run(args: argparse.Namespace) -> int:
             return 0
         db = _open(args)
         if cmd == "add-store":
-            print(registry.add_store(db, args.store_id, utcnow(), name=args.name))
+            print(registry.add_store(db, args.store_id, utcnow(), name=args.name, token_days=args.token_days))
+        elif cmd == "rotate-token":
+            print(registry.rotate_store_token(db, args.store_id, utcnow(), token_days=args.token_days))
+        elif cmd == "revoke-store":
+            registry.revoke_store(db, args.store_id, utcnow())
+            print(f"{args.store_id} revoked: its token no longer works (hq rotate-token {args.store_id} "
+                  "issues a new one)")
         elif cmd == "add-channel":
             print(registry.add_channel(db, args.name, utcnow(), kind=args.kind))
         elif cmd == "bump-epoch":
@@ -300,9 +330,7 @@ def run(args: argparse.Namespace) -> int:
         elif cmd == "day-end":
             _print_day_ends(service.day_reports(db, args.store_id, args.date), args.json)
         elif cmd == "stores":
-            for store_id, name, last_seq, change_seq, given_back in registry.list_stores(db):
-                print(f"{store_id}\t{name}\tpushed through {last_seq}\tchanges {change_seq}"
-                      f"\torders given back {given_back}")
+            _print_stores(registry.list_stores(db))
         db.close()
         return 0
     except HQError as exc:

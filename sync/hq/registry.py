@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .clock import iso
 from .db import Database
@@ -32,11 +32,23 @@ def _insert_new(db: Database, what: str, sql: str, row: tuple) -> None:
         tx.run(sql, row)
 
 
-def add_store(db: Database, store_id: str, now: datetime, *, name: str = "") -> str:
-    """Register a store; returns its token (shown once, never stored)."""
+DEFAULT_TOKEN_DAYS = 365  # a store token expires after a year unless issued otherwise
+
+
+def _expiry(now: datetime, token_days: int | None) -> str | None:
+    """When a token issued ``now`` expires (None or 0 days: never)."""
+    if token_days is not None and token_days < 0:
+        raise HQError("bad_token_days", "token days must be 0 (never expires) or more", 422)
+    return iso(now + timedelta(days=token_days)) if token_days else None
+
+
+def add_store(db: Database, store_id: str, now: datetime, *, name: str = "",
+              token_days: int | None = DEFAULT_TOKEN_DAYS) -> str:
+    """Register a store; returns its token (shown once, never stored; expires after
+    ``token_days``, 0 or None: never)."""
     token = _new_secret("st")
-    _insert_new(db, "store", "INSERT INTO stores (store_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                (store_id, name, hash_secret(token), iso(now)))
+    _insert_new(db, "store", "INSERT INTO stores (store_id, name, token_hash, created_at, token_expires_at) "
+                "VALUES (?, ?, ?, ?, ?)", (store_id, name, hash_secret(token), iso(now), _expiry(now, token_days)))
     _send_catalog(db, store_id, now)
     return token
 
@@ -50,12 +62,26 @@ def _send_catalog(db: Database, store_id: str, now: datetime) -> None:
             emit(tx, store_id, item.type, item.payload, now)
 
 
-def rotate_store_token(db: Database, store_id: str) -> str:
+def rotate_store_token(db: Database, store_id: str, now: datetime, *,
+                       token_days: int | None = DEFAULT_TOKEN_DAYS) -> str:
+    """A new token for the store (shown once); the old one stops working at once. Also how
+    a revoked store is let back in."""
     token = _new_secret("st")
     with db.tx() as tx:
-        if tx.run("UPDATE stores SET token_hash = ? WHERE store_id = ?", (hash_secret(token), store_id)) != 1:
+        if tx.run("UPDATE stores SET token_hash = ?, token_expires_at = ?, revoked_at = NULL WHERE store_id = ?",
+                  (hash_secret(token), _expiry(now, token_days), store_id)) != 1:
             raise HQError("unknown_store", f"store {store_id!r} not found", 404)
     return token
+
+
+def revoke_store(db: Database, store_id: str, now: datetime) -> None:
+    """Cut a store off now (a stolen PC, a closed shop): its token stops working and no
+    token works until ``rotate_store_token`` issues a new one. Its data stays."""
+    with db.tx() as tx:
+        # the hash of a secret nobody holds: the old token is unknown from now on
+        if tx.run("UPDATE stores SET token_hash = ?, revoked_at = ? WHERE store_id = ?",
+                  (hash_secret(_new_secret("revoked")), iso(now), store_id)) != 1:
+            raise HQError("unknown_store", f"store {store_id!r} not found", 404)
 
 
 def add_channel(db: Database, name: str, now: datetime, *, kind: str = "live_stream") -> str:
@@ -68,9 +94,23 @@ def add_channel(db: Database, name: str, now: datetime, *, kind: str = "live_str
     return key
 
 
-def store_for_token(db: Database, token: str) -> str | None:
+def store_for_token(db: Database, token: str, now: datetime | None = None) -> str | None:
+    """The store a token belongs to; None if unknown, or expired at ``now``."""
+    found = store_token(db, token)
+    if found is None or (now is not None and token_expired(found[1], now)):
+        return None
+    return found[0]
+
+
+def store_token(db: Database, token: str) -> tuple[str, str | None] | None:
+    """(store id, expiry or None) of the store holding ``token``."""
     with db.tx(snapshot=True) as tx:
-        return tx.scalar("SELECT store_id FROM stores WHERE token_hash = ?", (hash_secret(token),))
+        row = tx.one("SELECT store_id, token_expires_at FROM stores WHERE token_hash = ?", (hash_secret(token),))
+    return None if row is None else (row[0], row[1])
+
+
+def token_expired(expires_at: str | None, now: datetime) -> bool:
+    return expires_at is not None and expires_at <= iso(now)
 
 
 def store_name(db: Database, store_id: str) -> str:
@@ -110,10 +150,12 @@ def order_series(db: Database) -> str:
         return tx.scalar("SELECT value FROM meta WHERE key = 'order_series'")
 
 
-def list_stores(db: Database) -> list[tuple[str, str, int, int, int]]:
+def list_stores(db: Database) -> list[tuple[str, str, int, int, int, str | None, str | None]]:
     """(store, name, last seq pushed, change cursor, orders the store gave back after a
-    restore) -- what an operator watches while stores catch up with a restored HQ."""
+    restore, token expiry, revoked at) -- what an operator watches while stores catch up
+    with a restored HQ, and whose tokens run out."""
     with db.tx(snapshot=True) as tx:
         return tx.all("SELECT s.store_id, s.name, s.last_seq, s.change_seq, (SELECT COUNT(*) FROM events e "
                       "WHERE e.store_id = s.store_id AND e.type = 'order.restored' AND e.outcome = 'applied' "
-                      "AND e.reason = 'restored') FROM stores s ORDER BY s.store_id")
+                      "AND e.reason = 'restored'), s.token_expires_at, s.revoked_at FROM stores s "
+                      "ORDER BY s.store_id")

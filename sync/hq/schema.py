@@ -123,6 +123,8 @@ STATEMENTS: tuple[str, ...] = (
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("orders", "order_uid", "TEXT"),  # HQ's own id of an order: events must name it
     ("orders", "code_hash", "TEXT"),  # an order a store gave back: its code hash, never the code
+    ("stores", "token_expires_at", "TEXT"),  # NULL: the token never expires
+    ("stores", "revoked_at", "TEXT"),  # hq revoke-store: cut off until a new token is issued
 )
 
 

@@ -63,7 +63,7 @@ def test_bad_hq_reply_is_a_status_and_changes_nothing(edge, bad_hq, case):
     client = SyncClient(edge, bad_hq.url, "st_token", timeout=5)
     before = table_dump(edge, *STATE_TABLES), sync_state.position(edge.db)
     report = client.sync_once()
-    assert not report.ok and report.problem in ("sync.bad_reply", "sync.offline", "sync.refused")
+    assert not report.ok and report.problem in ("sync.bad_reply", "sync.offline", "sync.refused", "sync.token_refused")
     assert report.online == (status < 500)
     assert (table_dump(edge, *STATE_TABLES), sync_state.position(edge.db)) == before
     client.close()

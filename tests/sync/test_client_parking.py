@@ -120,3 +120,14 @@ def test_a_store_whose_push_keeps_failing_still_pulls_new_orders(hq, edge, chann
         assert orders.get_order(edge.db, order_no) is not None
     finally:
         client.close()
+
+
+def test_a_revoked_store_is_told_to_ask_hq_for_a_new_token(hq, edge, client):
+    from sync.hq import registry
+    from sync.worker import status_message
+
+    assert client.sync_once().ok
+    registry.revoke_store(hq.db, "S001", hq.now())
+    report = client.sync_once()
+    assert not report.ok and report.problem == "sync.token_refused"
+    assert "rotate-token" in status_message(report, "zh-CN")
