@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import qrcode
 
 from devices.printers.documents import BagLabel
-from devices.printers.layout import font_safe_doc, text_width, truncate
+from devices.printers.layout import char_width, font_safe_doc, in_font, text_width, truncate
 
 HALF_W, FONT_H, LINE_GAP, MARGIN = 12, 24, 6, 16
 QUIET_MODULES = 4
@@ -37,6 +37,12 @@ class _Line:
     @property
     def height(self) -> int:
         return FONT_H * self.mult + LINE_GAP + (8 if self.reverse else 0)
+
+
+def _in_rom(s: str) -> str:
+    """The printer's TSS24 font has GBK only and no image path: a character outside it (an
+    emoji, a rare name) prints as a full-width ？ or ?, in the same cells."""
+    return "".join(c if in_font(c) else ("\uff1f" if char_width(c) == 2 else "?") for c in s)
 
 
 def qr_modules(payload: str) -> int:
@@ -92,7 +98,7 @@ def render_bag_label_tspl(label: BagLabel, width_mm: int = 60, height_mm: int = 
         room = right - MARGIN - (8 if line.reverse else 0)
         while line.mult > 1 and text_width(line.text) * HALF_W * line.mult > room:
             line.mult -= 1
-        text = truncate(line.text, room // (HALF_W * line.mult))
+        text = truncate(_in_rom(line.text), room // (HALF_W * line.mult))
         top = y + (4 if line.reverse else 0)
         x = MARGIN + (4 if line.reverse else 0)
         cmds.append(f"TEXT {x},{top},{_q(font)},0,{line.mult},{line.mult},{_q(text)}")

@@ -48,6 +48,12 @@ def test_tspl_bag_label_qr_reads_back_and_nothing_covers_it(size_mm, copy):
     assert any("L2606011601" in t for t in texts) and any("CHILLED" in t for t in texts)
 
 
+def test_tspl_label_text_stays_in_the_font_rom():
+    label = rasterize(render_bag_label_tspl(_label(customer_masked="𠮷**", slot="A−105 😀")))
+    texts = [t for t, _ in label.texts]
+    assert "位置: A-105 ？" in texts and any(t.startswith("顾客: ？**") for t in texts)
+
+
 def _printed_cells(line) -> int:
     return len(line.text.encode("gbk")) * line.w
 
