@@ -103,7 +103,7 @@ def test_pick_a_wave_by_scans_with_a_wrong_product_then_a_short_and_the_managers
             await settle(pilot)
             assert screen.waiting == ["W2"]
             assert "W2 wait for a manager" in message(pilot, "#pick-message")
-            await pilot.press("f11")
+            await pilot.press("ctrl+d")
             await settle(pilot)
             assert isinstance(pilot.app.screen, DecisionScreen)
             for key in ("c", "0", "1", "enter", "1", "1", "1", "1"):  # a clerk's PIN

@@ -1,11 +1,12 @@
-"""Pick (from the task board's ``p``, or the command palette): one order or a wave.
+"""Pick (from the task board's ``p``): one order or a wave.
 
 The pick list per temperature zone, summed by SKU, in shelf order, with the first-expiring
 lot to take. Scanning a product's barcode (or typing its SKU, Enter) picks one unit; a wrong
 product says so, beeps and picks nothing. F5 marks the selected line picked, F6 reports it
-short (a manager then decides: F11), ctrl+k goes on to packing. Scans from any scanner land
-here while the screen is open (``take_scan``). Actions are on function keys: a scan typed
-into the field must never trigger one.
+short (a manager then decides: ctrl+d, or F11 where the terminal lets it through), ctrl+k
+goes on to packing. Scans from any scanner land here while the screen is open
+(``take_scan``). Actions are on function and ctrl keys: a scan typed into the field must
+never trigger one.
 """
 
 from __future__ import annotations
@@ -46,12 +47,12 @@ register({
     "ui.pick.empty": ("这些订单没有要拣的商品。", "Nothing to pick in these orders."),
     "ui.pick.picked": ("✔ {name} ×{qty} → {orders}", "✔ {name} ×{qty} → {orders}"),
     "ui.pick.all_done": ("✔ 全部拣完：按 Ctrl+K 打包", "✔ Everything picked: ctrl+k to pack"),
-    "ui.pick.shorted": ("已报缺货 {sku} ×{qty}：{orders} 等店长决定（F11）", "{sku} ×{qty} reported short: {orders} wait for a manager (F11)"),
+    "ui.pick.shorted": ("已报缺货 {sku} ×{qty}：{orders} 等店长决定（Ctrl+D）", "{sku} ×{qty} reported short: {orders} wait for a manager (ctrl+d)"),
     "ui.pick.waiting": ("缺货待店长决定：{orders}", "Short, waiting for a manager: {orders}"),
     "ui.pick.sign_in": ("请先登录（F2）", "Sign in first (F2)"),
     "ui.pick.choose_line": ("先用 ↑↓ 选一行商品", "Choose an item line with ↑↓ first"),
-    "ui.pick.help": ("扫码拣一件 · ↑↓ 选行 · F5 整行已拣 · F6 缺货 · F11 店长决定 · Ctrl+K 打包",
-                     "Scan = one unit · ↑↓ line · F5 line picked · F6 short · F11 decide · ctrl+k pack"),
+    "ui.pick.help": ("扫码拣一件 · ↑↓ 选行 · F5 整行已拣 · F6 缺货 · Ctrl+D 店长决定 · Ctrl+K 打包",
+                     "Scan: 1 unit · ↑↓ line · F5 picked · F6 short · ctrl+d decide · ctrl+k pack"),
     "ui.short.title": ("缺货：{name}", "Short: {name}"),
     "ui.short.qty": ("缺几件", "How many"),
     "ui.short.help": ("最多 {open} 件。回车/F5 确认，Esc 取消。缺的件数记为丢失并通知总部。",
@@ -79,7 +80,8 @@ class PickScreen(WaveScreen):
     BINDINGS = [
         Binding("f5", "picked", "ui.pick.key.picked"),
         Binding("f6", "short", "ui.pick.key.short"),
-        Binding("f11", "decide", "ui.pick.key.decide"),
+        # ctrl+d over the scan field's own ctrl+d; F11 is often the terminal's full screen
+        Binding("ctrl+d,f11", "decide", "ui.pick.key.decide", priority=True),
         Binding("ctrl+k", "to_pack", "ui.pick.key.to_pack", priority=True),  # over Input's ctrl+k
         Binding("escape", "back", "ui.pick.key.back"),
         Binding("up", "cursor(-1)", show=False),
