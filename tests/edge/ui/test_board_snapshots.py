@@ -71,7 +71,10 @@ def prepared(store, monkeypatch):
 def _open(screen_type):
     async def run_before(pilot) -> None:
         pilot.app.open_page(screen_type())
-        await settle(pilot)
+        for _ in range(200):  # its rows are read on the database thread: wait for them
+            await settle(pilot)
+            if getattr(pilot.app.screen, "loaded", False):
+                break
         if screen_type is TaskBoardScreen:
             pilot.app.screen.query_one("#board-search", Input).cursor_blink = False
             await pilot.press("down", "space")  # one order selected for a wave

@@ -166,6 +166,7 @@ class OverdueScreen(Screen[None]):
         super().__init__(id="overdue")
         self.rows: list[overdue.OverdueOrder] = []
         self.loaded = False
+        self.drawn_at = utcnow()
         # published once the list on screen is up to date (tests wait on it)
         self.listed: Signal[int] = Signal(self, "listed")
 
@@ -184,14 +185,17 @@ class OverdueScreen(Screen[None]):
 
     @work(exclusive=True, group="overdue-load")
     async def load(self) -> None:
-        self.rows = await self.app.service.call(_list)  # type: ignore[attr-defined]
-        self.loaded = True
-        self._draw()
+        rows = await self.app.service.call(_list)  # type: ignore[attr-defined]
+        stale = utcnow() - self.drawn_at > timedelta(minutes=1)  # "overdue for" moves on
+        changed = rows != self.rows or not self.loaded or stale
+        self.rows, self.loaded = rows, True
+        if changed:  # the 5 s refresh leaves the table (cursor, scroll) alone otherwise
+            self._draw()
         self.listed.publish(len(self.rows))
 
     def _draw(self) -> None:
         lang = self.app.lang  # type: ignore[attr-defined]
-        now = utcnow()
+        now = self.drawn_at = utcnow()
         title = self.query_one("#overdue-title", Static)
         title.update(t("ui.overdue.title", lang, n=len(self.rows)) if self.rows or not self.loaded
                      else t("ui.overdue.none", lang))
