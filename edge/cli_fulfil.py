@@ -16,12 +16,11 @@ changed). Exit codes: 0 done, 1 refused (the message says why), 2 bad usage.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 
 from edge.cli_orders import store_command
+from edge.cli_pin import MANAGER_PIN_ENV, read_pin
 from edge.clock import utcnow
 from edge.db import write_tx
 from edge.domain import board, clerks, orders, packing, picking
@@ -32,7 +31,6 @@ from edge.i18n import t
 from edge.store import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-PIN_ENV = "STORE_EDGE_MANAGER_PIN"
 
 
 def add_commands(orders_sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -70,7 +68,8 @@ def add_commands(orders_sub, parents: list[argparse.ArgumentParser]) -> None:
                         const="ready_without", help="ready without the missing units (refunded)")
     choice.add_argument("--wait", dest="decision", action="store_const", const="wait",
                         help="wait for the goods and pick again")
-    decide.add_argument("--manager", required=True, help=f"manager id (PIN: terminal or ${PIN_ENV})")
+    decide.add_argument("--manager", required=True,
+                        help=f"manager id (PIN: terminal or ${MANAGER_PIN_ENV})")
     decide.set_defaults(handler=store_command(_decide))
 
     labels = orders_sub.add_parser("labels", parents=parents,
@@ -220,12 +219,7 @@ def _slots(store: Store, args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- the manager's decision
 def _decide(store: Store, args: argparse.Namespace) -> int:
-    pin = os.environ.get(PIN_ENV)
-    if pin is None:
-        if not sys.stdin.isatty():
-            print(t("cli.orders.pin_needed", args.lang, env=PIN_ENV), file=sys.stderr)
-            return EXIT_USAGE
-        pin = getpass.getpass(t("cli.orders.pin_prompt", args.lang, manager=args.manager))
+    pin = read_pin(MANAGER_PIN_ENV, "cli.prompt_manager_pin", args.lang, clerk_id=args.manager)
     manager = clerks.authenticate_manager(store.db, args.manager, pin)
     order = picking.decide_short(store.db, args.order_no, args.decision, manager=manager.clerk_id)
     print(t("cli.orders.decided", args.lang, order_no=order.order_no,

@@ -46,8 +46,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.orders.label_queued": ("袋标签已排队打印（任务 {jobs}）", "Bag label queued (job {jobs})"),
     "cli.orders.ready": ("订单 {order_no} 待取货", "Order {order_no} is ready for pickup"),
     "cli.orders.decided": ("订单 {order_no}：{decision}（{status}）", "Order {order_no}: {decision} ({status})"),
-    "cli.orders.pin_prompt": ("店长 {manager} 的密码：", "PIN of manager {manager}: "),
-    "cli.orders.pin_needed": ("需要店长密码：在终端里运行，或设置环境变量 {env}", "A manager PIN is needed: run it in a terminal or set {env}"),
     "cli.orders.slots": ("{zone}：{slots}", "{zone}: {slots}"),
     "decision.ready_without": ("缺项备齐（缺的退款）", "ready without the missing (refunded)"),
     "decision.wait": ("等货到再拣", "wait for the goods"),
