@@ -4,8 +4,11 @@ Rows are read once (on the background-read connection, so the counter never queu
 the board) and then filtered, searched and counted in memory on every key; the table draws
 only the rows on screen (VirtualTable). New orders from HQ appear without a restart: every
 REFRESH_S the board asks SQLite whether another connection committed (PRAGMA data_version,
-one cheap statement) and only then reads the rows again. Orders that arrived since the
-board was first shown carry ★ until the cursor has been on them.
+one cheap statement) and only then reads the rows again; a row acted on from here (the
+wave back from pick or pack) is re-read alone and redrawn in place. The app keeps one board
+(installed screen): coming back shows it at once with its filters, selection and cursor.
+Orders that arrived since the board was first shown carry ★ until the cursor has been on
+them.
 
 Keys: / search, s z c w cycle the status / zone / channel / window filters, x clears them,
 space selects orders for a wave, p opens the pick list and k packing for the selection (or
