@@ -1,10 +1,11 @@
 """The HQ HTTP endpoint: sync for stores, order intake for channels (FastAPI, OpenAPI at
 /openapi.json). Thin: authenticate, validate, call the domain modules, map errors.
 
-Errors are JSON ``{"error": code, "message": ...}``: 400 body not UTF-8 / not parseable,
-401 no/unknown credentials, 404 not
-yours or not there, 409 business conflict (``seq_gap`` carries ``expected_seq``), 413 body
-over 4 MB, 422 malformed request (nothing changed), 503 database unavailable (retry).
+Errors are JSON ``{"error": code, "message": ...}`` (a 500 too): 401 no/unknown/expired
+credentials, 404 not yours or not there, 405 wrong method (with ``Allow``), 408 body not
+received in time, 409 business conflict (``seq_gap`` carries ``expected_seq``), 413 body over
+the endpoint's limit (push 4 MB), 415 push not sent as JSON, 422 malformed request or a
+value HQ cannot store (nothing changed), 503 database unavailable (retry).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .sweeper import Sweeper
 
 _bearer = HTTPBearer(auto_error=False, description="store token or channel key")
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": p.ErrorBody} for code in (400, 401, 404, 413, 503)
+    code: {"model": p.ErrorBody} for code in (400, 401, 404, 408, 413, 503)
 }
 
 
@@ -98,7 +99,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-        return _error(exc.status_code, code, str(exc.detail))
+        response = _error(exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        # a bug, not the client's fault: still JSON, never the exception's text
+        return _error(500, "internal_error", "HQ failed on this request; it is logged")
 
     async def not_storable(request: Request, exc: Exception) -> JSONResponse:
         return _error(422, "not_storable", "a value HQ cannot store (text with NUL or lone surrogates, "
@@ -194,10 +202,14 @@ def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
                               protocol=p.PROTOCOL_VERSION))
 
     @app.post(p.PUSH_PATH, response_model=p.PushResponse, tags=["sync"],
-              responses={**_ERRORS, 409: {"model": p.SeqGap}, 422: {"model": p.ErrorBody}},
+              responses={**_ERRORS, 409: {"model": p.SeqGap}, 415: {"model": p.ErrorBody},
+                         422: {"model": p.ErrorBody}},
               openapi_extra=_json_body(p.PushRequest))
     async def push(request: Request, store_id: str = Depends(store_auth)) -> Response:
         """Apply a batch of outbox events (see protocol docstring for the seq rules)."""
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise HQError("unsupported_media_type", "a push is JSON: send Content-Type: application/json", 415)
         raw = await request.body()  # already read and size-checked by bodyguard.BodyGuard
         events = batch.read_push(raw)  # pydantic's own JSON parser first: fast ingest
         result = await run_in_threadpool(ingest.push, db, store_id, events, clock())

@@ -182,3 +182,32 @@ def test_order_intake_refuses_unstorable_values_with_a_4xx(hq_server):
         assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
     r = channel.place("S001", [("A1", 1)], customer_name="王小明")
     assert r.status_code == 201, r.text
+
+
+def test_error_answers_are_json_and_say_what_is_allowed(hq_server):
+    store = hq_server.add_store("S001")
+    r = hq_server.client.get("/v1/sync/push", headers=store.headers)
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and r.json()["error"] == "method_not_allowed"
+    r = hq_server.client.delete("/v1/orders", headers=store.headers)
+    assert r.status_code == 405 and "POST" in r.headers["allow"]
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {**store.headers, **({"Content-Type": content_type} if content_type else {})}
+        r = hq_server.client.post("/v1/sync/push", content=b'{"events": []}', headers=headers)
+        assert r.status_code == 415 and r.json()["error"] == "unsupported_media_type", content_type
+    r = hq_server.client.post("/v1/sync/push", content=b'{"events": []}',
+                              headers={**store.headers, "Content-Type": "application/json; charset=utf-8"})
+    assert r.status_code == 200
+
+
+def test_a_crash_inside_hq_is_still_a_json_answer(hq_server, monkeypatch):
+    from sync.hq import changes
+
+    store = hq_server.add_store("S001")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(changes, "pull", broken)
+    r = hq_server.client.get("/v1/sync/pull", headers=store.headers)
+    assert r.status_code == 500 and r.headers["content-type"] == "application/json"
+    assert r.json()["error"] == "internal_error" and "a bug" not in r.text
