@@ -60,7 +60,6 @@ from sync.worker import SyncWorker, start_sync_worker
 
 log = logging.getLogger(__name__)
 DEMO_CLERK = "c01"
-TASK_BOARD = "task-board"  # the installed board screen's name
 PENDING_REFRESH_S = 3.0
 IDLE_CHECK_S = 5.0  # how often the idle lock looks at the time of the last key
 
@@ -171,6 +170,9 @@ class StoreEdgeApp(App[int]):
         self.set_interval(PENDING_REFRESH_S, self.refresh_pending)
         self.refresh_pending()
         self.set_interval(IDLE_CHECK_S, self.lock_if_idle)
+        from edge.ui.screens.backroom.board import prefetch
+
+        prefetch(self)  # the task board's rows, read before anyone asks for them
         if self.devices is not None:  # devices hook-up
             self.devices.start()
         if self._run_sync:
@@ -312,11 +314,11 @@ class StoreEdgeApp(App[int]):
         """The back room's task board (F12): every open order to prepare. One board per
         terminal, kept between visits (its filters, selection and rows stay; it re-reads
         only what changed), so going back and forth to the counter costs nothing."""
-        from edge.ui.screens.backroom.board import TaskBoardScreen
+        from edge.ui.screens.backroom.board import SCREEN_NAME, TaskBoardScreen
 
-        if not self.is_screen_installed(TASK_BOARD):
-            self.install_screen(TaskBoardScreen(), TASK_BOARD)
-        self.open_page(self.get_screen(TASK_BOARD))
+        if not self.is_screen_installed(SCREEN_NAME):
+            self.install_screen(TaskBoardScreen(), SCREEN_NAME)
+        self.open_page(self.get_screen(SCREEN_NAME))
 
     def action_overdue(self) -> None:
         """Overdue pickups (ctrl+o): remind, extend, or return to stock."""

@@ -41,7 +41,11 @@ def test_filter_and_search_by_keys(data_dir, run):
 
     async def body():
         async with make_app(data_dir).run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            prefetched = pilot.app.board_prefetched  # read at start-up, before any key
+            assert [r.order_no for r in prefetched[2]] == [r.order_no for r in rows]
             screen = await _open_board(pilot)
+            assert pilot.app.board_prefetched is None  # the board took it
             assert [r.order_no for r in screen.shown] == [r.order_no for r in rows]
             text = screen_text(pilot)
             assert t("ui.board.title", "zh-CN") in text and rows[0].order_no in text

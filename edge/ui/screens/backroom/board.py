@@ -42,6 +42,7 @@ from edge.ui.widgets.status_bar import StatusBar
 from edge.ui.widgets.virtual_table import VirtualTable, header_line
 
 REFRESH_S = 2.0
+SCREEN_NAME = "task-board"  # the app keeps one board, installed under this name
 COLUMNS = ("mark", "order", "window", "channel", "lines", "zones", "status", "late", "customer")
 WIDTHS = (2, 13, 11, 6, 2, 6, 7, 11, 6)
 STATUS_STYLE = {"new": "bold cyan", "picking": "yellow", "packed": "magenta", "ready": "green"}
@@ -60,6 +61,21 @@ def _load(store: Store, now: datetime, reminder_hours: float) -> tuple[int, list
 
 def _version(store: Store) -> int:
     return board.data_version(store.db)
+
+
+def prefetch(app) -> None:
+    """At start-up, read the board's rows in the background (the status thread), so the
+    first F12 (a manager lands on the board right after signing in) shows them at once."""
+    hours = getattr(getattr(app, "cfg", None), "made_to_order_reminder_h",
+                    board.DEFAULT_REMINDER_HOURS)
+
+    async def read() -> None:
+        now = utcnow()
+        version, rows = await app.status_service.call(_load, now, hours)
+        if not app.is_screen_installed(SCREEN_NAME):  # nobody opened the board meanwhile
+            app.board_prefetched = (now, version, rows)
+
+    app.run_worker(read(), group="board-prefetch", exit_on_error=False)
 
 
 def timing_cell(row: board.BoardRow, now: datetime, lang: str) -> Text:
@@ -164,13 +180,19 @@ class TaskBoardScreen(Screen[None]):
 
     @work(exclusive=True, group="board-load")
     async def load(self) -> None:
-        now = utcnow()
-        self.reading = True
-        try:
-            version, rows = await self.app.status_service.call(  # type: ignore[attr-defined]
-                _load, now, self.reminder_hours)
-        finally:
-            self.reading = False
+        prefetched = getattr(self.app, "board_prefetched", None)
+        if prefetched is not None and not self.loaded:  # read at start-up: show it now,
+            self.app.board_prefetched = None  # type: ignore[attr-defined]
+            now, version, rows = prefetched  # and check at once whether it is still current
+            self.call_after_refresh(lambda: self.run_worker(self.poll(), group="board-poll"))
+        else:
+            now = utcnow()
+            self.reading = True
+            try:
+                version, rows = await self.app.status_service.call(  # type: ignore[attr-defined]
+                    _load, now, self.reminder_hours)
+            finally:
+                self.reading = False
         first_visit = not getattr(self.app, "board_seen", None) and not self.loaded
         self.now, self.version, self.rows = now, version, rows
         self.by_no = {row.order_no: row for row in rows}
