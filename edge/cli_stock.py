@@ -16,15 +16,14 @@ terminal (or ``$STORE_EDGE_MANAGER_PIN`` for scripts), never from the command li
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from rich.cells import cell_len
 
+from edge.cli_pin import MANAGER_PIN_ENV, read_pin
 from edge.domain import clerks, expiry, stock, transfers
 from edge.domain.errors import DomainError
 from edge.i18n import t
@@ -32,7 +31,6 @@ from edge.present import local_time
 from edge.store import Store, StoreNotInitialised
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-PIN_ENV = "STORE_EDGE_MANAGER_PIN"
 
 
 class _Usage(Exception):
@@ -204,22 +202,10 @@ def _receive(store: Store, args: argparse.Namespace) -> _Result:
 
 
 # ---------------------------------------------------------------- manager actions
-def _manager_pin(args: argparse.Namespace) -> str:
-    """From the environment (scripts) or the terminal; never from argv."""
-    pin = os.environ.get(PIN_ENV)
-    if pin is None:
-        try:
-            pin = getpass.getpass(t("cli.stock.pin_prompt", args.lang, manager=args.manager))
-        except (EOFError, OSError):
-            pin = ""
-    if not pin:
-        raise _Usage(t("cli.stock.no_pin", args.lang))
-    return pin
-
-
 def _as_manager(store: Store, args: argparse.Namespace, act: Callable[[str], _Result]) -> _Result:
     """Check the manager's PIN, then act as them (the domain checks the role again)."""
-    manager = clerks.authenticate_manager(store.db, args.manager, _manager_pin(args)).clerk_id
+    pin = read_pin(MANAGER_PIN_ENV, "cli.prompt_manager_pin", args.lang, clerk_id=args.manager)
+    manager = clerks.authenticate_manager(store.db, args.manager, pin).clerk_id
     return act(manager)
 
 

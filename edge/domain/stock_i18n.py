@@ -44,8 +44,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "{sku}: granted {qty} more units to HQ for online sale; online {allotment}, sellable {sellable}"),
     "cli.stock.revoked": ("{sku} 已从总部收回 {qty} 件；授权总部 {allotment}，门店可售 {sellable}",
                           "{sku}: took {qty} units back from HQ; online {allotment}, sellable {sellable}"),
-    "cli.stock.pin_prompt": ("店长 {manager} 的密码：", "PIN of manager {manager}: "),
-    "cli.stock.no_pin": ("需要店长密码：在终端输入，或设置环境变量 STORE_EDGE_MANAGER_PIN", "A manager PIN is needed: type it at the terminal or set STORE_EDGE_MANAGER_PIN"),
     "cli.stock.receive_usage": ("请给调拨单号，或同时给 --sku --lot --qty", "Give a transfer id, or --sku, --lot and --qty together"),
 }
 
