@@ -65,3 +65,30 @@ def test_a_store_cannot_file_a_report_for_another_store(store, hq_server):
     assert bad["outcome"] == "rejected" and "pickups_due" in bad["reason"]
     assert service.day_reports(hq_server.db, "S001") == []
     assert service.day_reports(hq_server.db, "S002") == []
+
+
+def test_hostile_day_end_reports_are_refused_by_name_never_a_5xx(store, hq_server):
+    script_day(store)
+    good = day_end.day_end(store, DAY, TZ, actor=MANAGER, now=at(15)).as_dict()
+    agent = hq_server.add_store("S001")
+    hostile = [  # (payload, the field HQ must name)
+        ({**good, "timezone": "Asia/\ud800Shanghai"}, "timezone"),  # a lone surrogate
+        ({**good, "excursions": [{**good["excursions"][0], "fridge": "冷\x00柜"}]}, "fridge"),
+        ({**good, "excursions": [{**good["excursions"][0], "peak_c": float("nan")}]}, "peak_c"),
+        ({**good, "pickups_due": 2**70}, "pickups_due"),
+        ({**good, "day": "2026-06-01\x00"}, "day"),
+        ({**good, "payments": "cash"}, "payments"),
+    ]
+    for payload, field in hostile:  # sent as JSON text with escapes, as a hostile peer can
+        body = json.dumps({"events": [agent.event("report.day_end", payload)]})
+        response = agent.client.post("/v1/sync/push", content=body, headers={
+            **agent.headers, "Content-Type": "application/json"})
+        assert response.status_code < 500, response.text
+        if response.status_code == 200:
+            [result] = response.json()["results"]
+            assert result["outcome"] == "rejected" and field in result["reason"], result
+        else:  # refused as a whole (not JSON HQ reads): the seq was not used
+            agent.next_seq -= 1
+    assert service.day_reports(hq_server.db, "S001") == []
+    assert agent.send("report.day_end", good)["outcome"] == "applied"
+    assert service.day_reports(hq_server.db, "S001", "2026-06-01")[0]["pickups_due"] == 6
