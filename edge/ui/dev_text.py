@@ -36,7 +36,9 @@ UI_DEV_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.dev.temp.state.silent": ("无数据", "SILENT"),
     "ui.dev.temp.state.alarm": ("报警", "ALARM"),
     "ui.dev.temp.state.none": ("尚无读数", "no reading yet"),
-    "ui.dev.temp.no_fridges": ("未配置冷柜探头（配置文件 [devices] 的 probes）", "No fridge probes configured ([devices] probes in the config)"),
+    # [[…]] and not […]: Rich reads "[devices]" as a style tag and drops it from the screen
+    "ui.dev.temp.no_fridges": ("未配置冷柜探头（在 store-edge.toml 里加 [[devices.probes]]）",
+                               "No fridge probes configured (add [[devices.probes]] to store-edge.toml)"),
     "ui.dev.temp.alarms_title": ("未确认的报警", "Alarms to acknowledge"),
     "ui.dev.temp.no_alarms": ("没有未确认的报警", "No alarm to acknowledge"),
     "ui.dev.temp.record_title": ("{fridge} 24 小时：{n} 个读数，{min}～{max}°C，平均 {mean}°C，超限 {excursions} 次",
