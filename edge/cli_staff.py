@@ -12,6 +12,8 @@ import json
 import os
 import sys
 
+from rich.cells import set_cell_size
+
 from edge.cli_pin import MANAGER_PIN_ENV, read_pin
 from edge.domain import clerks
 from edge.domain.errors import DomainError
@@ -91,9 +93,10 @@ def _list(store: Store, args: argparse.Namespace) -> int:
                            "locked_until": m.locked_until.isoformat() if m.locked_until else None}
                           for m in members], ensure_ascii=False, indent=1))
         return EXIT_OK
-    for m in members:
-        state = staff_state(m, args.lang)
-        print(f"{m.clerk_id:8} {t('role.' + m.role, args.lang):6} {m.name:16} {state}")
+    for m in members:  # columns by terminal cells: a Chinese name is two cells a character
+        print(" ".join(set_cell_size(text, width) for text, width in (
+            (m.clerk_id, 8), (t("role." + m.role, args.lang), 8), (m.name, 16))),
+            staff_state(m, args.lang))
     return EXIT_OK
 
 
