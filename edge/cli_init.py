@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from edge import config as config_mod
-from edge.cli_pin import MANAGER_PIN_ENV
+from edge.cli_pin import MANAGER_PIN_ENV, read_new_pin
 from edge.db import DB_FILENAME
 from edge.domain import clerks
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
@@ -74,22 +74,6 @@ def _ask(value: str | None, option: str, prompt_key: str, lang: str, *, default:
     return answer or default
 
 
-def _manager_pin(lang: str, manager_id: str) -> str:
-    pin = os.environ.get(MANAGER_PIN_ENV)
-    if pin is not None:
-        return pin.strip()
-    if not _interactive():
-        raise InitRefused("init.missing", EXIT_USAGE, option=f"${MANAGER_PIN_ENV}")
-    try:
-        pin = getpass.getpass(t("init.prompt_manager_pin", lang, clerk_id=manager_id) + " ")
-        again = getpass.getpass(t("init.prompt_pin_again", lang) + " ")
-    except EOFError:
-        raise InitRefused("init.missing", EXIT_USAGE, option=f"${MANAGER_PIN_ENV}") from None
-    if pin != again:
-        raise InitRefused("init.pin_mismatch")
-    return pin.strip()
-
-
 def _check_token(url: str, token: str, store_id: str | None, lang: str):
     """HQ's word on the token (a real request); InitRefused when it is not this store's."""
     from sync.client import SyncProblem, whoami
@@ -125,7 +109,7 @@ def setup(args: argparse.Namespace) -> dict:
                 default=who.name or who.store_id)
     manager_id = _ask(args.manager_id, "--manager-id", "init.prompt_manager_id", lang)
     manager_name = _ask(args.manager_name, "--manager-name", "init.prompt_manager_name", lang)
-    pin = _manager_pin(lang, manager_id)
+    pin = read_new_pin(MANAGER_PIN_ENV, lang, manager_id)
     clerks.check_new(manager_id, manager_name, pin, "manager")  # before anything is created
     store = init_store(data_dir, who.store_id, name, name)
     try:

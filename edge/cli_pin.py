@@ -29,3 +29,22 @@ def read_pin(env: str, prompt_key: str, lang: str, **params: object) -> str:
     if not pin.strip():
         raise DomainError("auth.pin_empty")
     return pin.strip()
+
+
+def read_new_pin(env: str, lang: str, clerk_id: str) -> str:
+    """A new PIN for ``clerk_id``: from ``$env``, else typed twice at the terminal (unseen,
+    so a typo would otherwise lock its owner out). DomainError 'cli.pin_needed' without
+    either, 'staff.pins_differ' when the two differ. The format is the domain's to check."""
+    pin = os.environ.get(env)
+    if pin is not None:
+        return pin.strip()
+    if not sys.stdin.isatty():
+        raise DomainError("cli.pin_needed", env=env)
+    try:
+        pin = getpass.getpass(t("init.prompt_manager_pin", lang, clerk_id=clerk_id) + " ")
+        again = getpass.getpass(t("init.prompt_pin_again", lang) + " ")
+    except EOFError:
+        raise DomainError("cli.pin_needed", env=env) from None
+    if pin != again:
+        raise DomainError("staff.pins_differ")
+    return pin.strip()

@@ -7,14 +7,12 @@ PIN is typed twice at the terminal or given in $STORE_EDGE_NEW_PIN. Exit codes a
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 
 from rich.cells import set_cell_size
 
-from edge.cli_pin import MANAGER_PIN_ENV, read_pin
+from edge.cli_pin import MANAGER_PIN_ENV, read_new_pin, read_pin
 from edge.domain import clerks
 from edge.domain.errors import DomainError
 from edge.i18n import t
@@ -49,22 +47,6 @@ def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
     staff.set_defaults(handler=run)
 
 
-def _new_pin(lang: str, clerk_id: str) -> str:
-    pin = os.environ.get(NEW_PIN_ENV)
-    if pin is not None:
-        return pin.strip()
-    if not sys.stdin.isatty():
-        raise DomainError("cli.pin_needed", env=NEW_PIN_ENV)
-    try:
-        pin = getpass.getpass(t("init.prompt_manager_pin", lang, clerk_id=clerk_id) + " ")
-        again = getpass.getpass(t("init.prompt_pin_again", lang) + " ")
-    except EOFError:
-        raise DomainError("cli.pin_needed", env=NEW_PIN_ENV) from None
-    if pin != again:
-        raise DomainError("staff.pins_differ")
-    return pin.strip()
-
-
 def _do(store: Store, args: argparse.Namespace) -> str:
     """Sign the manager in, do the action; the message to print."""
     lang, db, who = args.lang, store.db, args.clerk_id
@@ -73,10 +55,10 @@ def _do(store: Store, args: argparse.Namespace) -> str:
     command = args.staff_command
     if command == "add":
         clerks.check_new(who, args.name, "0000", args.role)  # before asking a PIN
-        clerks.add_clerk(db, who, args.name, _new_pin(lang, who), role=args.role, actor=manager)
+        clerks.add_clerk(db, who, args.name, read_new_pin(NEW_PIN_ENV, lang, who), role=args.role, actor=manager)
         return t("staff.added", lang, clerk_id=who, name=args.name.strip())
     if command == "reset-pin":
-        clerks.reset_pin(db, who, _new_pin(lang, who), actor=manager)
+        clerks.reset_pin(db, who, read_new_pin(NEW_PIN_ENV, lang, who), actor=manager)
         return t("staff.pin_reset", lang, clerk_id=who)
     if command == "unlock":
         done = clerks.unlock(db, who, actor=manager)

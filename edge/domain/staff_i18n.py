@@ -23,7 +23,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "init.prompt_manager_name": ("第一位店长的姓名：", "First manager's name:"),
     "init.prompt_manager_pin": ("{clerk_id} 的密码（4–8 位数字）：", "PIN for {clerk_id} (4–8 digits):"),
     "init.prompt_pin_again": ("再输一次：", "Once more:"),
-    "init.pin_mismatch": ("两次输入的密码不一样，什么都没有创建", "The two PINs differ: nothing was created"),
     "init.missing": ("缺少 {option}（没有终端可以询问），什么都没有创建", "Missing {option} (no terminal to ask at): nothing was created"),
     "init.exists": ("{path} 已经是门店数据目录，什么都没有改动", "{path} already holds a store: nothing was changed"),
     "init.checking": ("正在向总部 {url} 核对令牌…", "Checking the token with HQ at {url}…"),
