@@ -309,6 +309,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the schema and data directories")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        import psycopg
+
+        psycopg.connect(args.db, connect_timeout=5).close()
+    except Exception as exc:  # noqa: BLE001 - any reason PostgreSQL cannot be reached
+        print(f"PostgreSQL not reachable at {args.db} ({type(exc).__name__}); start it or pass --db URL",
+              file=sys.stderr)
+        return 2
     work = Path(tempfile.mkdtemp(prefix="faults-"))
     run = Run(args, work)
     began, failed, totals = time.perf_counter(), False, RoundLog()

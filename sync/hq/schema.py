@@ -7,6 +7,7 @@ the transaction that writes the change (that is what keeps pulls gapless on Post
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timezone
 
@@ -136,11 +137,30 @@ def _columns(tx: Tx, table: str) -> set[str]:
                                      (table,))}
 
 
+def _fingerprint() -> str:
+    return hashlib.sha256(repr((STATEMENTS, ADDED_COLUMNS)).encode()).hexdigest()[:16]
+
+
+def _current(db: Database) -> bool:
+    """The schema is already this version's: no DDL needed. An HQ process that starts beside
+    running ones must not take table locks (on PostgreSQL, DDL in the middle of their
+    transactions can deadlock and stop the starting process)."""
+    try:
+        with db.tx(snapshot=True) as tx:
+            return tx.scalar("SELECT value FROM meta WHERE key = 'schema'") == _fingerprint()
+    except Exception:  # noqa: BLE001 - no meta table yet (a new database)
+        return False
+
+
 def migrate(db: Database) -> None:
     """Create missing tables, columns, the epoch and the order-number series (idempotent;
-    safe on every start)."""
+    safe on every start; nothing to do when the schema is current)."""
+    if _current(db):
+        return
     db.executescript(STATEMENTS)
     with db.tx() as tx:
+        tx.run("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO UPDATE "
+               "SET value = excluded.value", (_fingerprint(),))
         for table, column, kind in ADDED_COLUMNS:
             if column not in _columns(tx, table):
                 tx.run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
