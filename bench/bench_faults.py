@@ -62,6 +62,7 @@ class RoundLog:
     store_kills: int = 0
     hq_kills: int = 0
     cuts: int = 0
+    delay_s: float = 0.0  # requests held up to this long
     proxy: dict = field(default_factory=dict)
     findings: checks.Findings | None = None
     converged: int = 0
@@ -163,6 +164,7 @@ class Run:
         for proxy in self.proxies.values():
             proxy.stats = ProxyStats()  # per-round counts
             proxy.set_faults(self._faults())
+            log.delay_s = max(log.delay_s, proxy.faults.delay)
         for i, store_id in enumerate(self.store_ids):
             self._start_store(store_id, self.args.seed * 1000 + n * 10 + i)
         wait_files([self.work / s / "ready" for s in self.store_ids], list(self.store_procs.values()), 120)
@@ -286,9 +288,9 @@ def header() -> str:
 
 def row(n: int, log: RoundLog, stores: int) -> str:
     p = log.proxy
-    faults = (f"kill -9 {log.store_kills} store/{log.hq_kills} HQ, {log.cuts} cuts, "
+    faults = (f"kill -9 {log.store_kills} store/{log.hq_kills} HQ, {log.cuts} cut, "
               f"{p['dropped_requests'] + p['dropped_responses']} drop {p['duplicated']} dup "
-              f"{p['replayed']} replay")
+              f"{p['replayed']} replay, delay<{log.delay_s:.1f}s")
     v = log.violations()
     line = (f"{n:>5} {log.events:>7,} {log.orders:>6,}  {faults:<58} {_cell(v['exactly once']):>12} "
             f"{_cell(v['orders equal']):>12} {_cell(v['stock and allotment equal']):>11} "

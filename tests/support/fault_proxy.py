@@ -108,6 +108,8 @@ class FaultProxy:
         """Close the listener, cancel open connections and the upstream client: no task left."""
         assert self._server is not None
         self._server.close()
+        # a connection cancelled while it waits for a request is the point, not an error
+        self._loop.set_exception_handler(_quiet_about_cancelled)
         current = asyncio.current_task()
         tasks = [t for t in asyncio.all_tasks() if t is not current]
         for task in tasks:
@@ -176,6 +178,11 @@ class FaultProxy:
                                               headers=headers, content=request.body)
         except httpx.HTTPError:
             return None
+
+
+def _quiet_about_cancelled(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    if not isinstance(context.get("exception"), asyncio.CancelledError):
+        loop.default_exception_handler(context)
 
 
 async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
