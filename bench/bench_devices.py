@@ -112,6 +112,9 @@ def bench_receipt() -> list[tuple[str, float]]:
     return rows
 
 
+DEFAULT_BACKEND = "zxing"
+
+
 def main() -> int:
     t0 = time.perf_counter()
     backends = []
@@ -132,10 +135,13 @@ def main() -> int:
         for b in backends:
             raw, ours, core, hits = bench_speed(b, frames)
             ratio = ours / raw
+            # the targets are the default backend's (the one the counter's camera uses); the
+            # second backend is measured for comparison and has none
             meets = ratio <= 1.10 and (size != (1280, 720) or 1 / ours >= 30)
-            ok &= meets or b != "zxing"
+            verdict = ("ok" if meets else "MISS") if b == DEFAULT_BACKEND else "— (no target)"
+            ok &= meets or b != DEFAULT_BACKEND
             print(f"{b:<8} {size[0]:>5}x{size[1]:<4} {1 / raw:>9.1f} {1 / ours:>9.1f} {ratio:>9.3f} "
-                  f"{1 / core:>9.1f} {ours / core:>9.3f} {hits:>3}/{len(frames)}  {'ok' if meets else 'MISS'}")
+                  f"{1 / core:>9.1f} {ours / core:>9.3f} {hits:>3}/{len(frames)}  {verdict}")
     print()
     print("Frames without a code (idle camera): our path adds one fallback pass per frame (in turn:")
     print("inverted, equalised, equalised+inverted, 2x enlarged for frames <= 800 px)")
@@ -158,9 +164,12 @@ def main() -> int:
     for name, secs in bench_receipt():
         print(f"{name:<28} {secs * 1000:>8.2f}")
     print()
-    print(f"default backend: {make_decoder('auto').name}; total {time.perf_counter() - t0:.1f} s; "
-          f"zxing targets {'met' if ok else 'NOT met'}")
-    return 0
+    default = make_decoder("auto").name
+    ok &= default == DEFAULT_BACKEND
+    print(f"default backend: {default}; total {time.perf_counter() - t0:.1f} s; "
+          f"targets (ours/raw <= 1.10, >= 30 fps at 1280x720, {DEFAULT_BACKEND}) "
+          f"{'met' if ok else 'NOT met: FAIL'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

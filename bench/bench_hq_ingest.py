@@ -166,10 +166,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{raw_cpu:>7.2f}{raw_per_cpu:>10,.0f}{1:>7.2f}")
     print(f"{'HQ POST /v1/sync/push (server)':<36}{total:>8}{hq_s:>8.2f}{hq_rate:>10,.0f}{hq_rate / raw_rate:>7.2f}"
           f"{hq_cpu:>7.2f}{hq_per_cpu:>10,.0f}{hq_per_cpu / raw_per_cpu:>7.2f}")
-    print(f"target >= 20,000 events/s wall: {'MET' if hq_rate >= 20_000 else 'NOT MET'}"
+    print(f"target >= 20,000 events/s wall: {'MET' if hq_rate >= 20_000 else 'NOT MET: FAIL'}"
           f"{' (machine busy: see load average and ev/CPU-s)' if load > (os.cpu_count() or 1) else ''}; "
           f"applied at HQ: {stored}/{total} {'(all)' if stored == total else '(MISSING)'}")
-    return 0 if stored == total else 1
+    return 0 if stored == total and hq_rate >= 20_000 else 1
 
 
 if __name__ == "__main__":
