@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from devices.printers.documents import format_money
 from edge.clock import parse_iso
+from edge.domain import stock_i18n  # noqa: F401  (registers stock.reason.* words)
 from edge.domain.day_end import DayEnd, Excursion
 from edge.i18n import CATALOG, register, t
 
@@ -68,11 +69,6 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dayend.kind.count": ("盘点", "count"),
     "dayend.kind.missing": ("取货缺货", "missing at pickup"),
     "dayend.kind.waste": ("报损", "waste"),
-    "dayend.reason.damaged": ("损坏", "damaged"),
-    "dayend.reason.expired": ("过期", "expired"),
-    "dayend.reason.found": ("盘盈", "found"),
-    "dayend.reason.lost": ("丢失", "lost"),
-    "dayend.reason.other": ("其他", "other"),
 }
 
 if "dayend.title" not in CATALOG:
@@ -104,8 +100,9 @@ def _label_kind(kind: str, reason: str | None, lang: str) -> str:
     key = f"dayend.kind.{kind}"
     words = t(key, lang) if key in CATALOG else kind
     if reason and reason != kind:
-        shown = t(f"dayend.reason.{reason}", lang) if f"dayend.reason.{reason}" in CATALOG else reason
-        words += f" ({shown})" if lang == "en" else f"（{shown}）"
+        # the words the stock screen uses for an adjustment's reason
+        shown = t(f"stock.reason.{reason}", lang) if f"stock.reason.{reason}" in CATALOG else reason
+        words += f": {shown}" if lang == "en" else f"·{shown}"
     return words
 
 

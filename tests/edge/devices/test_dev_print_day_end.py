@@ -29,5 +29,5 @@ def test_the_print_worker_prints_the_day_end_once(store, tmp_path, wait_for):
     text = printed.text
     for words in ("Day end", "2026-06-01 (Asia/Shanghai)", "Verification rate", "83.3 %",
                   "p90 scan to hand-over", "12.0 s", "Cash", "2 sales ￥40.00",
-                  "ack 张经理(m01) 11:30", "adjustment (damaged)"):
+                  "ack 张经理(m01) 11:30", "adjustment: damaged"):
         assert words in text, words
