@@ -54,10 +54,28 @@ def _refused(index: int, raw: Any, exc: ValidationError) -> RefusedEvent:
     return RefusedEvent(seq, event_id, _first_error(exc), raw)
 
 
+# what an unstorable value looks like in JSON text: NUL and surrogates can only come as
+# escapes (raw UTF-8 cannot hold a surrogate), numbers of 19+ digits, NaN and Infinity.
+# A body without any of these, and too short to hold an over-long string, skips the walk
+# over every value (one fast C scan instead of Python per value).
+_SUSPECT = re.compile(rb"\\u0000|\\u[dD][89a-fA-F]|NaN|Infinity|[0-9]{19}")
+
+
+def _storable(event: p.Event) -> p.Event | RefusedEvent:
+    """The event, or its rejection naming the first payload value HQ cannot store."""
+    problem = p.value_problem(event.payload)
+    if problem is None:
+        return event
+    return RefusedEvent(event.seq, event.event_id, f"invalid_payload:{problem}"[:300],
+                        event.model_dump(by_alias=True))
+
+
 def read_push(raw: bytes) -> list[p.Event | RefusedEvent]:
     """The events of a push body; raises HQError 422 for a body that is no batch."""
     try:
-        return list(p.PushRequest.model_validate_json(raw).events)
+        events = p.PushRequest.model_validate_json(raw).events
+        suspect = len(raw) > p.MAX_TEXT_CHARS or _SUSPECT.search(raw)  # (a string that long needs a body as long)
+        return [_storable(e) for e in events] if suspect else list(events)
     except ValidationError:
         pass
     try:
@@ -71,7 +89,7 @@ def read_push(raw: bytes) -> list[p.Event | RefusedEvent]:
     events: list[p.Event | RefusedEvent] = []
     for index, item in enumerate(body["events"]):
         try:
-            events.append(p.Event.model_validate(item))
+            events.append(_storable(p.Event.model_validate(item)))
         except ValidationError as exc:
             events.append(_refused(index, item, exc))
     return events

@@ -94,14 +94,6 @@ def add_channel(db: Database, name: str, now: datetime, *, kind: str = "live_str
     return key
 
 
-def store_for_token(db: Database, token: str, now: datetime | None = None) -> str | None:
-    """The store a token belongs to; None if unknown, or expired at ``now``."""
-    found = store_token(db, token)
-    if found is None or (now is not None and token_expired(found[1], now)):
-        return None
-    return found[0]
-
-
 def store_token(db: Database, token: str) -> tuple[str, str | None] | None:
     """(store id, expiry or None) of the store holding ``token``."""
     with db.tx(snapshot=True) as tx:

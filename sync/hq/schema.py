@@ -33,7 +33,9 @@ STATEMENTS: tuple[str, ...] = (
         payload TEXT NOT NULL, schema_version BIGINT NOT NULL, store_clock TEXT,
         digest TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT,
         received_at TEXT NOT NULL, PRIMARY KEY (store_id, seq))""",
-    "CREATE INDEX IF NOT EXISTS events_event_id ON events (event_id)",
+    # event ids are scoped per store (ingest._known_ids looks them up by store)
+    "CREATE INDEX IF NOT EXISTS events_store_event_id ON events (store_id, event_id)",
+    "DROP INDEX IF EXISTS events_event_id",
     """CREATE TABLE IF NOT EXISTS changes (
         store_id TEXT NOT NULL, cursor BIGINT NOT NULL, change_id TEXT NOT NULL,
         type TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL,
