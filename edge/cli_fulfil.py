@@ -85,8 +85,10 @@ def add_commands(orders_sub, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _require_clerk(store: Store, clerk_id: str | None) -> str:
-    if not clerk_id or clerks.get_clerk(store.db, clerk_id) is None:
-        raise DomainError("auth.unknown_clerk", clerk_id=clerk_id or "")
+    if not clerk_id:
+        raise DomainError("cli.orders.clerk_needed")
+    if clerks.get_clerk(store.db, clerk_id) is None:
+        raise DomainError("auth.unknown_clerk", clerk_id=clerk_id)
     return clerk_id
 
 

@@ -34,6 +34,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pack.bags_left": ("订单 {order_no} 还有袋子没打包：{zones}", "Order {order_no} still has bags to pack: {zones}"),
     "conflict.short_pick": ("拣货缺货", "Short at pick"),
     # CLI
+    "cli.orders.clerk_needed": ("请用 --clerk 写明是哪位店员", "Say who does it: --clerk ID"),
     "cli.orders.picked": ("已拣 {qty} 件 {name}（{orders}）", "Picked {qty} × {name} ({orders})"),
     "cli.orders.short": ("已报缺货 {qty} 件 {sku}：订单 {orders} 等店长决定", "Reported {qty} × {sku} short: order(s) {orders} wait for a manager's decision"),
     "cli.orders.pick_header": ("拣货单：{count} 个订单", "Pick list: {count} order(s)"),
