@@ -70,6 +70,7 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.card.not_packed": ("未打包", "not packed"),
     "ui.card.no_slot": ("—", "—"),
     "ui.card.not_taken": ("未取 {qty}（{reason}）", "not taken {qty} ({reason})"),
+    "ui.card.given_up": ("缺货，不装袋", "missing: no bag"),
     "ui.card.made_to_order": ("现做", "made to order"),
     # override
     "ui.override.title": ("店长授权交付", "Manager override"),

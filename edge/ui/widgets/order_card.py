@@ -207,7 +207,9 @@ def order_lines(order: Order, lang: str) -> Table:
     table.add_row(Text(t("ui.card.lines", lang), style="dim"),
                   Text(t("ui.card.bags", lang), style="dim"))
     for line in order.lines:
-        table.add_row(_line_cell(line, lang), line_bags(order, line.zone, lang))
+        bags = (Text(t("ui.card.given_up", lang), style="dim") if line.given_up
+                else line_bags(order, line.zone, lang))  # missing at pick: no bag waits for it
+        table.add_row(_line_cell(line, lang), bags)
     return table
 
 

@@ -230,3 +230,29 @@ def test_scans_from_any_scanner_land_in_the_open_pick_or_pack_screen(shop):
             the_app.devices.stop()
 
     asyncio.run(body())
+
+
+def test_the_counter_shows_a_line_given_up_at_pick_as_missing_not_as_an_unpacked_bag(shop):
+    from edge.domain import packing, picking
+    from tests.support.ui_pilot import counter
+
+    store = open_store(shop)
+    picking.pick_units(store.db, ["W2"], "B001", actor="c01")
+    picking.short_pick(store.db, ["W2"], "M001", 2, actor="c01")
+    picking.decide_short(store.db, "W2", "ready_without", manager="m01")
+    packing.pack(store, "W2", "ambient", "A-01", actor="c01", label=False)
+    assert orders.get_order(store.db, "W2").status == "ready"
+    store.close()
+
+    async def body():
+        async with app(shop).run_test(size=(80, 24)) as pilot:
+            from edge.ui.screens.counter import judge_order_no
+            from edge.clock import utcnow
+
+            counter(pilot).run_check(judge_order_no, "W2", started=utcnow())
+            await settle(pilot)
+            text = screen_text(pilot)
+            assert "missing: no bag" in text and "not packed" not in text
+            assert "Ambient bag #1 shelf A-01" in text
+
+    asyncio.run(body())
