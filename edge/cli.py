@@ -17,6 +17,7 @@ from pathlib import Path
 from edge import config as config_mod
 from edge.cli_pin import CLERK_PIN_ENV, MANAGER_PIN_ENV, read_pin
 from edge.clock import utcnow
+from edge.db import SchemaTooNew
 from edge.domain import clerks, pickup
 from edge.domain.errors import DomainError
 from edge.i18n import LANGUAGES, t
@@ -75,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--format", choices=("text", "csv", "json"), default="text")
 
     for module in ("edge.cli_init", "edge.cli_staff", "devices.cli", "sync.hq.cli", "sync.cli",
-                   "edge.cli_stock", "edge.cli_report", "edge.cli_orders", "edge.cli_print"):
+                   "edge.cli_stock", "edge.cli_report", "edge.cli_orders", "edge.cli_print", "edge.cli_backup"):
         _add_plugin(sub, module, common)
     return parser
 
@@ -120,6 +121,21 @@ def _main(argv: list[str] | None) -> int:
     for warning in _permission_warnings(cfg, args.lang):
         print(warning, file=sys.stderr)
     args.device_simulators = _demo_simulators(cfg)
+    try:
+        return _run_command(args)
+    except SchemaTooNew as exc:
+        print(t("db.too_new", args.lang, path=exc.path, version=exc.version, known=exc.known),
+              file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """The chosen command, refused before it starts when the store's database comes from a
+    newer store-edge (a command would otherwise run against a schema it doesn't know)."""
+    from edge.db import DB_FILENAME, check_file_version
+
+    if args.cfg.data_dir is not None:
+        check_file_version(Path(args.cfg.data_dir) / DB_FILENAME)
     handler = getattr(args, "handler", None)
     if handler is not None:
         return handler(args)

@@ -20,7 +20,7 @@ DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "store-edge"
 
 _TOP_KEYS = {"data_dir": str, "language": str, "store_name": str, "store_address": str,
              "timezone": str, "hq": dict, "devices": dict, "sync": dict, "stock": dict,
-             "board": dict, "staff": dict}
+             "board": dict, "staff": dict, "backup": dict}
 # The store's local time zone (IANA name): "the day" of day end is local midnight to local
 # midnight here. Stores of these chains are in mainland China, hence the default.
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -33,6 +33,9 @@ _BOARD_KEYS = {"made_to_order_reminder_h": (int, float)}
 MAX_REMINDER_H = 72
 _STAFF_KEYS = {"idle_lock_min": (int, float)}
 DEFAULT_IDLE_LOCK_MIN = 5.0
+# [backup] keep: backup sets of this many most recent days are kept (store-edge backup, daily)
+_BACKUP_KEYS = {"keep": int}
+BACKUP_KEEP_DAYS = (1, 366)
 MAX_IDLE_LOCK_MIN = 24 * 60
 
 
@@ -64,6 +67,7 @@ class Config:
     made_to_order_reminder_h: float = 4.0
     # the terminal goes back to the sign-in screen after this long without a key; 0: never
     idle_lock_s: float = DEFAULT_IDLE_LOCK_MIN * 60
+    backup_keep: int = 14
     path: Path | None = None
 
 
@@ -103,6 +107,9 @@ def parse(text: str, path: Path | None = None) -> Config:
     staff = raw.get("staff", {})
     _check_keys(staff, _STAFF_KEYS, "staff.")
     idle_lock_s = _idle_lock_s(staff)
+    backup = raw.get("backup", {})
+    _check_keys(backup, _BACKUP_KEYS, "backup.")
+    backup_keep = _backup_keep(backup)
     language = raw.get("language", DEFAULT_LANGUAGE)
     if language not in LANGUAGES:
         raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not '{language}'",
@@ -116,18 +123,28 @@ def parse(text: str, path: Path | None = None) -> Config:
                  hq_token=hq.get("token"), sync_interval_s=float(hq.get("interval_s", 5.0)),
                  hq_timeout_s=float(hq.get("timeout_s", 5.0)),
                  devices=raw.get("devices", {}), near_expiry_days=near_expiry_days,
-                 made_to_order_reminder_h=float(reminder_h), idle_lock_s=idle_lock_s, path=path)
+                 made_to_order_reminder_h=float(reminder_h), idle_lock_s=idle_lock_s, path=path,
+                 backup_keep=backup_keep)
     if "data_dir" in raw:
         cfg.data_dir = Path(raw["data_dir"]).expanduser()
     return cfg
 
 
 def _near_expiry_days(stock: dict) -> int:
-    value = stock.get("near_expiry_days", Config.near_expiry_days)
-    low, high = NEAR_EXPIRY_DAYS
+    return _whole_days(stock, "stock.", "near_expiry_days", Config.near_expiry_days, NEAR_EXPIRY_DAYS)
+
+
+def _backup_keep(backup: dict) -> int:
+    return _whole_days(backup, "backup.", "keep", Config.backup_keep, BACKUP_KEEP_DAYS)
+
+
+def _whole_days(section: dict, where: str, key: str, default: int, bounds: tuple[int, int]) -> int:
+    """A whole number of days within ``bounds`` (a TOML true is not 1 day)."""
+    value = section.get(key, default)
+    low, high = bounds
     if isinstance(value, bool) or not low <= value <= high:
-        raise ConfigError(f"'stock.near_expiry_days' must be a whole number of days from {low} to {high}, not {value}",
-                          f"「stock.near_expiry_days」须为 {low} 到 {high} 之间的整天数，不能是 {value}")
+        raise ConfigError(f"'{where}{key}' must be a whole number of days from {low} to {high}, not {value}",
+                          f"「{where}{key}」须为 {low} 到 {high} 之间的整天数，不能是 {value}")
     return value
 
 

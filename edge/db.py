@@ -15,11 +15,20 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from edge.i18n import register
 from edge.migrations import MIGRATIONS
 from edge.private_files import create_private
 
 DB_FILENAME = "store.db"
 BUSY_TIMEOUT_MS = 5000
+
+register({
+    "db.too_new": ("{path} 由更新版本的 store-edge 写入（数据库版本 {version}，本程序只认识到 {known}）："
+                   "请先升级 store-edge，不会在不认识的数据库上运行。",
+                   "{path} was written by a newer store-edge (database version {version}; this one knows"
+                   " up to {known}): upgrade store-edge first; it will not run against a schema it"
+                   " doesn't know."),
+})
 
 
 def connect(path: str | Path) -> Database:
@@ -54,12 +63,48 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.005)
 
 
+class SchemaTooNew(Exception):
+    """The database was written by a newer store-edge (its user_version is beyond the
+    migrations this one knows): running against a schema we don't know could damage it."""
+
+    def __init__(self, path: str, version: int) -> None:
+        super().__init__(f"{path}: schema version {version} is newer than {len(MIGRATIONS)}")
+        self.path, self.version, self.known = path, version, len(MIGRATIONS)
+
+
 def schema_version(db: Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
+def _file_of(db: Database) -> str:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else ""
+
+
+def check_file_version(path: str | Path) -> None:
+    """Refuse (SchemaTooNew) a database file from a newer store-edge, without changing it."""
+    if not Path(path).is_file():
+        return
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+    if version > len(MIGRATIONS):
+        raise SchemaTooNew(str(path), version)
+
+
 def migrate(db: Database) -> int:
-    """Apply pending migrations, each atomically with its user_version bump."""
+    """Apply pending migrations, each atomically with its user_version bump. A database in
+    use (user_version > 0) is backed up first; one from a newer store-edge is refused."""
+    version = schema_version(db)
+    if version > len(MIGRATIONS):
+        raise SchemaTooNew(_file_of(db), version)
+    if 0 < version < len(MIGRATIONS) and _file_of(db):
+        from edge.backup import take_backup
+
+        path = Path(_file_of(db))
+        take_backup(path.parent, reason=f"pre-migration-v{version}", db_path=path)
     while (version := schema_version(db)) < len(MIGRATIONS):
         with write_tx(db):
             # re-read under the write lock: another process may have migrated meanwhile

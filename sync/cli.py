@@ -18,6 +18,7 @@ from edge.domain import board_i18n  # noqa: F401  (registers cli.board.* message
 from edge.domain import conflicts, hq_apply, orders, sync_parked, transfers
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.i18n import t
+from edge.services.backups import DailyBackup
 from edge.store import Store, StoreNotInitialised
 from sync.client import SyncClient, SyncReport
 from sync.worker import backoff_delay, status_message
@@ -85,7 +86,12 @@ def run(args: argparse.Namespace) -> int:
             report = client.sync_once()
             _print(report, args)
             return EXIT_OK if report.ok else EXIT_FAILED
-        return _loop(client, args, args.interval or cfg.sync_interval_s)
+        # the sync agent is what runs when the counter UI is closed: it takes the daily backup
+        backups = DailyBackup(cfg.data_dir, keep=cfg.backup_keep).start()
+        try:
+            return _loop(client, args, args.interval or cfg.sync_interval_s)
+        finally:
+            backups.stop(timeout=5)
     finally:
         client.close()
         store.close()

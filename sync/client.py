@@ -329,6 +329,18 @@ class SyncClient:
         if page.has_more and page.next_cursor == held.cursor:
             raise _bad_reply("has_more without progress")
 
+    def _rejoin(self, now: datetime | None) -> bool:
+        """After ``store-edge restore``: take HQ's snapshot before pushing anything (the
+        restored outbox is behind what HQ holds). True when it did."""
+        if hq_apply.rejoin_pending(self.store) is None:
+            return False
+        snap = self._get(p.Snapshot, p.SNAPSHOT_PATH)
+        try:
+            hq_apply.rejoin_after_restore(self.store, snap.model_dump(), now=now or utcnow())
+        except (KeyError, TypeError) as exc:
+            raise _bad_reply(f"snapshot: {exc}") from None
+        return True
+
     def _resync(self, reason: str | None, now: datetime) -> hq_apply.ApplyResult:
         snap = self._get(p.Snapshot, p.SNAPSHOT_PATH)
         try:
@@ -390,6 +402,7 @@ class SyncClient:
             if stores.demo_refuses(self.store.db, self._hq_url, self._token):
                 # demo orders and events must never reach a real HQ
                 raise SyncProblem("sync.demo_foreign_hq", online=False, url=self._hq_url)
+            rejoined = self._rejoin(now)
             pushed, push_problem = self._push_for_sync(now)
             pulled = self.pull(now=now)
             again = self.push(now=now) if push_problem is None else PushOutcome()
@@ -409,7 +422,7 @@ class SyncClient:
         report.parked = pushed.parked + again.parked
         report.pulled, report.applied = pulled.pulled, pulled.applied
         report.conflicts_new, report.skipped = pulled.conflicts, pulled.skipped
-        report.resync_reason = pulled.resync_reason
+        report.resync_reason = "restored" if rejoined else pulled.resync_reason
         return report
 
     def _report(self, ok: bool, online: bool, problem: SyncProblem | None = None) -> SyncReport:

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import (allotments, catalog, codes, conflicts, hq_orders, orders, outbox,
+from edge.domain import (allotments, audit, catalog, codes, conflicts, hq_orders, orders, outbox,
                          sync_state, tasks, transfers)
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.domain.errors import DomainError
@@ -242,6 +242,55 @@ def apply_snapshot(store: Store, snapshot: dict, *, now: datetime | None = None)
         result.cursor = int(snapshot["cursor"])
         sync_state.move_to(store.db, result.cursor, snapshot["epoch"])
     return result
+
+
+# ---------------------------------------------------------------- after a restore from backup
+def rejoin_pending(store: Store) -> int | None:
+    """The outbox's last seq in a restored copy, while the store has not rejoined HQ yet."""
+    value = sync_state.get(store.db, sync_state.RESTORED)
+    return int(value) if value is not None else None
+
+
+def rejoin_after_restore(store: Store, snapshot: dict, *, now: datetime | None = None) -> ApplyResult:
+    """The first sync after ``store-edge restore``, in one transaction: HQ acknowledged
+    events the copy never had, so the events written since the restore are renumbered after
+    HQ's ``acked_seq`` (else HQ would take them for the ones it holds under those numbers)
+    and new ones follow; orders HQ says were handed over after the copy are marked so here
+    (the copy still shows them waiting: a second hand-over must not happen); then the
+    snapshot is applied like any resync (orders HQ lacks are given back, the outbox re-sent
+    after ``acked_seq``)."""
+    now = now or utcnow()
+    with write_tx(store.db):
+        restored_seq = rejoin_pending(store)
+        acked = int(snapshot["acked_seq"])
+        if restored_seq is not None and acked > restored_seq:
+            _renumber_after(store, restored_seq, acked - restored_seq)
+            sync_state.put(store.db, sync_state.OUTBOX_FLOOR, str(acked))
+        _adopt_hq_handovers(store, snapshot["items"], now)
+        result = apply_snapshot(store, snapshot, now=now)
+        store.db.execute("DELETE FROM sync_state WHERE key = ?", [sync_state.RESTORED])
+    return result
+
+
+def _renumber_after(store: Store, after_seq: int, offset: int) -> None:
+    db = store.db  # two steps: a shift in place would collide with itself on the key
+    db.execute("UPDATE outbox SET seq = -seq WHERE seq > ?", [after_seq])
+    db.execute("UPDATE outbox SET seq = -seq + ? WHERE seq < 0", [offset])
+
+
+def _adopt_hq_handovers(store: Store, items: list[dict], now: datetime) -> None:
+    for item in items:
+        data = item.get("payload") or {}
+        if item.get("type") != p.CH_ORDER_ALLOCATED or data.get("status") not in orders.HANDED_OVER:
+            continue
+        held = orders.get_order(store.db, data["order_no"])
+        if held is None or held.status in orders.TERMINAL:
+            continue
+        store.db.execute("UPDATE orders SET status = ?, updated_at = ? WHERE order_no = ?",
+                         [data["status"], iso(now), held.order_no])
+        audit.record(store.db, actor="hq", action="order.handover_taken_back_from_hq",
+                     entity=f"order:{held.order_no}", at=now,
+                     detail={"status": data["status"], "was": held.status})
 
 
 def _unack_after(store: Store, acked_seq: int) -> int | None:

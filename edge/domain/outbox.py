@@ -38,7 +38,10 @@ def append(db: Database, *, type: str, entity: str, payload: dict, at: datetime,
     """Append one event; returns its sequence number. Must run inside write_tx."""
     assert db.conn.in_transaction, "outbox.append outside a write transaction"
     check_event(type, entity, payload)
-    seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetchone()[0]
+    # above the floor a restore from backup leaves (HQ holds the numbers the copy lost)
+    seq = db.execute("SELECT MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0),"
+                     " COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state"
+                     " WHERE key = 'outbox_floor'), 0)) + 1").fetchone()[0]
     db.execute(
         "INSERT INTO outbox (seq, event_id, type, entity, base_version, payload, schema,"
         " store_clock) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -15,6 +15,11 @@ from edge.clock import iso
 from edge.db import write_tx
 
 CURSOR, EPOCH, LAST_OK, LAST_ERROR, HQ_ACKED = "cursor", "epoch", "last_ok", "last_error", "hq_acked_seq"
+# after `store-edge restore`: the outbox's last seq in the restored copy, until the next sync
+# has taken HQ's snapshot (hq_apply.rejoin_after_restore)
+RESTORED = "restored_outbox_seq"
+# the outbox's numbering continues above this (HQ holds events up to it the copy had lost)
+OUTBOX_FLOOR = "outbox_floor"
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from edge.ui.screens.stock import StockScreen
 from edge.ui.screens.sign_in import SignInScreen
 from edge.ui.screens.staff import StaffScreen
 from edge.ui.screens.staff import text as staff_text  # noqa: F401  (sign-out, roles, palette)
+from edge.services.backups import DailyBackup
 from edge.services.overdue import OverdueSweeper
 from edge.ui.devices_link import DeviceLink  # devices hook-up
 from edge.ui.service import StoreService
@@ -154,6 +155,7 @@ class StoreEdgeApp(App[int]):
         self.addon = AddonTracker()
         # orders become overdue as their windows end (likewise only when run with a config)
         self.overdue_sweeper: OverdueSweeper | None = None
+        self.daily_backup: DailyBackup | None = None  # likewise
         # idle lock: the time of the last key or click, on a clock tests can replace
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_input = self.idle_clock()
@@ -179,12 +181,15 @@ class StoreEdgeApp(App[int]):
             # its own connection and thread; the status bar follows its reports
             self.sync_worker = start_sync_worker(self, self.cfg)
             self.overdue_sweeper = OverdueSweeper(self.data_dir).start()
+            self.daily_backup = DailyBackup(self.data_dir, keep=self.cfg.backup_keep).start()
 
     def on_unmount(self) -> None:
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=2)
         if self.overdue_sweeper is not None:
             self.overdue_sweeper.stop(timeout=2)
+        if self.daily_backup is not None:
+            self.daily_backup.stop(timeout=2)
         if self.devices is not None:  # devices hook-up
             self.devices.stop()
         self.service.close()
