@@ -28,6 +28,13 @@ def window_text(order: Order) -> str:
     return f"{start:%m-%d %H:%M}–{end:%m-%d %H:%M}"
 
 
+def short_order_no(order_no: str, store_id: str | None) -> str:
+    """An order number as a narrow column shows it: without this store's own prefix (at its
+    own terminal every order is the store's), so two orders never look alike once cut."""
+    prefix = f"{store_id}-" if store_id else ""
+    return order_no[len(prefix):] if prefix and order_no.startswith(prefix) else order_no
+
+
 def line_name(line, lang: str) -> str:
     return line.name_zh if lang == "zh-CN" else line.name_en
 

@@ -23,6 +23,7 @@ from edge.domain.errors import DomainError
 from edge.domain.fulfil_i18n import error_message
 from edge.domain.print_docs import PrintSettings, settings_from_config
 from edge.i18n import register, t
+from edge.present import short_order_no
 from edge.ui.screens.backroom.wave import WaveScreen
 
 register({
@@ -102,7 +103,8 @@ class PackScreen(WaveScreen):
         for key, width in (("order", 14), ("customer", 10), ("bag", 8), ("state", 20), ("slot", 8)):
             table.add_column(t(f"ui.pack.col.{key}", lang), width=width)
         for bag in self.bags:
-            table.add_row(bag.order_no, bag.customer, t(f"zone.{bag.zone}", lang),
+            table.add_row(short_order_no(bag.order_no, self.app.store_id),  # type: ignore[attr-defined]
+                          bag.customer, t(f"zone.{bag.zone}", lang),
                           self._state(bag), bag.slot or "", key=_key(bag))
         needed = [b for b in self.bags if b.state not in ("not_needed", "closed")]
         self.progress(t("ui.pack.progress", lang, packed=sum(b.state == "packed" for b in needed),
