@@ -191,6 +191,7 @@ def list_backups(dest: str | Path) -> list[tuple[Path, datetime, str]]:
 def prune(dest: str | Path, keep: int) -> list[Path]:
     """Delete sets older than the ``keep`` most recent days that have sets; returns what
     was deleted."""
+    _remove_stale_parts(Path(dest))
     sets = list_backups(dest)
     days = sorted({taken.date() for _, taken, _ in sets}, reverse=True)[:keep]
     removed = []
@@ -200,6 +201,14 @@ def prune(dest: str | Path, keep: int) -> list[Path]:
             key_path_for(path).unlink(missing_ok=True)
             removed.append(path)
     return removed
+
+
+def _remove_stale_parts(dest: Path) -> None:
+    """A copy cut short (the PC lost power) leaves a ``.part``: gone at the next rotation."""
+    cutoff = utcnow().timestamp() - 24 * 3600
+    for part in dest.glob("store-*.db.part") if dest.is_dir() else []:
+        if part.stat().st_mtime < cutoff:
+            part.unlink(missing_ok=True)
 
 
 def newest(dest: str | Path) -> datetime | None:

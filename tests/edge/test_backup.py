@@ -147,7 +147,12 @@ def test_rotation_keeps_the_last_n_days(store, tmp_path):
     for day in range(20):
         take_backup(store.data_dir, tmp_path / "b", reason="daily", now=start + timedelta(days=day))
     take_backup(store.data_dir, tmp_path / "b", now=start + timedelta(days=19, hours=2))
+    stale, running = tmp_path / "b" / "store-x-daily.db.part", tmp_path / "b" / "store-y-daily.db.part"
+    stale.write_bytes(b"cut short")
+    running.write_bytes(b"being written")
+    os.utime(stale, (time.time() - 2 * 86400,) * 2)
     removed = prune(tmp_path / "b", 14)
+    assert not stale.exists() and running.exists()  # a copy in progress is left alone
     assert len(removed) == 6
     left = list_backups(tmp_path / "b")
     assert len(left) == 15  # 14 days, the last of them with two sets

@@ -70,3 +70,31 @@ def test_restore_then_sync_loses_nothing(hq, edge, client, channel):
         assert seqs == sorted(set(seqs))
     finally:
         store.close()
+
+
+def test_the_sync_agent_takes_the_daily_backup(hq, edge, tmp_path):
+    """`store-edge sync` (what runs when the counter UI is closed) backs the store up at start."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from edge.backup import list_backups
+    from tests.support.edge_store import ROOT
+
+    (edge.data_dir / "store-edge.toml").write_text(
+        f'[hq]\nurl = "{hq.url}"\ntoken = "{hq.add_store()}"\ninterval_s = 60\n', encoding="utf-8")
+    agent = subprocess.Popen([sys.executable, "-m", "edge.cli", "sync", "--data-dir", str(edge.data_dir)],
+                             env={**os.environ, "PYTHONPATH": str(ROOT)},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not list_backups(edge.data_dir / "backups"):
+            assert agent.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        agent.send_signal(signal.SIGINT)
+        assert agent.wait(timeout=30) == 0
+    (path, _at, reason), = list_backups(edge.data_dir / "backups")
+    assert reason == "daily" and path.with_suffix(".key").is_file()
