@@ -21,6 +21,7 @@ from edge.db import SchemaTooNew
 from edge.domain import clerks, pickup
 from edge.domain.errors import DomainError
 from edge.i18n import LANGUAGES, t
+from sync.pickup_code import format_code
 from edge.present import local_time, verdict_dict, verdict_message, window_text
 from edge.store import Store, StoreNotInitialised
 
@@ -76,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--format", choices=("text", "csv", "json"), default="text")
 
     for module in ("edge.cli_init", "edge.cli_staff", "devices.cli", "sync.hq.cli", "sync.cli",
-                   "edge.cli_stock", "edge.cli_report", "edge.cli_orders", "edge.cli_print", "edge.cli_backup"):
+                   "edge.cli_stock", "edge.cli_report", "edge.cli_orders", "edge.cli_print", "edge.cli_backup",
+                   "edge.cli_audit"):
         _add_plugin(sub, module, common)
     return parser
 
@@ -137,10 +139,8 @@ def _run_command(args: argparse.Namespace) -> int:
     if args.cfg.data_dir is not None:
         check_file_version(Path(args.cfg.data_dir) / DB_FILENAME)
     handler = getattr(args, "handler", None)
-    if handler is not None:
-        return handler(args)
-    try:
-        return _dispatch(args)
+    try:  # a command group (orders, stock…) may open the store and let this say what is wrong
+        return handler(args) if handler is not None else _dispatch(args)
     except StoreNotInitialised as exc:
         print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
         return EXIT_USAGE
@@ -218,7 +218,7 @@ def _print_codes(store: Store, codes: list[dict], args: argparse.Namespace) -> i
     for person in people:
         print(f"{person['role']:8} {person['clerk_id']:5} {person['name']:12} PIN {person['pin']}")
     for c in codes:
-        print(f"{c['code']}  {c['order_no']}  {t('status.' + c['status'], args.lang)}")
+        print(f"{format_code(c['code'])}  {c['order_no']}  {t('status.' + c['status'], args.lang)}")
     return EXIT_OK
 
 

@@ -923,13 +923,6 @@ def damm_check_digit(digits: str) -> str:
     return _pickup.damm_check_digit(digits)
 
 
-def is_valid_pickup_code(code: str) -> bool:
-    """Shape and check digit only (a typo is caught before any lookup)."""
-    if len(code) != PICKUP_CODE_LENGTH or not code.isascii() or not code.isdigit():
-        return False
-    return damm_check_digit(code) == "0"
-
-
 def mask_name(name: str) -> str:
     """王小明 -> 王** (only the first character is ever shown)."""
     name = name.strip()

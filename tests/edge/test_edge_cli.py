@@ -327,3 +327,18 @@ def test_manager_pin_is_not_an_option_and_a_missing_reason_is_asked_first(demo_d
                data_dir=demo_dir, env={**pin_env("c01"), "STORE_EDGE_MANAGER_PIN": "0000"})
     assert proc.returncode == 1 and json.loads(proc.stdout)["error"] == "override.no_reason"
     assert "manager-pin" not in run("pickup", "handover", "--help").stdout
+
+
+def test_audit_trail_of_an_order_from_the_command_line(demo_dir, codes, tmp_path):
+    """Who did what to an order, when: what a manager settling a dispute asks for."""
+    c = [x for x in codes["codes"] if x["scenario"] == "ready" and x["status"] == "ready"][5]
+    done = run("pickup", "handover", c["code"], "--clerk", "c01", data_dir=demo_dir,
+               env=pin_env("c01"))
+    assert done.returncode == 0, done.stderr
+    proc = run("audit", c["order_no"], "--json", data_dir=demo_dir)
+    assert proc.returncode == 0, proc.stderr
+    trail = json.loads(proc.stdout)
+    assert trail["entity"] == f"order:{c['order_no']}"
+    assert ("c01", "order.picked_up") in [(r["actor"], r["action"]) for r in trail["records"]]
+    assert run("audit", "order:NOPE", data_dir=demo_dir).returncode == 1
+    assert run("audit", "x", data_dir=tmp_path / "empty").returncode == 2

