@@ -30,6 +30,8 @@ register({
     "restore.no_key": ("备份旁边缺少取货码密钥文件 {path}：没有它，副本中的取货码无法核验",
                        "The pickup key {path} is missing beside the backup: without it the codes in the copy"
                        " cannot be checked"),
+    "restore.bad_file": ("{path} 不是可用的备份（{detail}），什么都没有改变",
+                         "{path} is not a usable backup ({detail}); nothing changed"),
     "restore.not_a_store": ("{path} 不是门店数据库备份", "{path} is not a store database backup"),
     "restore.other_store": ("这是门店 {backup} 的备份，本机是门店 {current}：拒绝恢复",
                             "This is a backup of store {backup}; this PC is store {current}: refused"),
@@ -80,7 +82,10 @@ def plan_restore(data_dir: str | Path, backup: str | Path) -> RestorePlan:
     backup, live = Path(backup), Path(data_dir) / DB_FILENAME
     if not backup.is_file():
         raise BackupError("restore.no_file", path=str(backup))
-    verify(backup)
+    try:
+        verify(backup)
+    except BackupError as exc:
+        raise BackupError("restore.bad_file", path=str(backup), detail=exc.params["detail"]) from None
     check_file_version(backup)
     store_id, orders = _store_id_and_orders(backup)
     if store_id is None or orders is None:

@@ -284,3 +284,63 @@ def test_cli_exit_codes(store, tmp_path, capsys, monkeypatch):
     store.close()
     code, out, err = _run(["restore", made["path"], "--yes", *d], capsys)
     assert code == 0 and "pre-restore" in out
+
+
+def test_a_backup_from_an_older_store_edge_is_restored_and_migrated_forward(store, tmp_path):
+    old_dir = tmp_path / "old"
+    old_dir.mkdir()
+    _old_database(old_dir / DB_FILENAME, 3)
+    (old_dir / "pickup.key").write_bytes(store.pickup_key)
+    old = take_backup(old_dir)  # copies as it is: no migration
+    assert sqlite3.connect(old.db_path).execute("PRAGMA user_version").fetchone()[0] == 3
+    store.close()
+    restore(store.data_dir, plan_restore(store.data_dir, old.db_path))
+    reopened = Store.open(store.data_dir)
+    try:
+        assert schema_version(reopened.db) == len(MIGRATIONS)
+        assert reopened.store_id == "S001"
+    finally:
+        reopened.close()
+    reasons = {reason for _, _, reason in list_backups(store.data_dir / "backups")}
+    assert reasons == {"pre-restore", "pre-migration-v3"}
+
+
+def test_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(store, tmp_path, capsys):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    junk.with_suffix(".key").write_bytes(b"k" * 32)
+    before = _dump(store.data_dir / DB_FILENAME)
+    code, _, err = _run(["restore", str(junk), "--yes", "--data-dir", str(store.data_dir),
+                         "--lang", "zh-CN"], capsys)
+    assert code == 1 and "不是可用的备份" in err and "file is not a database" in err
+    assert _dump(store.data_dir / DB_FILENAME) == before
+
+
+class _Terminal:
+    """A terminal where the user types ``answer``."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer + "\n"
+
+
+def test_restore_asks_and_a_no_changes_nothing(store, make_order, capsys, monkeypatch):
+    backup = take_backup(store.data_dir)
+    make_order("AFTER-1")
+    store.close()
+    before = _dump(store.data_dir / DB_FILENAME)
+    d = ["--data-dir", str(store.data_dir), "--lang", "en"]
+    monkeypatch.setattr(sys, "stdin", _Terminal("no"))
+    code, out, _ = _run(["restore", str(backup.db_path), *d], capsys)
+    assert code == 1 and "Not restored" in out and "store S001" in out
+    assert _dump(store.data_dir / DB_FILENAME) == before
+    assert len(list_backups(store.data_dir / "backups")) == 1
+    monkeypatch.setattr(sys, "stdin", _Terminal("yes"))
+    code, out, _ = _run(["restore", str(backup.db_path), *d], capsys)
+    assert code == 0 and "Restored" in out
+    assert "AFTER-1" not in {r[0] for r in _dump(store.data_dir / DB_FILENAME)["orders"]}
