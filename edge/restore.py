@@ -18,12 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from edge.backup import BackupError, BackupSet, key_path_for, parse_name, take_backup, verify
+from edge.backup import (BackupError, BackupSet, copy_database, key_path_for, parse_name, take_backup,
+                         verify)
 from edge.clock import utcnow
 from edge.db import BUSY_TIMEOUT_MS, DB_FILENAME, check_file_version, connect, write_tx
 from edge.domain import audit, sync_state
 from edge.i18n import register
 from edge.private_files import PRIVATE_MODE
+
+RESTORING_FILENAME = "store.db.restoring"
 
 register({
     "restore.no_file": ("找不到备份文件：{path}", "Backup file not found: {path}"),
@@ -118,20 +121,45 @@ def _put_key(source: Path, target: Path) -> None:
 def restore(data_dir: str | Path, plan: RestorePlan, *, actor: str = "cli",
             now: datetime | None = None) -> BackupSet | None:
     """Replace the store's database and key with the backup in ``plan``; returns the backup
-    set the previous database was kept as (None when there was none)."""
+    set the previous database was kept as (None when there was none).
+
+    The copy is prepared beside the database first (migrated forward, marked restored,
+    audited) and then goes into the live database in ONE backup step: a sync agent still
+    running sees either the old database or the restored one already marked, never a
+    restored one it could push from before the mark."""
     data_dir, now = Path(data_dir), now or utcnow()
     live = data_dir / DB_FILENAME
     data_dir.mkdir(parents=True, exist_ok=True)
     safety = take_backup(data_dir, reason="pre-restore", now=now) if live.is_file() else None
-    src = sqlite3.connect(f"file:{plan.backup}?mode=ro", uri=True)
-    db = connect(live)  # 0600, WAL; then the backup's pages replace its own
+    staged = data_dir / RESTORING_FILENAME
+    for leftover in _sqlite_files(staged):
+        leftover.unlink(missing_ok=True)
     try:
-        src.backup(db.conn)
+        copy_database(plan.backup, staged)
+        _mark_restored(staged, plan, safety, actor, now)
+        src = sqlite3.connect(f"file:{staged}?mode=ro", uri=True)
+        db = connect(live)  # 0600, WAL; then the prepared pages replace its own
+        try:
+            src.backup(db.conn)
+        finally:
+            src.close()
+            db.close()
     finally:
-        src.close()
-        db.close()
+        for leftover in _sqlite_files(staged):
+            leftover.unlink(missing_ok=True)
     _put_key(key_path_for(plan.backup), data_dir / "pickup.key")
-    db = connect(live)  # migrates a copy from an older store-edge forward
+    return safety
+
+
+def _sqlite_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _mark_restored(staged: Path, plan: RestorePlan, safety: BackupSet | None, actor: str,
+                   now: datetime) -> None:
+    """Bring the staged copy up to this store-edge's schema and mark it: its outbox's last
+    seq (the next sync rejoins HQ from there), and the audit line of the restore."""
+    db = connect(staged)  # migrates a copy from an older store-edge forward
     try:
         with write_tx(db):
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM outbox").fetchone()[0]
@@ -142,4 +170,3 @@ def restore(data_dir: str | Path, plan: RestorePlan, *, actor: str = "cli",
                                          "outbox_seq": seq})
     finally:
         db.close()
-    return safety
