@@ -89,6 +89,12 @@ CATALOG: dict[str, tuple[str, str]] = {
                                               "handed over by {clerk} after HQ cancelled: decide the refund"),
     "conflict.detail.handover_unpaid": ("总部收到付款前已交付", "handed over before HQ saw a payment"),
     "conflict.detail.unknown_at_hq": ("本店有此订单，总部没有", "open here, missing from HQ"),
+    "conflict.detail.order_number_reused": ("总部用本店已有的单号 {order_no} 发来另一张订单，本店未接收：请联系总部",
+                                            "HQ sent another order under {order_no}, a number this store "
+                                            "already holds; not taken in: call HQ"),
+    "conflict.detail.order_mismatch": ("本店关于 {order_no} 的记录与总部的同号订单不是同一单，总部未采用：请联系总部",
+                                       "this store's update about {order_no} is about another order than "
+                                       "HQ's under that number; HQ did not apply it: call HQ"),
     "handover.bad_not_taken": ("“{item}”格式不对：应为 行号:数量:原因，例如 2:1:missing（原因 missing 缺货 或 refused 拒收）",
                                "'{item}' is not LINE:QTY:REASON, e.g. 2:1:missing (reason missing or refused)"),
     "cli.receipt_queued": ("小票已进入打印队列（#{job_id}）", "Receipt queued for printing (#{job_id})"),

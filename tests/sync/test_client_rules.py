@@ -124,3 +124,15 @@ def test_rule_store_channel():
     assert hq_rules.store_channel("live_stream") == "live"
     assert hq_rules.store_channel("mini_program") == "mini"
     assert hq_rules.store_channel("ops") == "mini"
+
+
+def test_rule_same_order_another_order_under_a_held_number_is_not_taken_in(edge):
+    first = {**allocated("O1", make_pickup_code(), lines=[("B001", 2)]), "order_uid": "a" * 32}
+    apply(edge, change(1, "order.allocated", first))
+    other = {**allocated("O1", make_pickup_code(), lines=[("D001", 1)], version=2), "order_uid": "b" * 32}
+    apply(edge, change(2, "order.allocated", other))
+    order = orders.get_order(edge.db, "O1")
+    assert [(line.sku, line.qty) for line in order.lines] == [("B001", 2)] and order.hq_uid == "a" * 32
+    [conflict] = conflicts.open_conflicts(edge.db)
+    assert conflict.kind == "order_number_reused" and conflict.order_no == "O1"
+    assert hq_rules.same_order("a", None) and not hq_rules.same_order("a", "b")

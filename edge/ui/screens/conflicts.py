@@ -42,6 +42,8 @@ register({
     "conflict.negative_stock": ("库存为负", "Negative stock"),
     "conflict.revoke_short": ("收回配额不足", "Allotment take-back short"),
     "conflict.sync_parked": ("总部拒收（已暂存）", "Refused by HQ (parked)"),
+    "conflict.order_number_reused": ("单号重复", "Order number reused"),
+    "conflict.order_mismatch": ("订单对不上", "Not the same order"),
 })
 
 
