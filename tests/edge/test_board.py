@@ -125,6 +125,14 @@ def test_made_to_order_reminder_hours_before_the_window(stocked):
     assert reminded(6) == []
 
 
+def test_time_moves_the_reminder_without_reading_again(stocked):
+    rows = board.board_rows(stocked.db, now=NOW, reminder_hours=4)
+    assert board.reminders_due(rows) == []
+    later = NOW + timedelta(hours=1, minutes=1)
+    assert [r.order_no for r in board.reminders_due(board.retime(rows, later, 4))] == ["E-CAKE"]
+    assert rows == board.board_rows(stocked.db, now=later, reminder_hours=4)  # as if re-read
+
+
 def test_reminder_hours_come_from_the_config():
     assert config.parse("").made_to_order_reminder_h == 4.0
     assert config.parse("[board]\nmade_to_order_reminder_h = 12\n").made_to_order_reminder_h == 12
