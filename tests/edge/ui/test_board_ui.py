@@ -160,3 +160,12 @@ def test_an_order_packed_from_the_board_shows_ready_at_once(data_dir, run):
             assert target.order_no not in [r.order_no for r in screen.shown]
 
     run(body())
+
+
+def test_hq_order_numbers_fit_their_column_and_stay_apart():
+    from edge.ui.screens.backroom.board import order_cell
+
+    assert order_cell("S001-RRW0BL4-000068", "S001") == "RRW0BL4-000068"  # own prefix dropped
+    assert order_cell("S002-RRW0BL4-000068", "S001") == "…RRW0BL4-000068"[-14:]
+    assert order_cell("S002-RRW0BL4-000068", "S001").endswith("000068")
+    assert order_cell("L2606010001", "S001") == "L2606010001"

@@ -44,7 +44,7 @@ from edge.ui.widgets.virtual_table import VirtualTable, header_line
 REFRESH_S = 2.0
 SCREEN_NAME = "task-board"  # the app keeps one board, installed under this name
 COLUMNS = ("mark", "order", "window", "channel", "lines", "zones", "status", "late", "customer")
-WIDTHS = (2, 13, 11, 6, 2, 6, 7, 11, 6)
+WIDTHS = (2, 14, 11, 6, 2, 6, 7, 12, 5)
 STATUS_STYLE = {"new": "bold cyan", "picking": "yellow", "packed": "magenta", "ready": "green"}
 FILTER_CYCLES: dict[str, tuple[str | None, ...]] = {
     "status": (None, *board.BOARD_STATUSES),
@@ -82,6 +82,13 @@ def timing_cell(row: board.BoardRow, now: datetime, lang: str) -> Text:
     """How late the order is running (red), or the time left (dim)."""
     text, urgency = timing_text(row, now, lang)
     return Text(text, style={"late": "bold red", "left": "dim"}.get(urgency, ""))
+
+
+def order_cell(order_no: str, store_id: str, width: int = WIDTHS[1]) -> str:
+    """An order number that fits its column: without this store's own prefix (HQ numbers
+    its orders S001-…), and if still too long its end, which tells orders apart."""
+    short = order_no.removeprefix(f"{store_id}-")
+    return short if len(short) <= width else "…" + short[-(width - 1):]
 
 
 def window_cell(row: board.BoardRow, now: datetime) -> str:
@@ -292,7 +299,8 @@ class TaskBoardScreen(Screen[None]):
         if row.reminder:
             mark.append("!", style="bold magenta")
         zones = "".join(t(f"board.zone.{z}", lang) for z in row.zones)
-        return [mark, Text(row.order_no, style="bold magenta" if row.reminder else ""),
+        return [mark, Text(order_cell(order_no, self.app.store_id),  # type: ignore[attr-defined]
+                           style="bold magenta" if row.reminder else ""),
                 window_cell(row, now), t(f"board.channel.{row.channel}", lang), str(row.lines),
                 zones, Text(t(f"board.status.{row.status}", lang), style=STATUS_STYLE[row.status]),
                 timing_cell(row, now, lang), row.customer_masked]
@@ -327,9 +335,10 @@ class TaskBoardScreen(Screen[None]):
             reminder.display = bool(due)
         if due:
             more = f" +{len(due) - 3}" if len(due) > 3 else ""
-            self._set("#board-reminder", t("ui.board.reminder", lang,
-                                           hours=f"{self.reminder_hours:g}",
-                                           orders=", ".join(due[:3]) + more))
+            store_id = self.app.store_id  # type: ignore[attr-defined]
+            self._set("#board-reminder", t(
+                "ui.board.reminder", lang, hours=f"{self.reminder_hours:g}",
+                orders=", ".join(order_cell(no, store_id) for no in due[:3]) + more))
         empty = self.query_one("#board-empty", Static)
         show_empty = not self.loaded or not self.shown
         if empty.display != show_empty:
