@@ -159,7 +159,10 @@ def take_backup(data_dir: str | Path, dest: str | Path | None = None, *, reason:
     if not source.is_file():
         raise BackupError("backup.no_store", path=str(data_dir))
     dest = Path(dest) if dest is not None else backup_dir(data_dir)
-    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only stick, a path through a file
+        raise BackupError("backup.failed", detail=str(exc)) from None
     taken = (now or utcnow()).astimezone(timezone.utc)
     target = _new_path(dest, taken, reason)
     part = target.with_name(target.name + ".part")

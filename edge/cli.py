@@ -17,6 +17,7 @@ from pathlib import Path
 from edge import config as config_mod
 from edge.cli_pin import CLERK_PIN_ENV, MANAGER_PIN_ENV, read_pin
 from edge.clock import utcnow
+from edge.backup import BackupError
 from edge.db import SchemaTooNew
 from edge.domain import clerks, pickup
 from edge.domain.errors import DomainError
@@ -129,6 +130,9 @@ def _main(argv: list[str] | None) -> int:
         print(t("db.too_new", args.lang, path=exc.path, version=exc.version, known=exc.known),
               file=sys.stderr)
         return EXIT_USAGE
+    except BackupError as exc:  # the backup before a migration could not be taken: no migration
+        print(t(exc.code, args.lang, **exc.params), file=sys.stderr)
+        return EXIT_REFUSED
 
 
 def _run_command(args: argparse.Namespace) -> int:

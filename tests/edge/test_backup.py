@@ -270,6 +270,9 @@ def test_cli_exit_codes(store, tmp_path, capsys, monkeypatch):
     assert code == 0 and "verified" in out and len(list_backups(tmp_path / "elsewhere")) == 1
     code, out, _ = _run(["backup", "--list", *d], capsys)
     assert code == 0 and Path(made["path"]).name in out
+    (tmp_path / "a-file").write_text("")
+    code, _, err = _run(["backup", "--to", str(tmp_path / "a-file" / "sub"), *d], capsys)
+    assert code == 1 and "Backup failed" in err
     code, _, err = _run(["backup", "--data-dir", str(tmp_path / "nothing"), "--lang", "en"], capsys)
     assert code == 2 and "nothing to back up" in err
     code, _, err = _run(["restore", str(tmp_path / "nope.db"), "--yes", *d], capsys)
@@ -344,3 +347,14 @@ def test_restore_asks_and_a_no_changes_nothing(store, make_order, capsys, monkey
     code, out, _ = _run(["restore", str(backup.db_path), *d], capsys)
     assert code == 0 and "Restored" in out
     assert "AFTER-1" not in {r[0] for r in _dump(store.data_dir / DB_FILENAME)["orders"]}
+
+
+def test_no_migration_without_its_backup(tmp_path, capsys):
+    data_dir = tmp_path / "store"
+    data_dir.mkdir()
+    _old_database(data_dir / DB_FILENAME, 3)
+    (data_dir / "backups").write_text("a file where the backups should go")
+    code, _, err = _run(["pickup", "check", "12345678901", "--data-dir", str(data_dir), "--lang", "en"],
+                        capsys)
+    assert code == 1 and "Backup failed" in err
+    assert sqlite3.connect(data_dir / DB_FILENAME).execute("PRAGMA user_version").fetchone()[0] == 3
