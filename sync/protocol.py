@@ -6,8 +6,12 @@ Authentication
 --------------
 * Store requests carry ``Authorization: Bearer <store token>``. HQ keeps only the sha256 of
   the token; the token names the store, so no store id appears in sync URLs. A store can
-  only ever read or write its own rows; another store's order is answered like an unknown
-  one (rejected outcome / 404).
+  only ever read or write its own rows; another store's order, task, bag or event id is
+  answered like an unknown one (rejected outcome / 404). A store token expires (``401
+  token_expired``; ``store-edge hq rotate-token`` issues a new one, the old one stops
+  working at once) and can be revoked (``hq revoke-store``).
+* Every request body is read before authentication and refused as it arrives over the
+  endpoint's limit (413), or when it stalls (408).
 * Shops and live-stream rooms place orders with ``Authorization: Bearer <channel key>``
   (``store-edge hq add-channel NAME`` prints it once; HQ keeps the sha256). A channel key
   cannot use the sync endpoints and a store token cannot place orders (401).
