@@ -23,7 +23,7 @@ Send = Callable[[dict], Awaitable[None]]
 
 DEFAULT_LIMIT = 16 * 1024
 ORDER_LIMIT = 64 * 1024
-DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_TIMEOUT_S = 60.0  # a 4 MB push over a slow shop line (~70 KB/s) still fits
 
 
 def body_limit(method: str, path: str) -> int:
