@@ -26,6 +26,7 @@ from edge.domain.fulfil_i18n import error_message
 from edge.i18n import t
 from edge.present import duration_text, local_time
 from edge.store import Store
+from edge.ui.screens.backroom.board import order_cell
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.form import form_row, pin_input
 from edge.ui.widgets.status_bar import StatusBar
@@ -201,13 +202,14 @@ class OverdueScreen(Screen[None]):
                      else t("ui.overdue.none", lang))
         table = self.query_one("#overdue-table", DataTable)
         keep = self._current()
+        store_id = self.app.store_id  # type: ignore[attr-defined]
         table.clear(columns=True)
         table.add_columns(*(t(f"ui.overdue.col.{c}", lang) for c in COLUMNS))
         for row in self.rows:
             reminded = str(row.reminders) if row.reminders else "—"
             if row.last_reminded is not None:
                 reminded += " " + local_time(row.last_reminded)
-            table.add_row(row.order_no, row.customer_masked,
+            table.add_row(order_cell(row.order_no, store_id), row.customer_masked,
                           t("ui.overdue.phone", lang, last4=row.phone_last4),
                           local_time(row.window_end), duration_text(now - row.window_end, lang),
                           f"{row.bags_packed}/{row.bags}", reminded, key=row.order_no)
