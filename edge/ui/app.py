@@ -41,6 +41,7 @@ from edge.domain import board_i18n  # noqa: F401  (registers the back room's key
 from edge.domain import clerks, outbox, stores
 from edge.domain.clerks import Clerk
 from edge.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from edge.ui import idle_gc
 from edge.ui import messages  # noqa: F401  (registers the UI's i18n keys)
 from edge.ui.addon import AddonTracker
 from edge.ui.screens.counter import CounterScreen
@@ -175,6 +176,7 @@ class StoreEdgeApp(App[int]):
         from edge.ui.screens.backroom.board import prefetch
 
         prefetch(self)  # the task board's rows, read before anyone asks for them
+        idle_gc.install(self)  # full garbage collections while nobody types
         if self.devices is not None:  # devices hook-up
             self.devices.start()
         if self._run_sync:

@@ -75,6 +75,8 @@ def _open(screen_type):
             await settle(pilot)
             if getattr(pilot.app.screen, "loaded", False):
                 break
+        await pilot.pause(0.2)  # the table lays its columns out on the next refresh
+        await settle(pilot)
         if screen_type is TaskBoardScreen:
             pilot.app.screen.query_one("#board-search", Input).cursor_blink = False
             await pilot.press("down", "space")  # one order selected for a wave

@@ -17,7 +17,6 @@ the highlighted order).
 
 from __future__ import annotations
 
-import gc
 from datetime import datetime, timedelta
 
 from rich.text import Text
@@ -208,13 +207,6 @@ class TaskBoardScreen(Screen[None]):
         self.selected &= self.by_no.keys()
         self.due = [row.order_no for row in board.reminders_due(rows)]
         self.loaded = True
-        if first_visit:
-            # The app's ~100,000 long-lived objects made each full cyclic collection take
-            # 0.1–0.6 s on a busy PC, a frozen screen in the middle of typing: move what is
-            # alive once the board is up out of the collector's way (young garbage first).
-            # Rows read later are plain data, freed by reference counting.
-            gc.collect(1)
-            gc.freeze()
         self.apply_filter()
 
     async def poll(self) -> None:
