@@ -1,8 +1,9 @@
 """The task board: every open order to prepare, one row each, by when it must be ready.
 
 One SQL statement reads the rows, each order's board status included (the SQL form of
-fulfilment's ``picking.board_status``); filtering, search and the counts per status then run over those rows in memory, so a key
-typed on the board never goes back to the database. ``board_row`` re-reads one order after an action.
+fulfilment's ``picking.board_status``); filtering, search and the counts per status then
+run over those rows in memory, so a key typed on the board never goes back to the
+database. ``board_row`` re-reads one order after an action.
 
 An order must be ready when its pickup window opens: "late" is how far past that an order
 not yet ready is running. Made-to-order items (cakes) need starting hours ahead: such an
