@@ -205,10 +205,15 @@ def matcher(f: BoardFilter, now: datetime) -> Callable[[BoardRow], tuple[bool, b
     window = _window_matcher(f.window, now)
     search = search_matcher(f.search)
 
+    # packed and past its window: nothing left to prepare, it waits for its customer in the
+    # overdue pickups (ctrl+o); the board shows it only when asked (overdue window, a search)
+    asked = f.window is not None or bool(f.search.strip())
+
     def check(row: BoardRow) -> tuple[bool, bool]:
         others = ((f.zone is None or f.zone in row.zones)
                   and (f.channel is None or row.channel == f.channel)
-                  and window(row) and search(row))
+                  and window(row) and search(row)
+                  and (asked or not (row.status == "ready" and row.is_overdue(now))))
         return others, others and (f.status is None or row.status == f.status)
 
     return check

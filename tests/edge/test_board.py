@@ -181,3 +181,18 @@ def test_the_board_status_is_fulfilments_rule_at_every_step(stocked):
     assert agree()["B-PICK"] == "ready"
     picking.pick_units(db, ["A-NEW"], "B001", 1, actor="c01", now=NOW)
     assert agree()["A-NEW"] == "packed"
+
+
+def test_a_packed_order_past_its_window_waits_in_overdue_pickups_not_on_the_board(stocked):
+    """Two-day-old packed orders filled the top of a manager's board (sorted by window)
+    although nothing is left to prepare: they belong to ctrl+o unless asked for."""
+    make_ready(stocked, "H-OVER")
+    rows = board.board_rows(stocked.db, now=NOW)
+
+    def shown(**kw) -> list[str]:
+        return _nos(board.view(rows, board.BoardFilter(**kw), NOW).rows)
+
+    assert "H-OVER" not in shown()
+    assert "H-OVER" in shown(window="overdue")
+    assert "H-OVER" in shown(search="H-OVER")
+    assert shown()[0] == "B-PICK"  # what needs work comes first
