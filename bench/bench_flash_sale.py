@@ -342,6 +342,8 @@ def table(r: Result) -> list[str]:
         _row(f"  shrinkage: {_sum_reports(rep, 'counts_short'):,} counts found less, "
              f"{_sum_reports(rep, 'wasted'):,} waste, {_sum_reports(rep, 'missing_at_pick'):,} missing at pick; "
              f"allotment gave way {_sum_reports(rep, 'allotment_given_way'):,} units", "", "", "", "info"),
+        _row(f"  found gone after HQ had sold them (the store's revoke came too late; short at"
+             f" hand-over, refunded): {f.lost_after_sold:,} units", "", "", "", "info"),
         _zero("store/SKU on-hand below 0 (or picked past the lots)", f.negative_on_hand),
         _zero("accepted orders not at the store, or not reserved/handed over", f.orders_not_held),
         _zero("HQ allotments with granted - locked - sold < 0", f.hq_allotment_negative),
