@@ -141,7 +141,7 @@ def _pack_last(store: Store, order_no: str) -> str:
 
 async def through_ui(path: Path, rounds: int, candidates: list[str]) -> dict[str, list[float]]:
     from edge.ui.app import StoreEdgeApp
-    from edge.ui.keys import expect, scanner_burst
+    from tests.support.keys import expect, scanner_burst
     from edge.ui.screens.backroom.board import TaskBoardScreen
     from edge.ui.screens.counter import CounterScreen
     from textual import events

@@ -97,7 +97,7 @@ def bench_store_paths(store: Store, sample: list[dict]) -> tuple[list[float], li
 
 async def bench_ui(path: Path, sample: list[dict], warmup: int = 20) -> list[float]:
     from edge.ui.app import StoreEdgeApp
-    from edge.ui.keys import expect, scanner_burst
+    from tests.support.keys import expect, scanner_burst
 
     app = StoreEdgeApp(path, demo=True)
     times = []

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from edge.domain.pickup import Verdict
 from edge.store import Store
 from edge.ui.app import StoreEdgeApp
-from edge.ui.keys import expect, scanner_burst
+from tests.support.keys import expect, scanner_burst
 from edge.ui.screens.counter import CounterScreen
 
 HANG_GUARD_S = 15.0  # only catches a hang; no test depends on speed

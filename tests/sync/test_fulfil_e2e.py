@@ -21,7 +21,7 @@ from devices.config import PrinterConfig
 from edge.services.printing import SqliteQueue, StorePrintWorker
 from edge.store import Store, init_store
 from edge.ui.app import StoreEdgeApp
-from edge.ui.keys import scanner_burst
+from tests.support.keys import scanner_burst
 from edge.ui.screens.backroom.pack import PackScreen
 from edge.ui.screens.backroom.pick import PickScreen
 from sync.client import SyncClient

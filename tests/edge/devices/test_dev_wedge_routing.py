@@ -14,7 +14,7 @@ from textual.widgets import Input
 from edge import config
 from edge.clock import utcnow
 from edge.ui.devices_link import DeviceLink
-from edge.ui.keys import expect, scanner_burst
+from tests.support.keys import expect, scanner_burst
 from edge.ui.screens.devices.ack_alarm import AckAlarmScreen
 from edge.ui.screens.devices.temperatures import TemperatureScreen
 from sync.pickup_code import qr_payload

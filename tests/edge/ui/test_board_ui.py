@@ -9,7 +9,7 @@ from datetime import timedelta
 from edge.clock import utcnow
 from edge.domain import board, orders
 from edge.i18n import t
-from edge.ui.keys import expect
+from tests.support.keys import expect
 from edge.ui.screens.backroom.board import TaskBoardScreen
 from edge.ui.screens.backroom.pack import PackScreen
 from edge.ui.screens.backroom.pick import PickScreen

@@ -10,7 +10,7 @@ import asyncio
 
 from textual.widgets import Label
 
-from edge.ui.keys import expect
+from tests.support.keys import expect
 from edge.ui.screens.override import OverrideScreen
 from tests.support.ui_pilot import HANG_GUARD_S, counter, make_app, scan, settle
 

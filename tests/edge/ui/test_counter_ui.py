@@ -243,7 +243,7 @@ def test_partial_pickup_marks_lines_not_taken(data_dir, codes, run):
 
 def test_two_scans_back_to_back_keep_the_second_code_whole(data_dir, codes, run):
     """Keys of the next scan can arrive before the first verdict: the field must not eat them."""
-    from edge.ui.keys import expect, scanner_burst
+    from tests.support.keys import expect, scanner_burst
 
     first, second = codes["ready"][3], codes["ready"][4]
 

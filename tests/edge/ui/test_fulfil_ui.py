@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input, Static
 
 from edge.domain import catalog, orders, print_jobs
 from edge.ui.app import StoreEdgeApp
-from edge.ui.keys import scanner_burst
+from tests.support.keys import scanner_burst
 from edge.ui.screens.backroom.pack import PackScreen
 from edge.ui.screens.backroom.pick import DecisionScreen, PickScreen, ShortScreen
 from edge.ui.widgets import status_bar

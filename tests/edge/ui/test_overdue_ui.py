@@ -7,7 +7,7 @@ import asyncio
 
 from edge.domain import orders, overdue, stock
 from edge.i18n import t
-from edge.ui.keys import expect
+from tests.support.keys import expect
 from edge.ui.screens.backroom.overdue import OverdueScreen, ReturnScreen
 from tests.support.ui_pilot import HANG_GUARD_S, make_app, open_store, screen_text, settle
 
