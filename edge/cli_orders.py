@@ -16,11 +16,10 @@ from collections.abc import Callable
 
 from edge.domain.errors import DomainError
 from edge.domain.fulfil_i18n import error_message
-from edge.i18n import t
-from edge.store import Store, StoreNotInitialised
+from edge.store import Store
 
 COMMAND_MODULES = ("edge.cli_fulfil", "edge.cli_board")
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REFUSED = 0, 1
 
 
 def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -43,11 +42,7 @@ def store_command(action: Callable[[Store, argparse.Namespace], int]
     refusal into exit code 1 with its message (JSON when ``--json``)."""
 
     def handler(args: argparse.Namespace) -> int:
-        try:
-            store = Store.open(args.cfg.data_dir)
-        except StoreNotInitialised as exc:
-            print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
-            return EXIT_USAGE
+        store = Store.open(args.cfg.data_dir)  # not a store yet: edge.cli says so (exit 2)
         try:
             return action(store, args)
         except DomainError as exc:

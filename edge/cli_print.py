@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 import edge.device_text  # noqa: F401  (registers dev.* strings)
 from edge.domain import print_jobs
 from edge.i18n import register, t
 from edge.services.printing import reason_text
-from edge.store import Store, StoreNotInitialised
+from edge.store import Store
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK = 0
 
 register({
     "print.none": ("没有待打印的任务", "Nothing waiting to print"),
@@ -39,11 +38,7 @@ def add_subparsers(sub: argparse._SubParsersAction,
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        store = Store.open(args.cfg.data_dir)
-    except StoreNotInitialised as exc:
-        print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
-        return EXIT_USAGE
+    store = Store.open(args.cfg.data_dir)  # not a store yet: edge.cli says so (exit 2)
     try:
         return _list(store, args)
     finally:

@@ -17,7 +17,7 @@ from edge.domain import clerks
 from edge.domain.errors import DomainError
 from edge.i18n import t
 from edge.present import staff_state
-from edge.store import Store, StoreNotInitialised
+from edge.store import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 NEW_PIN_ENV = "STORE_EDGE_NEW_PIN"
@@ -83,11 +83,7 @@ def _list(store: Store, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        store = Store.open(args.cfg.data_dir)
-    except StoreNotInitialised as exc:
-        print(t("cli.not_initialised", args.lang, path=exc.data_dir), file=sys.stderr)
-        return EXIT_USAGE
+    store = Store.open(args.cfg.data_dir)  # not a store yet: edge.cli says so (exit 2)
     try:
         if args.staff_command == "list":
             return _list(store, args)

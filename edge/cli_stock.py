@@ -28,7 +28,7 @@ from edge.domain import clerks, expiry, stock, transfers
 from edge.domain.errors import DomainError
 from edge.i18n import t
 from edge.present import local_time
-from edge.store import Store, StoreNotInitialised
+from edge.store import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -84,11 +84,7 @@ def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     lang = args.lang
-    try:
-        store = Store.open(args.cfg.data_dir)
-    except StoreNotInitialised as exc:
-        print(t("cli.not_initialised", lang, path=exc.data_dir), file=sys.stderr)
-        return EXIT_USAGE
+    store = Store.open(args.cfg.data_dir)  # not a store yet: edge.cli says so (exit 2)
     try:
         result = _COMMANDS[args.stock_command](store, args)
     except _Usage as exc:
