@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -141,8 +142,12 @@ class DayEndScreen(Screen[None]):
         table = self.query_one("#de-table", DataTable)
         row, scrolled = table.cursor_row, table.scroll_y  # a refresh keeps the reader's place
         table.clear(columns=True)
-        table.add_column("label", key="label")
-        table.add_column("value", key="value")
+        rows = day_end_figures.figures(self.view.report, lang) if self.view else []
+        # widths fixed from every row up front: the columns never shift as rows scroll in
+        table.add_column("label", key="label",
+                         width=max([cell_len(f"  {f.label}") for f in rows], default=10))
+        table.add_column("value", key="value",
+                         width=max([cell_len(f.text) for f in rows], default=10))
         if self.refused is not None:
             self.query_one("#de-title", Static).update(t("ui.dayend.manager_only", lang))
             self.query_one("#de-sent", Static).update("")
@@ -156,7 +161,7 @@ class DayEndScreen(Screen[None]):
         self.query_one("#de-sent", Static).update(sent_text(self.view, lang, self.tz))
         self.query_one("#de-hint", Static).update(t("ui.dayend.hint", lang))
         section = None
-        for f in day_end_figures.figures(report, lang):
+        for f in rows:
             if f.section != section:
                 section = f.section
                 table.add_row(Text(t(f"dayend.section.{section}", lang), style="bold"), "",
