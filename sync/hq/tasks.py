@@ -15,8 +15,8 @@ from .db import Tx
 _COLUMNS = "task_id, store_id, kind, order_no, status, title, due_at, fields, version"
 # ids HQ issues (``prep-<order_no>``, ``neg-<store>:<sku>:<seq>``): a store may edit such a
 # task of its own but never create one, or it could take the id of a task HQ is about to
-# create for an order (its own or another store's) and make that order fail.
-HQ_TASK_PREFIXES = ("prep-", "neg-")
+# create for an order (its own or another store's) and make that order fail. A store creates
+# tasks only as ``<store_id>:…`` (apply_store_update).
 
 
 def _row_to_task(row: tuple) -> dict[str, Any]:
@@ -68,11 +68,14 @@ def set_status_from_hq(tx: Tx, task_id: str, status: str, now: datetime) -> None
 def apply_store_update(tx: Tx, store_id: str, update: TaskUpdate, now: datetime) -> str | None:
     """Merge a store's edit (LWW fields, forward status). Returns a rejection reason or None.
 
-    An unknown task id creates a store-originated task (not under an id HQ issues; a task of
-    another store is answered like an unknown one). If the merge refuses the store's
+    An unknown task id creates a store-originated task when it is in the store's own id space
+    (``<store_id>:…``); any other unknown id, and a task of another store, is answered as
+    unknown. If the merge refuses the store's
     status (it would move backwards), HQ sends the task back so the store converges."""
     task = load_task(tx, update.task_id)
-    if task is None and update.task_id.startswith(HQ_TASK_PREFIXES):
+    if task is None and not update.task_id.startswith(f"{store_id}:"):
+        # a store creates tasks only in its own id space (``<store_id>:…``): an id HQ issues
+        # (prep-, neg-) or one another store may use later is never the store's to take
         return "unknown_task"
     if task is None:
         tx.run(f"INSERT INTO tasks ({_COLUMNS}, updated_at) VALUES (?, ?, 'store', NULL, ?, '', NULL, ?, 1, ?)",

@@ -59,6 +59,21 @@ def test_a_store_cannot_take_another_stores_task_or_bag(hq_server):
     assert fields == {"made_to_order": False, "bag_chilled": "B2"}
 
 
+def test_a_store_creates_tasks_only_in_its_own_id_space(hq_server):
+    """Tasks at HQ are keyed by id: a store that could create any id could take one another
+    store uses later. It may create ``<its store id>:…`` only."""
+    s1, s2 = hq_server.add_store("S001"), hq_server.add_store("S002")
+    for task_id in ("S002:remind-1", "remind-1", "x"):
+        taken = s1.send("task.updated", {"task_id": task_id, "status": "open", "fields": {}})
+        assert (taken["outcome"], taken["reason"]) == ("rejected", "unknown_task"), task_id
+    own = s1.send("task.updated", {"task_id": "S001:remind-1", "status": "open", "fields": {}})
+    assert own["outcome"] == "applied", own
+    theirs = s2.send("task.updated", {"task_id": "S002:remind-1", "status": "open", "fields": {}})
+    assert theirs["outcome"] == "applied", theirs
+    again = s2.send("task.updated", {"task_id": "S001:remind-1", "status": "done", "fields": {}})
+    assert (again["outcome"], again["reason"]) == ("rejected", "unknown_task")
+
+
 def test_event_ids_are_scoped_per_store(hq_server):
     s1, s2 = hq_server.add_store("S001"), hq_server.add_store("S002")
     shared = str(uuid.uuid4())
