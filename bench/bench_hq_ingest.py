@@ -52,7 +52,7 @@ def make_events(store: str, n: int) -> list[dict]:
                                                   "lines": [{"sku": f"SKU-{seq % 300}", "qty": 1, "unit_price_cents": 1290}],
                                                   "with_pickup_order_no": None}
         else:
-            ev_type, payload = "task.updated", {"task_id": f"{store}-t{seq % 50}", "status": "in_progress",
+            ev_type, payload = "task.updated", {"task_id": f"{store}:t{seq % 50}", "status": "in_progress",
                                                 "fields": {"shelf": f"F{seq % 9}"}}
         events.append({"event_id": str(uuid.uuid4()), "seq": seq, "type": ev_type, "entity": "",
                        "base_version": None, "payload": payload, "schema": 1,

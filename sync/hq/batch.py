@@ -58,7 +58,17 @@ def _refused(index: int, raw: Any, exc: ValidationError) -> RefusedEvent:
 # escapes (raw UTF-8 cannot hold a surrogate), numbers of 19+ digits, NaN and Infinity.
 # A body without any of these, and too short to hold an over-long string, skips the walk
 # over every value (one fast C scan instead of Python per value).
-_SUSPECT = re.compile(rb"\\u0000|\\u[dD][89a-fA-F]|NaN|Infinity|[0-9]{19}")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))  # digit -> 0, else space
+
+
+def _suspect(raw: bytes) -> bool:
+    """Could ``raw`` hold an unstorable value? Substring scans and one translate (a regex with
+    a ``[0-9]{19}`` branch over a 150 KB batch took a tenth of the whole push)."""
+    return (len(raw) > p.MAX_TEXT_CHARS  # (a string that long needs a body as long)
+            or b"\\u0000" in raw or b"NaN" in raw or b"Infinity" in raw
+            or (b"\\u" in raw and _SURROGATE_ESCAPE.search(raw) is not None)
+            or b"0" * 19 in raw.translate(_DIGITS_ONLY))
 
 
 def _storable(event: p.Event) -> p.Event | RefusedEvent:
@@ -74,8 +84,7 @@ def read_push(raw: bytes) -> list[p.Event | RefusedEvent]:
     """The events of a push body; raises HQError 422 for a body that is no batch."""
     try:
         events = p.PushRequest.model_validate_json(raw).events
-        suspect = len(raw) > p.MAX_TEXT_CHARS or _SUSPECT.search(raw)  # (a string that long needs a body as long)
-        return [_storable(e) for e in events] if suspect else list(events)
+        return [_storable(e) for e in events] if _suspect(raw) else list(events)
     except ValidationError:
         pass
     try:
