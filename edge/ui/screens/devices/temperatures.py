@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -83,6 +84,13 @@ def record_line(record: temperatures.TemperatureRecord | None, lang: str) -> str
     return t("ui.dev.temp.record_title", lang, fridge=name, n=len(record.readings),
              min=f"{record.min_c:.1f}", max=f"{record.max_c:.1f}", mean=f"{record.mean_c:.1f}",
              excursions=len(record.alarms))
+
+
+def _fixed_columns(table: DataTable, headers: list[str], rows: list[list[str]]) -> None:
+    """Columns as wide as their widest cell, fixed up front: a table that sizes them later,
+    on a refresh of its own, shifts under the reader (and the snapshots)."""
+    for i, header in enumerate(headers):
+        table.add_column(header, width=max([cell_len(header)] + [cell_len(r[i]) for r in rows]))
 
 
 class TemperatureScreen(Screen):
@@ -160,29 +168,34 @@ class TemperatureScreen(Screen):
         row = table.cursor_row
         table.clear(columns=True)
         cols = ("fridge", "zone", "now", "at", "limit", "state")
-        table.add_columns(*(t(f"ui.dev.temp.col_{c}", lang) for c in cols))
-        if not self.view.fridges:
-            table.add_row(t("ui.dev.temp.no_fridges", lang), "", "", "", "", "")
+        rows: list[tuple[str, list[str]]] = []
         for s in self.view.fridges:
             f = s.fridge
             now = f"{s.last_c:.1f}°C" if s.last_c is not None else "—"
-            state = t(f"ui.dev.temp.state.{s.state}", lang)
-            table.add_row(f.name, t(f"zone.{f.zone}", lang), now, local_time(s.last_at, tz=self.tz),
-                          f"≤{f.max_c:.0f}°C", state, key=f.probe_id)
+            rows.append((f.probe_id, [f.name, t(f"zone.{f.zone}", lang), now,
+                                      local_time(s.last_at, tz=self.tz), f"≤{f.max_c:.0f}°C",
+                                      t(f"ui.dev.temp.state.{s.state}", lang)]))
+        _fixed_columns(table, [t(f"ui.dev.temp.col_{c}", lang) for c in cols],
+                       [cells for _, cells in rows])
+        if not self.view.fridges:
+            table.add_row(t("ui.dev.temp.no_fridges", lang), "", "", "", "", "")
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
         if self.view.fridges:
             table.move_cursor(row=min(max(row, 0), len(self.view.fridges) - 1))
 
     def _draw_excursions(self, lang: str) -> None:
         table = self.query_one("#temp-excursions", DataTable)
         table.clear(columns=True)
-        table.add_column(t("ui.temp.col_excursion", lang), key="what")
-        table.add_column(t("ui.temp.col_ack", lang), key="ack")
+        rows = [list(excursion_text(x, self.tz, lang)) for x in self.view.excursions]
+        empty = [[t("ui.temp.no_excursions", lang), ""]] if not rows else []
+        _fixed_columns(table, [t("ui.temp.col_excursion", lang), t("ui.temp.col_ack", lang)],
+                       rows + empty)
         table.display = self.view.record is not None
-        if not self.view.excursions:
-            table.add_row(t("ui.temp.no_excursions", lang), "")
-        for i, x in enumerate(self.view.excursions):
-            what, ack = excursion_text(x, self.tz, lang)
-            table.add_row(what, ack, key=str(i))
+        for cells in empty:
+            table.add_row(*cells)
+        for i, cells in enumerate(rows):
+            table.add_row(*cells, key=str(i))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "temp-fridges" and event.row_key is not None:
