@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# one encoder for all calls: json.dumps(**options) would build a new one every time
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+import orjson
 
 
 def dumps(value: Any) -> str:
-    return _ENCODER.encode(value)
+    """Compact UTF-8 JSON with sorted keys. orjson: encoding every pushed payload (for its
+    stored text and content digest) with the standard library took a tenth of HQ's push."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def loads(text: str) -> Any:
