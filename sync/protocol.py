@@ -270,7 +270,8 @@ def text_problem(value: str, max_chars: int = MAX_TEXT_CHARS) -> str | None:
 
 
 def escape_unstorable(text: str) -> str:
-    """``text`` with NUL and lone surrogates written as ``\\uXXXX`` (safe to store and show)."""
+    """``text`` with NUL and lone surrogates written as JSON-style escapes (``\\u0000``,
+    ``\\ud800``): safe to store and show."""
     return _UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

@@ -20,6 +20,7 @@ from edge.domain.errors import DomainError
 from edge.i18n import register, t
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
+from edge.ui.context import UserContext
 
 register({
     "ui.key.sale": ("销售", "Sale"),
@@ -53,7 +54,7 @@ def yuan(cents: int) -> str:
     return f"{cents / 100:.2f}"
 
 
-class SaleScreen(Screen[None]):
+class SaleScreen(UserContext, Screen[None]):
     """Nothing is written until F5: then one transaction records the sale (and its receipt)."""
 
     BINDINGS = [Binding("f5", "complete", "ui.key.complete_sale"),
@@ -84,9 +85,6 @@ class SaleScreen(Screen[None]):
         self._show()
         self.query_one("#sale-scan", Input).focus()
 
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     def _show(self, message: str = "") -> None:
         lang = self.lang

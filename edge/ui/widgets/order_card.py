@@ -21,6 +21,7 @@ from edge.domain.orders import Line, Order
 from edge.domain.pickup import Verdict
 from edge.i18n import t
 from edge.present import line_name, verdict_message, window_text
+from edge.ui.context import UserContext
 
 # verdict colour by kind: green can go, yellow needs a step (override, wait, pack), red stop
 VERDICT_TONE = {
@@ -65,7 +66,7 @@ class CardState:
     message: tuple[str, dict] | None = None  # an i18n key and its params
 
 
-class OrderCard(Vertical):
+class OrderCard(UserContext, Vertical):
     """Verdict banner, order head, lines and bags, phone matches, or help when empty."""
 
     def __init__(self, **kwargs) -> None:
@@ -85,9 +86,6 @@ class OrderCard(Vertical):
         self.watch(self.app, "lang", lambda _lang: self.render_state(), init=False)
         self.render_state()
 
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     def show(self, state: CardState, on_drawn: Callable[[], None] | None = None) -> None:
         """Show ``state``; ``on_drawn`` runs once the frame showing it has been composed."""

@@ -39,6 +39,8 @@ from edge.ui.screens.backroom.pick import PickScreen
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
 from edge.ui.widgets.virtual_table import VirtualTable, header_line
+from edge.ui.context import UserContext
+from edge.present import short_order_no
 
 REFRESH_S = 2.0
 SCREEN_NAME = "task-board"  # the app keeps one board, installed under this name
@@ -86,7 +88,7 @@ def timing_cell(row: board.BoardRow, now: datetime, lang: str) -> Text:
 def order_cell(order_no: str, store_id: str, width: int = WIDTHS[1]) -> str:
     """An order number that fits its column: without this store's own prefix (HQ numbers
     its orders S001-…), and if still too long its end, which tells orders apart."""
-    short = order_no.removeprefix(f"{store_id}-")
+    short = short_order_no(order_no, store_id)
     return short if len(short) <= width else "…" + short[-(width - 1):]
 
 
@@ -98,7 +100,7 @@ def window_cell(row: board.BoardRow, now: datetime) -> str:
     return f"{start:%m-%d %H:%M}"
 
 
-class TaskBoardScreen(Screen[None]):
+class TaskBoardScreen(UserContext, Screen[None]):
     """The manager's first screen: what to prepare next, and a wave to pick."""
 
     CSS_PATH = "board.tcss"
@@ -166,9 +168,6 @@ class TaskBoardScreen(Screen[None]):
         self.run_worker(self.poll(), group="board-poll")
 
     # -- data -------------------------------------------------------------------------------------
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     @property
     def reminder_hours(self) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -203,16 +204,23 @@ class OverdueScreen(Screen[None]):
         table = self.query_one("#overdue-table", DataTable)
         keep = self._current()
         store_id = self.app.store_id  # type: ignore[attr-defined]
-        table.clear(columns=True)
-        table.add_columns(*(t(f"ui.overdue.col.{c}", lang) for c in COLUMNS))
+        cells = []
         for row in self.rows:
             reminded = str(row.reminders) if row.reminders else "—"
             if row.last_reminded is not None:
                 reminded += " " + local_time(row.last_reminded)
-            table.add_row(order_cell(row.order_no, store_id), row.customer_masked,
-                          t("ui.overdue.phone", lang, last4=row.phone_last4),
-                          local_time(row.window_end), duration_text(now - row.window_end, lang),
-                          f"{row.bags_packed}/{row.bags}", reminded, key=row.order_no)
+            cells.append((row.order_no, [
+                order_cell(row.order_no, store_id), row.customer_masked,
+                t("ui.overdue.phone", lang, last4=row.phone_last4), local_time(row.window_end),
+                duration_text(now - row.window_end, lang), f"{row.bags_packed}/{row.bags}", reminded]))
+        headers = [t(f"ui.overdue.col.{c}", lang) for c in COLUMNS]
+        table.clear(columns=True)
+        # widths fixed from every cell up front: the layout never depends on when the table
+        # gets round to measuring its rows
+        for i, header in enumerate(headers):
+            table.add_column(header, width=max([cell_len(header)] + [cell_len(str(c[i])) for _, c in cells]))
+        for key, row_cells in cells:
+            table.add_row(*row_cells, key=key)
         table.display = bool(self.rows)
         if keep is not None and keep in {r.order_no for r in self.rows}:
             table.move_cursor(row=table.get_row_index(keep))

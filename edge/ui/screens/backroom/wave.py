@@ -12,6 +12,7 @@ at scanner speed each must see the result of the one before.
 from __future__ import annotations
 
 import asyncio
+from abc import ABCMeta, abstractmethod
 from collections.abc import Awaitable
 
 from textual.app import ComposeResult
@@ -23,11 +24,16 @@ from edge.i18n import t
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.scan_field import ScanField
 from edge.ui.widgets.status_bar import StatusBar
+from edge.ui.context import UserContext
 
 SHOWN_ORDERS = 4  # order numbers in the title; more are "…"
 
 
-class WaveScreen(Screen[None]):
+class _AbstractScreenMeta(type(Screen), ABCMeta):  # type: ignore[misc]
+    """Textual's screen metaclass with abc's: a wave screen must fill in its hooks."""
+
+
+class WaveScreen(UserContext, Screen[None], metaclass=_AbstractScreenMeta):
     CSS_PATH = "fulfil.tcss"
     PART = ""
 
@@ -56,28 +62,27 @@ class WaveScreen(Screen[None]):
         self.say(t(f"ui.{self.PART}.loading", self.lang), "info")
         self.reload()
 
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     @property
     def table(self) -> DataTable:
         return self.query_one(f"#{self.PART}-table", DataTable)
 
     # -- to fill in ------------------------------------------------------------------------------
+    @abstractmethod
     def reload(self) -> None:
         """Read the wave again (a worker) and ``show`` it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def show_table(self) -> None:
-        raise NotImplementedError
+        """Draw the table from what ``reload`` read."""
 
     def idle_message(self) -> tuple[str, str]:
         """What the message line says when the last action has nothing to say."""
         return "", ""
 
+    @abstractmethod
     async def handle_scan(self, text: str) -> None:
-        raise NotImplementedError
+        """A product or slot scanned (or typed) into the screen."""
 
     # -- shared ----------------------------------------------------------------------------------
     def show(self) -> None:

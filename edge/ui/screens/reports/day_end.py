@@ -29,6 +29,7 @@ from edge.i18n import register, t
 from edge.store import Store
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
+from edge.ui.context import UserContext
 
 REFRESH_S = 30.0
 
@@ -74,7 +75,7 @@ def sent_text(view: DayEndView | None, lang: str, tz: ZoneInfo) -> str:
     return t("dayend.sent" if acked else "dayend.sent_waiting", lang, at=stamp)
 
 
-class DayEndScreen(Screen[None]):
+class DayEndScreen(UserContext, Screen[None]):
     CSS_PATH = "day_end.tcss"
     BINDINGS = [
         Binding("escape", "back", "ui.dayend.key.back"),
@@ -115,14 +116,6 @@ class DayEndScreen(Screen[None]):
         if self.day == day_end.local_today(self.tz):
             self.load()
 
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
-
-    @property
-    def actor(self) -> str:
-        clerk = self.app.clerk  # type: ignore[attr-defined]
-        return clerk.clerk_id if clerk else ""
 
     @work(exclusive=True, group="day-end")
     async def load(self) -> None:
@@ -131,7 +124,7 @@ class DayEndScreen(Screen[None]):
             self.query_one("#de-title", Static).update(
                 t("ui.dayend.loading", self.lang, day=self.day.isoformat()))
         try:
-            self.view = await self.app.service.call(load_view, self.day, self.tz, self.actor)  # type: ignore[attr-defined]
+            self.view = await self.app.service.call(load_view, self.day, self.tz, self.signed_in_id)  # type: ignore[attr-defined]
             self.refused = None
         except DomainError as exc:
             self.view, self.refused = None, exc.code
@@ -203,7 +196,7 @@ class DayEndScreen(Screen[None]):
         settings = settings_from_config(self.app.cfg, self.lang)  # type: ignore[attr-defined]
         try:
             job = await self.app.service.call(  # type: ignore[attr-defined]
-                lambda store: print_jobs.queue_day_end(store, report, actor=self.actor,
+                lambda store: print_jobs.queue_day_end(store, report, actor=self.signed_in_id,
                                                        settings=settings))
         except DomainError as exc:
             self.notify(t(exc.code, self.lang, **exc.params), severity="error")
@@ -217,7 +210,7 @@ class DayEndScreen(Screen[None]):
             return
         try:
             seq = await self.app.service.call(  # type: ignore[attr-defined]
-                lambda store: day_end.send_day_end(store, report, actor=self.actor))
+                lambda store: day_end.send_day_end(store, report, actor=self.signed_in_id))
         except DomainError as exc:
             self.notify(t(exc.code, self.lang, **exc.params), severity="error")
             return

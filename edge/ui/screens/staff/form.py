@@ -17,6 +17,7 @@ from edge.i18n import t
 from edge.store import Store
 from edge.ui.screens.staff import text  # noqa: F401  (registers ui.staff.*)
 from edge.ui.widgets.form import form_row, pin_input
+from edge.ui.context import UserContext
 
 
 def _add(store: Store, clerk_id: str, name: str, role: str, pin: str, actor: str) -> str:
@@ -29,7 +30,7 @@ def _reset(store: Store, clerk_id: str, pin: str, actor: str) -> str:
     return clerk_id
 
 
-class StaffFormScreen(ModalScreen["str | None"]):
+class StaffFormScreen(UserContext, ModalScreen["str | None"]):
     """Add (``member`` None) or new PIN for ``member``; dismisses with the message to show."""
 
     BINDINGS = [Binding("escape", "cancel", "ui.key.cancel")]
@@ -38,9 +39,6 @@ class StaffFormScreen(ModalScreen["str | None"]):
         super().__init__(classes="staff-form")
         self.actor, self.member = actor, member
 
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     def _roles(self) -> list[tuple[str, str]]:
         return [(t(f"role.{role}", self.lang), role) for role in clerks.ROLES]

@@ -20,6 +20,7 @@ from edge.ui.screens.staff import text  # noqa: F401  (registers ui.staff.*)
 from edge.ui.screens.staff.form import StaffFormScreen
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
+from edge.ui.context import UserContext
 
 
 def _staff(store: Store) -> list[clerks.StaffMember]:
@@ -37,7 +38,7 @@ def _set_active(store: Store, clerk_id: str, active: bool, actor: str) -> str:
     return "staff.reactivated" if active else "staff.deactivated"
 
 
-class StaffScreen(Screen[None]):
+class StaffScreen(UserContext, Screen[None]):
     """Keys: a add, p new PIN, u unlock, d deactivate / take back, Esc back."""
 
     CSS_PATH = "staff.tcss"
@@ -54,14 +55,6 @@ class StaffScreen(Screen[None]):
         self.members: list[clerks.StaffMember] = []
         self.message = ""
 
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
-
-    @property
-    def actor(self) -> str:
-        clerk = self.app.clerk  # type: ignore[attr-defined]
-        return clerk.clerk_id if clerk else ""
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -118,12 +111,12 @@ class StaffScreen(Screen[None]):
 
     # -- actions -------------------------------------------------------------------------------
     def action_add(self) -> None:
-        self.app.push_screen(StaffFormScreen(self.actor), self._after_form)
+        self.app.push_screen(StaffFormScreen(self.signed_in_id), self._after_form)
 
     def action_reset_pin(self) -> None:
         member = self.selected
         if member is not None:
-            self.app.push_screen(StaffFormScreen(self.actor, member), self._after_form)
+            self.app.push_screen(StaffFormScreen(self.signed_in_id, member), self._after_form)
 
     def _after_form(self, message: str | None) -> None:
         if message:
@@ -148,7 +141,7 @@ class StaffScreen(Screen[None]):
     async def change(self, member: clerks.StaffMember, fn, *args: object) -> None:
         """One domain call about ``member`` as the signed-in manager; say what came of it."""
         try:
-            said = await self.app.service.call(fn, member.clerk_id, *args, self.actor)  # type: ignore[attr-defined]
+            said = await self.app.service.call(fn, member.clerk_id, *args, self.signed_in_id)  # type: ignore[attr-defined]
         except DomainError as exc:
             self._say(t(exc.code, self.lang, **exc.params), bad=True)
             return

@@ -22,6 +22,7 @@ from edge.i18n import t
 from edge.store import Store
 from edge.ui.screens.stock import text  # noqa: F401  (registers ui.stock.*)
 from edge.ui.widgets.form import form_row
+from edge.ui.context import UserContext
 
 ACTIONS = ("count", "adjust", "grant", "revoke")
 
@@ -51,7 +52,7 @@ def apply(store: Store, action: str, target: Target, qty: int, reason: str | Non
     return stock.levels(db, target.sku)
 
 
-class StockActionScreen(ModalScreen["stock.Levels | None"]):
+class StockActionScreen(UserContext, ModalScreen["stock.Levels | None"]):
     """Dismisses with the SKU's new levels, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "ui.key.cancel")]
@@ -64,9 +65,6 @@ class StockActionScreen(ModalScreen["stock.Levels | None"]):
         self.action_name, self.target, self.actor = action, target, actor
         self.reason, self.qty = reason, qty
 
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         lang, tg, lv = self.lang, self.target, self.target.levels

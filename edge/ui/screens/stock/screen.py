@@ -33,6 +33,7 @@ from edge.ui.screens.stock.dialog import StockActionScreen, Target
 from edge.ui.screens.stock.receipt import ReceiptCheck, Scanned, classify
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
+from edge.ui.context import UserContext
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def _receive(store: Store, transfer_id: str, actor: str) -> transfers.Transfer:
     return transfers.receive_transfer(store, transfer_id, actor)
 
 
-class StockScreen(Screen[None]):
+class StockScreen(UserContext, Screen[None]):
     """Keys: F5 receive the transfer being checked, F6 near expiry / all stock, ctrl+n count,
     ctrl+r adjust, ctrl+g grant, ctrl+b take back (managers), Esc back."""
 
@@ -110,9 +111,6 @@ class StockScreen(Screen[None]):
         # transfers announced and orders arriving by sync show up without reopening
         self.set_interval(REFRESH_S, self.load)
 
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     @property
     def days(self) -> int:
