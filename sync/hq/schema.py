@@ -1,5 +1,16 @@
 """HQ tables, in SQL both SQLite and PostgreSQL accept (BIGINT, TEXT, DOUBLE PRECISION).
 
+Adding a schema change (read this first)
+----------------------------------------
+Append ONE step to ``STEPS`` at the end: ``("what it is for", (sql, sql, python_fn, ...))``.
+Never edit or reorder a step that has landed on main: databases out there have applied it.
+Each step runs once, in its own transaction with its ``schema_version`` row, under a lock
+(``migrator.py``), on SQLite and PostgreSQL alike, so write portable SQL (BIGINT, TEXT,
+DOUBLE PRECISION; ``ALTER TABLE ... ADD COLUMN`` with a DEFAULT when NOT NULL). A Python
+callable ``fn(tx)`` may backfill rows. If main gained a step while you worked, renumber yours
+to follow it (rebase). ``tests/sync/test_hq_schema_migrate.py`` migrates the first schema
+with data to today's on both engines: extend its data when your step reshapes a table.
+
 Quantities are ledgers (``stock_moves``) with a derived per-SKU level kept beside them;
 ``stores.change_seq`` is the per-store change cursor, bumped under the store's row lock in
 the transaction that writes the change (that is what keeps pulls gapless on PostgreSQL).
@@ -7,13 +18,14 @@ the transaction that writes the change (that is what keeps pulls gapless on Post
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timezone
 
 from .db import Database, Tx
+from .migrator import Step, migrate_steps
 
-STATEMENTS: tuple[str, ...] = (
+# 1: the schema HQ first shipped (commit 9218439), exactly
+_V1_FIRST: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (
         key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS stores (
@@ -33,9 +45,7 @@ STATEMENTS: tuple[str, ...] = (
         payload TEXT NOT NULL, schema_version BIGINT NOT NULL, store_clock TEXT,
         digest TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT,
         received_at TEXT NOT NULL, PRIMARY KEY (store_id, seq))""",
-    # event ids are scoped per store (ingest._known_ids looks them up by store)
-    "CREATE INDEX IF NOT EXISTS events_store_event_id ON events (store_id, event_id)",
-    "DROP INDEX IF EXISTS events_event_id",
+    "CREATE INDEX IF NOT EXISTS events_event_id ON events (event_id)",
     """CREATE TABLE IF NOT EXISTS changes (
         store_id TEXT NOT NULL, cursor BIGINT NOT NULL, change_id TEXT NOT NULL,
         type TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL,
@@ -52,11 +62,9 @@ STATEMENTS: tuple[str, ...] = (
         window_start TEXT NOT NULL, window_end TEXT NOT NULL, pickup_code TEXT NOT NULL,
         made_to_order BIGINT NOT NULL, presale BIGINT NOT NULL, version BIGINT NOT NULL,
         placed_at TEXT NOT NULL, paid_at TEXT, handed_over_at TEXT, cancel_reason TEXT,
-        reminded BIGINT NOT NULL DEFAULT 0, order_uid TEXT, code_hash TEXT)""",
+        reminded BIGINT NOT NULL DEFAULT 0)""",
     "CREATE INDEX IF NOT EXISTS orders_payment ON orders (payment_status, placed_at)",
     "CREATE INDEX IF NOT EXISTS orders_store ON orders (store_id, status)",
-    "CREATE INDEX IF NOT EXISTS orders_code ON orders (store_id, pickup_code)",
-    "CREATE INDEX IF NOT EXISTS orders_window ON orders (status, window_end)",
     """CREATE TABLE IF NOT EXISTS order_lines (
         order_no TEXT NOT NULL, line_no BIGINT NOT NULL, sku TEXT NOT NULL,
         name_zh TEXT NOT NULL, name_en TEXT NOT NULL, qty BIGINT NOT NULL,
@@ -100,78 +108,75 @@ STATEMENTS: tuple[str, ...] = (
         store_id TEXT NOT NULL, event_seq BIGINT NOT NULL, action TEXT NOT NULL,
         manager_id TEXT NOT NULL, reason TEXT NOT NULL, ref TEXT, at TEXT,
         PRIMARY KEY (store_id, event_seq))""",
-    """CREATE TABLE IF NOT EXISTS day_reports (
-        store_id TEXT NOT NULL, day TEXT NOT NULL, payload TEXT NOT NULL,
-        event_seq BIGINT NOT NULL, received_at TEXT NOT NULL,
-        PRIMARY KEY (store_id, day))""",
     """CREATE TABLE IF NOT EXISTS notifications (
         notification_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, order_no TEXT,
         kind TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
         attempts BIGINT NOT NULL DEFAULT 0, next_attempt_at DOUBLE PRECISION NOT NULL,
-        last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT, ord BIGINT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS notifications_pending ON notifications (status, next_attempt_at)",
-    "CREATE INDEX IF NOT EXISTS notifications_order ON notifications (order_no, ord)",
-    # the chain's shelf plan: where a product sits on a store's shelves (the pick walk)
-    """CREATE TABLE IF NOT EXISTS catalog_shelves (
+        last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, next_attempt_at)",
+)
+
+
+def _v1_epoch(tx: Tx) -> None:
+    tx.run("INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO NOTHING", (new_epoch(),))
+
+
+def _v2_order_notifications(tx: Tx) -> None:
+    """Notifications written before ``ord`` existed keep the order they were written in."""
+    rows = tx.all("SELECT notification_id FROM notifications ORDER BY created_at, notification_id")
+    tx.many("UPDATE notifications SET ord = ? WHERE notification_id = ?",
+            [(i, row[0]) for i, row in enumerate(rows, 1)])
+
+
+def _v5_order_series(tx: Tx) -> None:
+    tx.run("INSERT INTO meta (key, value) VALUES ('order_series', ?) ON CONFLICT (key) DO NOTHING",
+           (new_order_series(None),))
+
+
+STEPS: tuple[Step, ...] = (
+    ("first HQ schema", (*_V1_FIRST, _v1_epoch)),
+    ("notifications go out per order in the order they were written; order lookups by code "
+     "and window", (
+        "ALTER TABLE notifications ADD COLUMN ord BIGINT NOT NULL DEFAULT 0",
+        _v2_order_notifications,
+        "DROP INDEX IF EXISTS notifications_due",
+        "CREATE INDEX IF NOT EXISTS notifications_pending ON notifications (status, next_attempt_at)",
+        "CREATE INDEX IF NOT EXISTS notifications_order ON notifications (order_no, ord)",
+        "CREATE INDEX IF NOT EXISTS orders_code ON orders (store_id, pickup_code)",
+        "CREATE INDEX IF NOT EXISTS orders_window ON orders (status, window_end)")),
+    ("day-end reports from stores", (
+        """CREATE TABLE IF NOT EXISTS day_reports (
+        store_id TEXT NOT NULL, day TEXT NOT NULL, payload TEXT NOT NULL,
+        event_seq BIGINT NOT NULL, received_at TEXT NOT NULL,
+        PRIMARY KEY (store_id, day))""",)),
+    ("pick and pack: the chain's shelf plan, short picks and their decisions", (
+        """CREATE TABLE IF NOT EXISTS catalog_shelves (
         sku TEXT PRIMARY KEY, shelf TEXT NOT NULL)""",
-    # units a store found missing at pick time, and its manager's decision (refund on pickup)
-    """CREATE TABLE IF NOT EXISTS order_shorts (
+        """CREATE TABLE IF NOT EXISTS order_shorts (
         order_no TEXT NOT NULL, line_no BIGINT NOT NULL, store_id TEXT NOT NULL,
         sku TEXT, qty BIGINT NOT NULL, status TEXT NOT NULL, decided_by TEXT,
-        updated_at TEXT NOT NULL, PRIMARY KEY (order_no, line_no))""",
+        updated_at TEXT NOT NULL, PRIMARY KEY (order_no, line_no))""")),
+    ("order identity across restores: HQ's own order id, code hash of a given-back order, "
+     "order-number series", (
+        "ALTER TABLE orders ADD COLUMN order_uid TEXT",
+        "ALTER TABLE orders ADD COLUMN code_hash TEXT",
+        _v5_order_series)),
+    ("store tokens expire and can be revoked", (
+        "ALTER TABLE stores ADD COLUMN token_expires_at TEXT",
+        "ALTER TABLE stores ADD COLUMN revoked_at TEXT")),
+    ("event ids are scoped per store", (
+        "CREATE INDEX IF NOT EXISTS events_store_event_id ON events (store_id, event_id)",
+        "DROP INDEX IF EXISTS events_event_id")),
+    ("versioned schema: the pre-versioning fingerprint is retired",
+     ("DELETE FROM meta WHERE key = 'schema'",)),
 )
 
 
-# columns added after a table first shipped: (table, column, SQL type)
-ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("orders", "order_uid", "TEXT"),  # HQ's own id of an order: events must name it
-    ("orders", "code_hash", "TEXT"),  # an order a store gave back: its code hash, never the code
-    ("stores", "token_expires_at", "TEXT"),  # NULL: the token never expires
-    ("stores", "revoked_at", "TEXT"),  # hq revoke-store: cut off until a new token is issued
-)
-
-
-def _columns(tx: Tx, table: str) -> set[str]:
-    if tx.dialect == "sqlite":
-        return {row[1] for row in tx.all(f"PRAGMA table_info({table})")}
-    return {row[0] for row in tx.all("SELECT column_name FROM information_schema.columns "
-                                     "WHERE table_schema = current_schema() AND table_name = ?",
-                                     (table,))}
-
-
-def _fingerprint() -> str:
-    return hashlib.sha256(repr((STATEMENTS, ADDED_COLUMNS)).encode()).hexdigest()[:16]
-
-
-def _current(db: Database) -> bool:
-    """The schema is already this version's: no DDL needed. An HQ process that starts beside
-    running ones must not take table locks (on PostgreSQL, DDL in the middle of their
-    transactions can deadlock and stop the starting process)."""
-    try:
-        with db.tx(snapshot=True) as tx:
-            return tx.scalar("SELECT value FROM meta WHERE key = 'schema'") == _fingerprint()
-    except Exception:  # noqa: BLE001 - no meta table yet (a new database)
-        return False
-
-
-def migrate(db: Database) -> None:
-    """Create missing tables, columns, the epoch and the order-number series (idempotent;
-    safe on every start; nothing to do when the schema is current)."""
-    if _current(db):
-        return
-    db.executescript(STATEMENTS)
-    with db.tx() as tx:
-        tx.run("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO UPDATE "
-               "SET value = excluded.value", (_fingerprint(),))
-        for table, column, kind in ADDED_COLUMNS:
-            if column not in _columns(tx, table):
-                tx.run(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        tx.run(
-            "INSERT INTO meta (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO NOTHING",
-            (new_epoch(),),
-        )
-        tx.run("INSERT INTO meta (key, value) VALUES ('order_series', ?) ON CONFLICT (key) DO NOTHING",
-               (new_order_series(None),))
+def migrate(db: Database, target: int | None = None) -> int:
+    """Bring HQ's database to this code's schema (or to step ``target``); returns the
+    version. Safe on every start and from several processes at once; refuses a database
+    newer than this code (``migrator.SchemaTooNew``)."""
+    return migrate_steps(db, STEPS, target)
 
 
 def new_epoch() -> str:
