@@ -5,7 +5,8 @@ Errors are JSON ``{"error": code, "message": ...}`` (a 500 too): 401 no/unknown/
 credentials, 404 not yours or not there, 405 wrong method (with ``Allow``), 408 body not
 received in time, 409 business conflict (``seq_gap`` carries ``expected_seq``), 413 body over
 the endpoint's limit (push 4 MB), 415 push not sent as JSON, 422 malformed request or a
-value HQ cannot store (nothing changed), 503 database unavailable (retry).
+value HQ cannot store (nothing changed), 503 database unavailable or every connection busy
+(``busy``, with Retry-After: retry).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from starlette.exceptions import HTTPException
 from .. import protocol as p
 from . import batch, bodyguard, changes, ingest, orders, registry
 from .clock import Clock, utcnow
-from .db import Database, TransientDBError, open_database
+from .db import DEFAULT_POOL_WAIT_S, Database, PoolExhausted, TransientDBError, open_database
 from .errors import HQError
 from .notify import Deliverer
 from .schema import migrate
@@ -48,15 +49,18 @@ def _error(status: int, code: str, message: str = "", **extra: Any) -> JSONRespo
 
 def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | None = None,
                sweep_interval: float | None = 30.0, notify_retry_base: float = 1.0,
-               notify_poll: float = 0.2, body_timeout: float = bodyguard.DEFAULT_TIMEOUT_S) -> FastAPI:
+               notify_poll: float = 0.2, body_timeout: float = bodyguard.DEFAULT_TIMEOUT_S,
+               db_pool: int | None = None, db_pool_wait: float = DEFAULT_POOL_WAIT_S) -> FastAPI:
     """Build the HQ app on a database URL (``sqlite:///path`` or ``postgresql://...``).
 
     ``clock`` is business time (order placing, 30-minute release); ``sweep_interval`` None
     turns the background sweeper off; with ``webhook_url`` customer notifications are
     delivered by a background thread. A request body must arrive within ``body_timeout``
-    seconds (408 otherwise) and stay under its endpoint's limit (413, see ``bodyguard``)."""
+    seconds (408 otherwise) and stay under its endpoint's limit (413, see ``bodyguard``).
+    ``db_pool`` connections at most (default: see ``db.default_pool_size``); a request that
+    waits ``db_pool_wait`` seconds for one is answered 503 ``busy``."""
     clock = clock or utcnow
-    db = open_database(db_url)
+    db = open_database(db_url, pool_size=db_pool, pool_wait=db_pool_wait)
     migrate(db)
     workers: list[Any] = []
 
@@ -95,6 +99,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TransientDBError)
     async def db_down(request: Request, exc: TransientDBError) -> JSONResponse:
         return _error(503, "unavailable", "database unavailable, retry later")
+
+    @app.exception_handler(PoolExhausted)
+    async def overloaded(request: Request, exc: PoolExhausted) -> JSONResponse:
+        response = _error(503, "busy", "HQ is busy (every database connection in use), retry shortly")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -49,6 +49,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--sweep-interval", type=float, default=30.0, help="seconds between unpaid-order sweeps")
     p.add_argument("--body-timeout", type=float, default=60.0,
                    help="seconds a request body may take to arrive (408 after; a stalled upload never holds HQ)")
+    _serve_scale_options(p)
 
     p = add("add-store", help="register a store; prints its token once")
     _db_option(p)
@@ -142,6 +143,18 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     return hq
 
 
+def _serve_scale_options(parser: argparse.ArgumentParser) -> None:
+    from .db import DEFAULT_POOL_WAIT_S, default_pool_size
+
+    parser.add_argument("--workers", type=int, default=1,
+                        help="HQ processes sharing the port (PostgreSQL only; a dead one is replaced)")
+    parser.add_argument("--db-pool", type=int, default=None,
+                        help=f"database connections per process at most (default {default_pool_size()}: "
+                             "one per request thread plus the background jobs)")
+    parser.add_argument("--db-pool-wait", type=float, default=DEFAULT_POOL_WAIT_S,
+                        help="seconds a request waits for a free connection before a 503 busy")
+
+
 def _token_days_option(parser: argparse.ArgumentParser) -> None:
     from .registry import DEFAULT_TOKEN_DAYS
 
@@ -186,16 +199,19 @@ def listen_socket(host: str, port: int) -> socket.socket:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from .serve import ServePlan, refusal, serve, shown_url
 
-    from .app import create_app
-
-    app = create_app(_db_url(args), webhook_url=args.webhook, sweep_interval=args.sweep_interval,
-                     body_timeout=args.body_timeout)
+    plan = ServePlan(_db_url(args), args.host, args.port, workers=args.workers, db_pool=args.db_pool,
+                     app_kw={"webhook_url": args.webhook, "sweep_interval": args.sweep_interval,
+                             "body_timeout": args.body_timeout, "db_pool_wait": args.db_pool_wait})
+    why = refusal(plan)
+    if why:
+        print(why, file=sys.stderr)
+        return 2
     sock = listen_socket(args.host, args.port)
-    print(f"HQ listening on http://{args.host}:{sock.getsockname()[1]}  db={_db_url(args)}", flush=True)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
-    return 0
+    print(f"HQ listening on http://{args.host}:{sock.getsockname()[1]}  db={shown_url(plan.db_url)}  "
+          f"processes={plan.workers}  db-pool={plan.pool}", flush=True)
+    return serve(plan, sock, echo=lambda text: print(text, file=sys.stderr, flush=True))
 
 
 def _place_order(args: argparse.Namespace) -> int:

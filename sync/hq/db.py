@@ -23,6 +23,24 @@ class TransientDBError(RuntimeError):
     """The database is unavailable or busy: the caller should retry (HTTP 503)."""
 
 
+class PoolExhausted(TransientDBError):
+    """Every pooled connection stayed busy for the whole wait: HQ is overloaded right now
+    (HTTP 503 with Retry-After; the store retries the same request later)."""
+
+
+# AnyIO's default worker-thread limit: FastAPI runs every sync route and run_in_threadpool
+# call on it, so a process never has more request threads than this wanting a connection.
+THREADPOOL_SIZE = 40
+BACKGROUND_CONNECTIONS = 2  # the sweeper and the notification deliverer
+DEFAULT_POOL_WAIT_S = 5.0
+
+
+def default_pool_size() -> int:
+    """One connection per request thread plus the background workers': no request waits for
+    a connection while a thread is free to serve it."""
+    return THREADPOOL_SIZE + BACKGROUND_CONNECTIONS
+
+
 @functools.lru_cache(maxsize=1024)
 def _to_pyformat(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
@@ -82,13 +100,26 @@ class Tx:
 
 
 class Database(ABC):
-    """A small connection pool plus ``tx()``; subclasses know one engine each."""
+    """A bounded connection pool plus ``tx()``; subclasses know one engine each.
+
+    At most ``pool_size`` connections exist at once (opened when first needed, kept idle
+    afterwards): several HQ processes on one PostgreSQL stay under its ``max_connections``.
+    A transaction that finds them all busy waits up to ``pool_wait`` seconds, then fails
+    with :class:`PoolExhausted` (a 503) instead of queueing for ever. Our own pool rather
+    than psycopg_pool: it serves both engines behind one ``tx()``, and a connection is
+    checked out for exactly one transaction, which is all psycopg_pool would add here."""
 
     dialect = "?"
     _writer_lock: threading.Lock | None = None  # in-process writer queue (SQLite)
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int | None = None,
+                 pool_wait: float = DEFAULT_POOL_WAIT_S) -> None:
         self.url = url
+        self.pool_size = pool_size or default_pool_size()
+        if self.pool_size < 1:
+            raise ValueError(f"pool size must be at least 1, not {pool_size}")
+        self.pool_wait = pool_wait
+        self._slots = threading.BoundedSemaphore(self.pool_size)
         self._idle: queue.LifoQueue = queue.LifoQueue()
         self._all: list[Any] = []
         self._lock = threading.Lock()
@@ -117,13 +148,25 @@ class Database(ABC):
 
     # shared -------------------------------------------------------------------------
     def _take(self) -> Any:
+        """A connection of our own: an idle one, or a new one while under ``pool_size``."""
+        if not self._slots.acquire(timeout=self.pool_wait):
+            raise PoolExhausted(f"all {self.pool_size} database connections busy for {self.pool_wait:g} s")
         try:
             return self._idle.get_nowait()
         except queue.Empty:
+            pass
+        try:
             conn = self._connect()
-            with self._lock:
-                self._all.append(conn)
-            return conn
+        except BaseException:
+            self._slots.release()
+            raise
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    def _give_back(self, conn: Any) -> None:
+        self._idle.put(conn)
+        self._slots.release()
 
     def _discard(self, conn: Any) -> None:
         with self._lock:
@@ -133,6 +176,7 @@ class Database(ABC):
             conn.close()
         except Exception:
             pass
+        self._slots.release()
 
     @contextmanager
     def tx(self, *, snapshot: bool = False) -> Iterator[Tx]:
@@ -152,10 +196,13 @@ class Database(ABC):
                 lock.release()
 
     def _tx(self, snapshot: bool) -> Iterator[Tx]:
+        conn = None
         try:
             conn = self._take()
             self._begin(conn, snapshot)
         except Exception as exc:
+            if conn is not None:
+                self._discard(conn)
             if self._transient(exc):
                 raise TransientDBError(str(exc)) from exc
             raise
@@ -176,7 +223,7 @@ class Database(ABC):
             raise
         finally:
             if healthy and not self._closed:
-                self._idle.put(conn)
+                self._give_back(conn)
             else:
                 self._discard(conn)
 
@@ -220,8 +267,8 @@ class SQLiteDatabase(Database):
 
     dialect = "sqlite"
 
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
+    def __init__(self, url: str, **pool: Any) -> None:
+        super().__init__(url, **pool)
         # SQLite has one writer at a time; queueing writers on a lock hands over at once,
         # where SQLite's own busy handler would sleep-poll (other processes still use it)
         self._writer_lock = threading.Lock()
@@ -292,10 +339,11 @@ def sqlite_path(url: str) -> str:
     return url[len("sqlite:///"):] or ":memory:"
 
 
-def open_database(url: str) -> Database:
-    """Pick the backend from the URL scheme."""
+def open_database(url: str, *, pool_size: int | None = None,
+                  pool_wait: float = DEFAULT_POOL_WAIT_S) -> Database:
+    """Pick the backend from the URL scheme (pool: see :class:`Database`)."""
     if url.startswith("sqlite:"):
-        return SQLiteDatabase(url)
+        return SQLiteDatabase(url, pool_size=pool_size, pool_wait=pool_wait)
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresDatabase(url)
+        return PostgresDatabase(url, pool_size=pool_size, pool_wait=pool_wait)
     raise ValueError(f"unsupported database URL (use sqlite:///path or postgresql://...): {url}")

@@ -4,6 +4,11 @@ delivered to a webhook by a background thread with retries and exponential backo
 Delivery is at-least-once: the JSON body and the ``Idempotency-Key`` header carry the
 notification id so the receiver can drop repeats. Per order, notifications go out in the
 order they were written: while one waits for a retry, later ones for that order wait too.
+
+Several HQ processes each run a deliverer on the same table: a deliverer first claims a few
+due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite) and moves their
+``next_attempt_at`` a lease ahead, so no other process sends them meanwhile. Only a process
+that dies mid-send leaves its claim to expire, after which another sends it again.
 """
 
 from __future__ import annotations
@@ -44,13 +49,18 @@ class Deliverer(Periodic):
     """Background sender: polls pending notifications and POSTs each to ``url``."""
 
     def __init__(self, db: Database, url: str, *, retry_base: float = 1.0, retry_cap: float = 300.0,
-                 max_attempts: int = 20, poll_interval: float = 0.2, timeout: float = 5.0) -> None:
+                 max_attempts: int = 20, poll_interval: float = 0.2, timeout: float = 5.0,
+                 claim: int = 10) -> None:
         super().__init__("hq-notify", poll_interval)
         self.db = db
         self.url = url
         self.retry_base = retry_base
         self.retry_cap = retry_cap
         self.max_attempts = max_attempts
+        self.claim = claim
+        # long enough to send a whole claim at the slowest (each phase of a request may take
+        # ``timeout``), short enough that a dead process's claim is sent again soon
+        self.lease_s = claim * timeout * 2 + 30
         self._client = httpx.Client(timeout=timeout)
 
     def stop(self) -> None:
@@ -61,20 +71,41 @@ class Deliverer(Periodic):
         self.deliver_due()
 
     def deliver_due(self, limit: int = 500) -> int:
-        """One pass over due notifications, oldest first, skipping any whose order still has
-        an earlier one waiting (per-order order). Returns how many were delivered."""
-        with self.db.tx(snapshot=True) as tx:
+        """Claim and send due notifications, a few at a time, until none is due or ``limit``
+        were tried. Returns how many were delivered."""
+        delivered = tried = 0
+        while tried < limit and not self.stopping:
+            claimed = self.claim_due(min(self.claim, limit - tried))
+            if not claimed:
+                break
+            for i, row in enumerate(claimed):
+                if self.stopping:
+                    self._unclaim([r[0] for r in claimed[i:]])
+                    break
+                delivered += self._send(*row)
+            tried += len(claimed)
+        return delivered
+
+    def claim_due(self, n: int) -> list[tuple]:
+        """Take up to ``n`` due notifications, oldest first, for this process alone, skipping
+        any whose order still has an earlier one waiting (per-order order)."""
+        now = time.time()
+        lock = " FOR UPDATE OF n SKIP LOCKED" if self.db.dialect == "postgresql" else ""
+        with self.db.tx() as tx:
             due = tx.all(
                 "SELECT n.notification_id, n.store_id, n.order_no, n.kind, n.payload, n.attempts, n.created_at "
                 "FROM notifications n WHERE n.status = 'pending' AND n.next_attempt_at <= ? "
                 "AND NOT EXISTS (SELECT 1 FROM notifications e WHERE e.order_no = n.order_no "
-                "AND e.status = 'pending' AND e.ord < n.ord) ORDER BY n.ord LIMIT ?", (time.time(), limit))
-        delivered = 0
-        for row in due:
-            if self.stopping:
-                break
-            delivered += self._send(*row)
-        return delivered
+                "AND e.status = 'pending' AND e.ord < n.ord) ORDER BY n.ord LIMIT ?" + lock, (now, n))
+            tx.many("UPDATE notifications SET next_attempt_at = ? WHERE notification_id = ?",
+                    [(now + self.lease_s, row[0]) for row in due])
+        return due
+
+    def _unclaim(self, ids: list[str]) -> None:
+        """Hand back claimed rows not sent (HQ stopping): due again for any process at once."""
+        with self.db.tx() as tx:
+            tx.many("UPDATE notifications SET next_attempt_at = 0 WHERE notification_id = ? "
+                    "AND status = 'pending'", [(i,) for i in ids])
 
     def _send(self, notification_id: str, store_id: str, order_no: str | None, kind: str,
               payload: str, attempts: int, created_at: str) -> int:

@@ -324,14 +324,18 @@ def extend_window(db: Database, order_no: str, window_end: datetime, now: dateti
 
 
 def send_reminders(db: Database, now: datetime, ahead: timedelta = timedelta(hours=24)) -> int:
-    """Remind customers whose ready order's window closes within ``ahead``."""
+    """Remind customers whose ready order's window closes within ``ahead``. Each order is
+    marked only if no one marked it first, so sweepers in several HQ processes send one
+    reminder (PostgreSQL re-checks ``reminded = 0`` after waiting for the other's lock)."""
     with db.tx() as tx:
         rows = tx.all("SELECT order_no, store_id FROM orders WHERE status = 'ready' AND reminded = 0 "
                       "AND window_end <= ?", (iso(now + ahead),))
+        sent = 0
         for order_no, store_id in rows:
-            tx.run("UPDATE orders SET reminded = 1 WHERE order_no = ?", (order_no,))
-            notify.enqueue(tx, store_id, order_no, "reminder", _notice(tx, order_no), now)
-        return len(rows)
+            if tx.run("UPDATE orders SET reminded = 1 WHERE order_no = ? AND reminded = 0", (order_no,)):
+                notify.enqueue(tx, store_id, order_no, "reminder", _notice(tx, order_no), now)
+                sent += 1
+        return sent
 
 
 # ---------------------------------------------------------------- from the store

@@ -1,0 +1,228 @@
+"""Several HQ processes on one database: ``hq serve --workers N`` (a killed worker is
+replaced, SIGTERM stops all), two ``hq serve`` on one PostgreSQL keeping a store's pulls
+gapless, background jobs that never act twice, and a bounded connection pool (503, no hang)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import httpx
+import pytest
+
+from sync.hq import registry, service
+from sync.hq.cli import main
+from sync.hq.clock import utcnow
+from sync.hq.db import open_database
+from sync.hq.notify import Deliverer
+from sync.hq.schema import migrate
+from sync.protocol import CatalogItem
+from tests.support.hq_procs import HQProcess, alive
+
+from conftest import new_event  # noqa: E402
+
+
+@pytest.fixture
+def hq_procs(tmp_path: Path) -> Iterator[Callable[..., HQProcess]]:
+    started: list[HQProcess] = []
+
+    def start(db_url: str, *args: str) -> HQProcess:
+        proc = HQProcess(db_url, *args, log=tmp_path / f"hq{len(started)}.log")
+        started.append(proc)
+        return proc.wait_healthy()
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+def _seed(db_url: str) -> tuple[str, str]:
+    """Store S1, channel 'live', product A1; returns (store token, channel key)."""
+    db = open_database(db_url, pool_size=1)
+    migrate(db)
+    service.upsert_catalog_item(db, CatalogItem(sku="A1", name_zh="鲜牛奶", name_en="Fresh milk", zone="chilled",
+                                                price_cents=1290), utcnow())
+    token = registry.add_store(db, "S1", utcnow())
+    key = registry.add_channel(db, "live", utcnow(), kind="live_stream")
+    db.close()
+    return token, key
+
+
+def _order(i: int) -> dict:
+    return {"request_id": str(uuid.uuid4()), "store_id": "S1", "customer_name": "李雷",
+            "customer_phone": "13900000000", "lines": [{"sku": "A1", "qty": 1}]}
+
+
+def test_workers_over_sqlite_are_refused_clearly(tmp_path, capsys):
+    assert main(["hq", "serve", "--db", f"sqlite:///{tmp_path}/hq.db", "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "PostgreSQL" in err and "多个 HQ 进程" in err and "single writer" in err
+    assert not (tmp_path / "hq.db").exists()  # refused before anything was created
+
+
+@pytest.mark.postgres
+def test_workers_serve_and_a_killed_worker_is_replaced(hq_pg_url, hq_procs, wait_until):
+    token, _ = _seed(hq_pg_url)
+    hq = hq_procs(hq_pg_url, "--workers", "2", "--db-pool", "4")
+    assert wait_until(lambda: len(hq.workers()) == 2, timeout=60)
+    first = hq.workers()
+    os.kill(first[0], signal.SIGKILL)
+    # the other worker keeps accepting on the shared socket meanwhile
+    assert all(hq.healthy() for _ in range(10))
+    assert wait_until(lambda: len(hq.workers()) == 2 and first[0] not in hq.workers(), timeout=60)
+    auth = {"Authorization": f"Bearer {token}", "Connection": "close"}
+    for seq in (1, 2, 3):  # each on a new connection: any worker may take it
+        r = httpx.post(hq.url + "/v1/sync/push", headers=auth, timeout=30,
+                       json={"events": [new_event(seq, "allotment.granted", {"sku": "A1", "qty": 1})]})
+        assert r.status_code == 200 and r.json()["acked_through"] == seq
+    workers = hq.workers()
+    assert hq.stop() == 0
+    assert not any(alive(pid) for pid in workers)
+
+
+@pytest.mark.postgres
+def test_two_processes_keep_a_stores_pulls_gapless(hq_pg_url, hq_procs):
+    """Pushes and channel orders for one store go to two HQ processes at once; a puller
+    asking either process in turn sees every cursor once, in order."""
+    token, key = _seed(hq_pg_url)
+    servers = [hq_procs(hq_pg_url, "--db-pool", "6").url, hq_procs(hq_pg_url, "--db-pool", "6").url]
+    store = {"Authorization": f"Bearer {token}"}
+    channel = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(timeout=30) as c:
+        r = c.post(servers[0] + "/v1/sync/push", headers=store,
+                   json={"events": [new_event(1, "allotment.granted", {"sku": "A1", "qty": 1000})]})
+        assert r.status_code == 200, r.text
+    done = threading.Event()
+    seen: list[int] = []
+
+    def with_client(fn: Callable[..., None], *args: int) -> Callable[[], None]:
+        def run() -> None:
+            with httpx.Client(timeout=30) as c:
+                fn(c, *args)
+        return run
+
+    def pusher(c: httpx.Client) -> None:  # allotment grants: each emits allotment.updated
+        for seq in range(2, 32):
+            r = c.post(servers[seq % 2] + "/v1/sync/push", headers=store,
+                       json={"events": [new_event(seq, "allotment.granted", {"sku": "A1", "qty": 1})]})
+            assert r.status_code == 200 and r.json()["acked_through"] == seq, r.text
+
+    def orders(c: httpx.Client, first: int) -> None:  # each emits order.allocated
+        for i in range(first, first + 30):
+            r = c.post(servers[i % 2] + "/v1/orders", headers=channel, json=_order(i))
+            assert r.status_code == 201, r.text
+
+    def puller(c: httpx.Client) -> None:
+        cursor, epoch, turn = 0, None, 0
+        while True:
+            finished = done.is_set()
+            params = {"cursor": cursor, "limit": 5, **({"epoch": epoch} if epoch else {})}
+            body = c.get(servers[turn % 2] + "/v1/sync/pull", headers=store, params=params).json()
+            turn += 1
+            assert not body["resync"], body
+            for change in body["changes"]:
+                assert change["cursor"] == cursor + 1, f"gap after cursor {cursor}: {change['cursor']}"
+                seen.append(change["cursor"])
+                cursor = change["cursor"]
+            epoch = body["epoch"]
+            if finished and not body["has_more"] and not body["changes"]:
+                return
+
+    with ThreadPoolExecutor(4) as pool:
+        pulled = pool.submit(with_client(puller))
+        writes = [pool.submit(with_client(pusher))] + [pool.submit(with_client(orders, k * 100)) for k in range(2)]
+        try:
+            for write in writes:
+                write.result()  # a writer's failed assertion fails the test here
+        finally:
+            done.set()  # the puller drains what was written, then stops
+        pulled.result(timeout=120)
+    db = open_database(hq_pg_url, pool_size=1)
+    with db.tx(snapshot=True) as tx:
+        head = tx.scalar("SELECT change_seq FROM stores WHERE store_id = 'S1'")
+        kinds = dict(tx.all("SELECT type, COUNT(*) FROM changes WHERE store_id = 'S1' GROUP BY type"))
+    db.close()
+    assert seen == list(range(1, head + 1))
+    assert kinds["order.allocated"] == 60 and kinds["allotment.updated"] == 31
+
+
+@pytest.mark.postgres
+def test_two_processes_deliver_each_notification_once(hq_pg_url, hq_procs, webhook_receiver, wait_until):
+    token, key = _seed(hq_pg_url)
+    hooks = ("--webhook", webhook_receiver.url, "--db-pool", "4")
+    servers = [hq_procs(hq_pg_url, *hooks).url, hq_procs(hq_pg_url, *hooks).url]
+    with httpx.Client(timeout=30) as c:
+        c.post(servers[0] + "/v1/sync/push", headers={"Authorization": f"Bearer {token}"},
+               json={"events": [new_event(1, "allotment.granted", {"sku": "A1", "qty": 100})]})
+        for i in range(40):
+            r = c.post(servers[i % 2] + "/v1/orders", headers={"Authorization": f"Bearer {key}"}, json=_order(i))
+            assert r.status_code == 201, r.text
+    db = open_database(hq_pg_url, pool_size=1)
+
+    def statuses() -> dict[str, int]:
+        with db.tx(snapshot=True) as tx:
+            return dict(tx.all("SELECT status, COUNT(*) FROM notifications GROUP BY status"))
+
+    assert wait_until(lambda: statuses() == {"delivered": 40}, timeout=60)
+    db.close()
+    ids = [n["notification_id"] for n in webhook_receiver.received]
+    assert len(ids) == 40 and len(set(ids)) == 40  # both deliverers ran; none sent one twice
+
+
+def test_a_claimed_notification_is_no_other_deliverers(hq_server, webhook_receiver):
+    hq_server.add_product("A1")
+    store = hq_server.add_store("S1")
+    channel = hq_server.add_channel("shop")
+    store.send("allotment.granted", {"sku": "A1", "qty": 5})
+    first = channel.place("S1", [("A1", 1)]).json()["order_no"]
+    channel.cancel(first)  # its second notification waits for the first
+    channel.place("S1", [("A1", 1)])
+    mine, theirs = (Deliverer(hq_server.db, webhook_receiver.url) for _ in range(2))
+    claimed = mine.claim_due(10)
+    assert [(row[2], row[3]) for row in claimed][0] == (first, "allocated") and len(claimed) == 2
+    assert theirs.claim_due(10) == []
+    assert mine.deliver_due() == 0  # nothing else due: the two claimed are still in hand
+    for row in claimed:
+        mine._send(*row)
+    assert [n["kind"] for n in webhook_receiver.received] == ["allocated", "allocated"]
+    assert [(r[2], r[3]) for r in theirs.claim_due(10)] == [(first, "cancelled")]
+
+
+def test_concurrent_sweeps_remind_each_customer_once(hq_server):
+    hq_server.add_product("A1")
+    store = hq_server.add_store("S1")
+    channel = hq_server.add_channel("shop")
+    store.send("allotment.granted", {"sku": "A1", "qty": 12})
+    for _ in range(12):
+        order_no = channel.place("S1", [("A1", 1)], paid=True).json()["order_no"]
+        store.send("order.status_changed", {"order_no": order_no, "to": "ready"})
+    start = threading.Barrier(4)
+    sent: list[int] = []
+
+    def sweep() -> None:
+        start.wait()
+        sent.append(service.send_reminders(hq_server.db, hq_server.clock()))
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with hq_server.db.tx(snapshot=True) as tx:
+        reminders = tx.scalar("SELECT COUNT(*) FROM notifications WHERE kind = 'reminder'")
+    assert sum(sent) == 12 and reminders == 12
+
+
+def test_an_exhausted_pool_answers_503_busy_not_a_hang(make_hq_server):
+    server = make_hq_server(db_pool=1, db_pool_wait=0.2)
+    store = server.add_store("S1")
+    with server.db.tx(snapshot=True):  # the only connection, held
+        r = store.pull()
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+    assert r.json()["error"] == "busy" and "retry" in r.json()["message"]
+    assert store.pull().status_code == 200  # given back: served again
