@@ -403,6 +403,23 @@ _V10_SYNC_PARKED = """
     );
     """
 
+# 11: prep suggestions. The last pace HQ reported per live stream (``stream.rate``): used only
+# while fresh. Orders by arrival time: the demand history by weekday and hour.
+_V11_PREP = """
+    CREATE TABLE stream_rates (
+        channel TEXT PRIMARY KEY,
+        stream_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        window_min REAL NOT NULL,
+        orders INTEGER NOT NULL,
+        orders_per_min REAL NOT NULL,
+        units_per_order TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE INDEX orders_created_at ON orders(created_at);
+    """
+
 MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES, _V5_DAY_END,
                           _V6_FULFIL, _V7_STAFF, _V8_DAY_END_INDEXES, _V9_ORDER_UID,
-                          _V10_SYNC_PARKED]
+                          _V10_SYNC_PARKED, _V11_PREP]

@@ -158,6 +158,10 @@ Change types HQ -> store (payload models in CHANGE_PAYLOADS)
                           due_at?, fields, version} (prep task ``prep-<order_no>`` per order)
 ``conflict.noted``        {conflict_id, kind: handover_after_cancel|handover_unpaid|refund_due|
                           negative_stock, order_no?, sku?, detail} for the manager's attention
+``stream.rate``           {channel, stream_id, started_at, as_of, window_min, orders,
+                          orders_per_min, units_per_order: {sku: units}} a live stream selling
+                          for this store now (from the orders HQ accepted in the last minutes);
+                          the store raises its prep suggestions with it while it is fresh
 
 Versions
 --------
@@ -245,6 +249,7 @@ CH_ALLOTMENT_REQUESTED = "allotment.requested"
 CH_ALLOTMENT_UPDATED = "allotment.updated"
 CH_TASK_UPDATED = "task.updated"
 CH_CONFLICT_NOTED = "conflict.noted"
+CH_STREAM_RATE = "stream.rate"
 
 
 # ---------------------------------------------------------------- values both sides can store
@@ -467,6 +472,21 @@ class ConflictNoted(_Payload):
     detail: str = ""
 
 
+class StreamRate(_Payload):
+    """A live stream's pace for one store: orders per minute over the last ``window_min``
+    minutes (shorter when the stream began less long ago) and, per SKU, units per order."""
+
+    channel: str = Field(max_length=64)
+    stream_id: str = Field(max_length=128)
+    started_at: str
+    as_of: str
+    window_min: float = Field(gt=0, le=24 * 60)
+    orders: int = Field(ge=0)
+    orders_per_min: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)
+    units_per_order: dict[str, Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]] = \
+        Field(default_factory=dict)
+
+
 CHANGE_PAYLOADS: dict[str, type[BaseModel]] = {
     CH_ORDER_ALLOCATED: OrderAllocated,
     CH_ORDER_CANCELLED: OrderCancelled,
@@ -477,6 +497,7 @@ CHANGE_PAYLOADS: dict[str, type[BaseModel]] = {
     CH_ALLOTMENT_UPDATED: AllotmentUpdated,
     CH_TASK_UPDATED: TaskChange,
     CH_CONFLICT_NOTED: ConflictNoted,
+    CH_STREAM_RATE: StreamRate,
 }
 
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from edge.clock import iso, utcnow
 from edge.db import write_tx
 from edge.domain import (allotments, audit, catalog, codes, conflicts, hq_orders, orders, outbox,
-                         sync_state, tasks, transfers)
+                         prep, sync_state, tasks, transfers)
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.domain.errors import DomainError
 from edge.store import Store
@@ -103,6 +103,10 @@ def _conflict_noted(store: Store, m: p.ConflictNoted, now: datetime) -> str:
     return CONFLICT if new else APPLIED
 
 
+def _stream_rate(store: Store, m: p.StreamRate, now: datetime) -> str:
+    return APPLIED if prep.record_stream(store.db, m.model_dump(), now=now) else UNCHANGED
+
+
 HANDLERS: dict[str, Handler] = {
     p.CH_ORDER_ALLOCATED: _order_allocated,
     p.CH_ORDER_CANCELLED: _order_cancelled,
@@ -113,6 +117,7 @@ HANDLERS: dict[str, Handler] = {
     p.CH_ALLOTMENT_UPDATED: _allotment_updated,
     p.CH_TASK_UPDATED: _task_updated,
     p.CH_CONFLICT_NOTED: _conflict_noted,
+    p.CH_STREAM_RATE: _stream_rate,
 }
 assert set(HANDLERS) == set(p.CHANGE_PAYLOADS), "every protocol change type needs a handler"
 

@@ -12,6 +12,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sync.transfer_unknown": ("没有这张调拨单：{transfer_id}", "No such transfer: {transfer_id}"),
     "sync.transfer_received": ("调拨单 {transfer_id} 已于 {at} 收货", "Transfer {transfer_id} was already received at {at}"),
     "sync.task_unknown": ("没有这个任务：{task_id}", "No such task: {task_id}"),
+    "sync.task_exists": ("任务已存在：{task_id}", "Task already exists: {task_id}"),
     "sync.task_bad_status": ("任务状态不能改为「{status}」", "A task cannot be set to {status}"),
     "sync.conflict_unknown": ("没有这条冲突记录：{conflict_id}", "No such conflict: {conflict_id}"),
     # a value the store refuses to send to HQ (outbox.check_event); nothing was saved

@@ -116,6 +116,26 @@ def update_task(db: Database, task_id: str, *, actor: str, status: str | None = 
     return result
 
 
+def create_own(db: Database, task_id: str, *, actor: str, fields: dict, title: str = "",
+               due_at: str | None = None, now: datetime | None = None) -> Task:
+    """A task the store starts itself (a prep batch): written here and sent to HQ, which
+    takes it as the store's own (its id must be ``<store_id>:…``, HQ refuses any other)."""
+    now = now or utcnow()
+    with write_tx(db):
+        if get_task(db, task_id) is not None:
+            raise DomainError("sync.task_exists", task_id=task_id)
+        db.execute(f"INSERT INTO tasks ({_COLS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                   [task_id, "store", "open", None, title, due_at,
+                    json.dumps(fields, ensure_ascii=False), 0, iso(now)])
+        audit.record(db, actor=actor, action="task.created", entity=f"task:{task_id}", at=now,
+                     detail={"fields": fields})
+        outbox.append(db, type="task.updated", entity=f"task:{task_id}", at=now,
+                      payload={"task_id": task_id, "status": "open", "fields": fields})
+    task = get_task(db, task_id)
+    assert task is not None
+    return task
+
+
 def close_missing(db: Database, keep: set[str], *, now: datetime | None = None) -> int:
     """After a snapshot: open tasks HQ no longer lists are done at HQ (it lists open ones)."""
     now = now or utcnow()

@@ -169,6 +169,8 @@ STEPS: tuple[Step, ...] = (
         "DROP INDEX IF EXISTS events_event_id")),
     ("versioned schema: the pre-versioning fingerprint is retired",
      ("DELETE FROM meta WHERE key = 'schema'",)),
+    ("stream.rate: a store's live-stream orders of the last minutes (stream.publish_rates)",
+     ("CREATE INDEX IF NOT EXISTS orders_placed ON orders (channel, placed_at)",)),
 )
 
 

@@ -1,4 +1,5 @@
-"""Background timekeeping at HQ: release unpaid orders after 30 minutes, send reminders.
+"""Background timekeeping at HQ: release unpaid orders after 30 minutes, send reminders,
+tell stores how fast their live streams sell (``stream.rate``).
 
 Uses the injectable clock for business time (so tests move time instead of waiting) and
 real time only for how often it wakes up.
@@ -10,6 +11,7 @@ from .background import Periodic
 from .clock import Clock
 from .db import Database
 from .orders import release_unpaid_orders, send_reminders
+from .stream import publish_rates
 
 
 def sweep_once(db: Database, clock: Clock) -> list[str]:
@@ -17,6 +19,7 @@ def sweep_once(db: Database, clock: Clock) -> list[str]:
     now = clock()
     released = release_unpaid_orders(db, now)
     send_reminders(db, now)
+    publish_rates(db, now)
     return released
 
 
