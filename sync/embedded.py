@@ -74,6 +74,7 @@ class EmbeddedHQ:
     def stop(self) -> None:
         if self._server is None:
             return
+        self.app.state.feed_watch.release_threadsafe()  # held pulls answer now, not in 25 s
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=START_TIMEOUT_S)

@@ -44,8 +44,8 @@ Push  ``POST /v1/sync/push``  body :class:`PushRequest` -> :class:`PushResponse`
   ``results`` has one entry per event sent, in seq order (outcome applied | duplicate |
   rejected; ``reason`` may be set on applied too, e.g. ``partial:1_of_3`` for a revoke).
 
-Pull  ``GET /v1/sync/pull?cursor=N&limit=500&epoch=E`` -> :class:`PullResponse`
--------------------------------------------------------------------------------
+Pull  ``GET /v1/sync/pull?cursor=N&limit=500&epoch=E&wait=25`` -> :class:`PullResponse`
+---------------------------------------------------------------------------------------
 * Changes for this store with cursor > N, ascending, at most ``limit``. HQ assigns the
   per-store change cursor inside the writing transaction under the store's row lock, so
   cursors are gapless and become visible in order: a pull never skips a change that
@@ -56,6 +56,11 @@ Pull  ``GET /v1/sync/pull?cursor=N&limit=500&epoch=E`` -> :class:`PullResponse`
   ``epoch`` sent differs from HQ's (HQ restored from a backup and ``hq bump-epoch`` run), when
   the cursor is ahead of HQ's last change for the store (HQ lost changes), or when the cursor
   is older than what HQ still keeps (pruned). Omit ``epoch`` only on the very first pull.
+* Long-poll: ``&wait=S`` (0 < S <= :data:`MAX_PULL_WAIT_S` seconds). When there is no change
+  after the cursor, HQ holds the request and answers the moment a change for this store
+  commits (in any HQ process), or empty after S seconds (also at once when HQ shuts down).
+  An answer with changes or ``resync`` is never held. Without ``wait`` (or 0) HQ answers at
+  once, as it always did. A client allows S seconds more than its usual timeout.
 
 Snapshot  ``GET /v1/sync/snapshot`` -> :class:`Snapshot`
 --------------------------------------------------------
@@ -188,6 +193,7 @@ MAX_PUSH_EVENTS = 1000
 MAX_PUSH_BYTES = 4 * 1024 * 1024
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 1000
+MAX_PULL_WAIT_S = 55  # a long-poll answers before a reverse proxy's usual 60 s read timeout
 MAX_SEQ = 2**53 - 1  # exact in every JSON implementation (IEEE double)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what a BIGINT column holds
 MAX_QTY = 10**9  # one movement, grant or line: far beyond any store, far below INT64 sums

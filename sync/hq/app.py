@@ -28,6 +28,7 @@ from . import batch, bodyguard, changes, ingest, orders, registry
 from .clock import Clock, utcnow
 from .db import DEFAULT_POOL_WAIT_S, Database, PoolExhausted, TransientDBError, open_database
 from .errors import HQError
+from .feed_wait import FeedWatch, until_disconnect
 from .notify import Deliverer
 from .schema import migrate
 from .sweeper import Sweeper
@@ -63,6 +64,7 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
     db = open_database(db_url, pool_size=db_pool, pool_wait=db_pool_wait)
     migrate(db)
     workers: list[Any] = []
+    feed_watch = FeedWatch(db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,9 +74,11 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
             workers.append(Sweeper(db, clock, sweep_interval))
         for worker in workers:
             worker.start()
+        await feed_watch.start()
         try:
             yield
         finally:
+            await feed_watch.stop()
             for worker in workers:
                 worker.stop()
             db.close()
@@ -83,9 +87,10 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
                   description=(p.__doc__ or "").strip())
     app.state.db = db
     app.state.clock = clock
+    app.state.feed_watch = feed_watch
     app.add_middleware(bodyguard.BodyGuard, timeout=body_timeout)
     _install_error_handlers(app)
-    _add_sync_routes(app, db, clock)
+    _add_sync_routes(app, db, clock, feed_watch)
     _add_order_routes(app, db, clock)
     _publish_models(app, (p.PushRequest,))
     return app
@@ -197,7 +202,7 @@ def _channel_auth(db: Database):
     return channel
 
 
-def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
+def _add_sync_routes(app: FastAPI, db: Database, clock: Clock, feed_watch: FeedWatch) -> None:
     store_auth = _store_auth(db, clock)
 
     @app.get(p.HEALTH_PATH, tags=["ops"])
@@ -227,11 +232,22 @@ def _add_sync_routes(app: FastAPI, db: Database, clock: Clock) -> None:
 
     @app.get(p.PULL_PATH, response_model=p.PullResponse, tags=["sync"],
              responses={**_ERRORS, 422: {"model": p.ErrorBody}})
-    def pull(cursor: int = Query(0, ge=0, le=p.MAX_SEQ), limit: int = Query(p.DEFAULT_PULL_LIMIT, ge=1, le=p.MAX_PULL_LIMIT),
-             epoch: str | None = Query(None, min_length=1, max_length=64),
-             store_id: str = Depends(store_auth)) -> Response:
-        """Changes for this store after ``cursor``, or ``resync: true``."""
-        return _json(changes.pull(db, store_id, cursor, limit, epoch))
+    async def pull(request: Request, cursor: int = Query(0, ge=0, le=p.MAX_SEQ),
+                   limit: int = Query(p.DEFAULT_PULL_LIMIT, ge=1, le=p.MAX_PULL_LIMIT),
+                   epoch: str | None = Query(None, min_length=1, max_length=64),
+                   wait: float = Query(0, ge=0, le=p.MAX_PULL_WAIT_S, description=(
+                       "long-poll: with no change after the cursor, answer when one commits or "
+                       "after this many seconds (empty)")),
+                   store_id: str = Depends(store_auth)) -> Response:
+        """Changes for this store after ``cursor``, or ``resync: true``; with ``wait`` HQ
+        holds an empty answer until a change for this store commits."""
+        def read() -> p.PullResponse:
+            return changes.pull(db, store_id, cursor, limit, epoch)
+
+        if not wait:
+            return _json(await run_in_threadpool(read))
+        return _json(await feed_watch.waiters.long_pull(read, store_id, cursor, wait,
+                                                        until_disconnect(request.receive)))
 
     @app.get(p.SNAPSHOT_PATH, response_model=p.Snapshot, tags=["sync"], responses=_ERRORS)
     def snapshot(store_id: str = Depends(store_auth)) -> Response:

@@ -36,7 +36,8 @@ def get_epoch(tx: Tx) -> str:
 
 
 def emit(tx: Tx, store_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
-    """Append one change for a store; returns its cursor."""
+    """Append one change for a store; returns its cursor. The store's long-poll wakes when
+    the transaction commits (``Tx.woken``)."""
     cursor = tx.scalar(
         "UPDATE stores SET change_seq = change_seq + 1 WHERE store_id = ? RETURNING change_seq",
         (store_id,),
@@ -48,6 +49,7 @@ def emit(tx: Tx, store_id: str, kind: str, payload: dict[str, Any], now: datetim
         "VALUES (?, ?, ?, ?, ?, ?)",
         (store_id, cursor, str(uuid.uuid4()), kind, dumps(payload), iso(now)),
     )
+    tx.woken.add(store_id)
     return cursor
 
 

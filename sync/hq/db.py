@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
+# PostgreSQL NOTIFY channel: payload = a store id whose change feed a transaction extended
+FEED_CHANNEL = "store_edge_feed"
 
 
 class TransientDBError(RuntimeError):
@@ -55,6 +57,8 @@ class Tx:
         self._database = database
         self._cur = conn.cursor()
         self._deferred: dict[str, list[Sequence[Any]]] = {}
+        # stores whose change feed this transaction extends: their long-polls wake on commit
+        self.woken: set[str] = set()
 
     def defer(self, sql: str, params: Sequence[Any]) -> None:
         """Queue an insert that nothing later in this transaction reads; written in one
@@ -120,6 +124,8 @@ class Database(ABC):
             raise ValueError(f"pool size must be at least 1, not {pool_size}")
         self.pool_wait = pool_wait
         self._slots = threading.BoundedSemaphore(self.pool_size)
+        # called with Tx.woken after each commit that extended a feed (in-process long-polls)
+        self.commit_hooks: list[Callable[[set[str]], None]] = []
         self._idle: queue.LifoQueue = queue.LifoQueue()
         self._all: list[Any] = []
         self._lock = threading.Lock()
@@ -140,6 +146,10 @@ class Database(ABC):
 
     def _retryable(self, exc: BaseException) -> bool:
         return False
+
+    def _announce(self, tx: Tx) -> None:
+        """Before COMMIT: tell other processes which feeds this transaction extends (SQLite:
+        nothing to send; their long-polls watch ``PRAGMA data_version``)."""
 
     def is_data_error(self, exc: BaseException) -> bool:
         """True when the database refused a value (text it cannot hold, a number out of
@@ -211,6 +221,8 @@ class Database(ABC):
             tx = Tx(conn, self.dialect, self)
             yield tx
             tx.flush()
+            if tx.woken:
+                self._announce(tx)
             conn.execute("COMMIT")
         except BaseException as exc:
             try:
@@ -226,6 +238,9 @@ class Database(ABC):
                 self._give_back(conn)
             else:
                 self._discard(conn)
+        if tx.woken:
+            for hook in list(self.commit_hooks):
+                hook(tx.woken)
 
     def run_tx(self, fn: Callable[[Tx], T], *, snapshot: bool = False, attempts: int = 5) -> T:
         """Run ``fn`` in a transaction, retrying deadlocks / serialization failures."""
@@ -330,6 +345,11 @@ class PostgresDatabase(Database):
         import psycopg
 
         return isinstance(exc, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure))
+
+    def _announce(self, tx: Tx) -> None:
+        # delivered at COMMIT, to every HQ process LISTENing (feed_wait.PgListener); one per
+        # store even when the transaction wrote many of its changes
+        tx.run("SELECT pg_notify(?, s) FROM unnest(?::text[]) AS s", (FEED_CHANNEL, sorted(tx.woken)))
 
 
 def sqlite_path(url: str) -> str:

@@ -191,6 +191,7 @@ class HQServer:
 
     def stop(self) -> None:
         self.client.close()
+        self.app.state.feed_watch.release_threadsafe()  # held pulls answer now
         self._server.should_exit = True
         self._thread.join(timeout=20)
         self._sock.close()
