@@ -140,7 +140,7 @@ class SyncClient:
         self._store: Store | None = store if isinstance(store, Store) else None
         self._owns_store = self._store is None
         self.push_batch, self.pull_limit = push_batch, pull_limit
-        self._hq_url, self._token = hq_url, token
+        self._hq_url, self._token, self.timeout = hq_url, token, timeout
         self.http = httpx.Client(base_url=hq_url.rstrip("/"), timeout=timeout, transport=transport,
                                  headers={"Authorization": f"Bearer {token}"})
         # one request at a time, off this thread, so the next batch is prepared meanwhile
@@ -311,8 +311,10 @@ class SyncClient:
             batch = upcoming
 
     # ------------------------------------------------------------ pull
-    def _get(self, model: type[M], path: str, params: dict | None = None) -> M:
-        resp = self._request("GET", path, params=params)
+    def _get(self, model: type[M], path: str, params: dict | None = None, *, wait: float = 0) -> M:
+        """``wait``: seconds HQ may hold the answer (long-poll), on top of the usual timeout."""
+        extra = {"timeout": self.timeout + wait} if wait else {}
+        resp = self._request("GET", path, params=params, **extra)
         if resp.status_code != 200:
             raise self._refused(resp)
         return self._parse(model, resp)
@@ -348,15 +350,21 @@ class SyncClient:
         except (KeyError, TypeError) as exc:
             raise _bad_reply(f"snapshot: {exc}") from None
 
-    def pull(self, *, now: datetime | None = None) -> PullOutcome:
-        """Apply pages of HQ changes until HQ has no more (or reload a snapshot)."""
+    def pull(self, *, now: datetime | None = None, wait: float = 0) -> PullOutcome:
+        """Apply pages of HQ changes until HQ has no more (or reload a snapshot).
+
+        ``wait`` > 0 is a long-poll: when the store is up to date HQ holds the first request
+        until a change for this store commits (or ``wait`` seconds pass, nothing pulled)."""
         outcome, resyncs = PullOutcome(), 0
         while True:
             held = sync_state.position(self.store.db)
             params: dict = {"cursor": held.cursor, "limit": self.pull_limit}
             if held.epoch is not None:
                 params["epoch"] = held.epoch
-            page = self._get(p.PullResponse, p.PULL_PATH, params)
+            if wait:
+                params["wait"] = wait
+            page = self._get(p.PullResponse, p.PULL_PATH, params, wait=wait)
+            wait = 0  # further pages (has_more, after a resync) are there already
             if page.resync:
                 resyncs += 1
                 if resyncs > MAX_RESYNCS:
@@ -396,16 +404,24 @@ class SyncClient:
                 problem = SyncProblem("sync.push_failed", online=True, **problem.params)
             return PushOutcome(), problem
 
-    def sync_once(self, *, now: datetime | None = None) -> SyncReport:
-        """Push, pull, and push again what the pull produced (grants, re-sends)."""
+    def has_unpushed(self) -> bool:
+        """Events wait in the outbox (a store with none makes no push request)."""
+        return self.store.db.execute("SELECT 1 FROM outbox WHERE acked_at IS NULL LIMIT 1").fetchone() is not None
+
+    def sync_once(self, *, now: datetime | None = None, push: bool = True, pull: bool = True,
+                  wait: float = 0) -> SyncReport:
+        """Push, pull, and push again what the pull produced (grants, re-sends).
+
+        The background worker runs the two sides apart: ``pull=False`` pushes only; ``push=False,
+        wait=25`` is one long-poll round (see :meth:`pull`)."""
         try:
             if stores.demo_refuses(self.store.db, self._hq_url, self._token):
                 # demo orders and events must never reach a real HQ
                 raise SyncProblem("sync.demo_foreign_hq", online=False, url=self._hq_url)
             rejoined = self._rejoin(now)
-            pushed, push_problem = self._push_for_sync(now)
-            pulled = self.pull(now=now)
-            again = self.push(now=now) if push_problem is None else PushOutcome()
+            pushed, push_problem = self._push_for_sync(now) if push else (PushOutcome(), None)
+            pulled = self.pull(now=now, wait=wait) if pull else PullOutcome()
+            again = self.push(now=now) if push and pull and push_problem is None else PushOutcome()
         except sqlite3.OperationalError:  # the store's database stayed locked: try again later
             problem = SyncProblem("sync.local_busy", online=True)
             return self._report(False, True, problem=problem)

@@ -1,5 +1,12 @@
-"""Sync in the background of the terminal: a thread with its own Store connection that
-syncs every few seconds, backs off while HQ is unreachable, and reports status.
+"""Sync in the background of the terminal: two threads, each with its own Store connection,
+that back off while HQ is unreachable and report status.
+
+* The worker thread pushes: a full sync at start, then the outbox as it grows (a hand-over
+  is sent within half a second); a store with nothing to send makes no request.
+* Its follower pulls by long-poll (``wait``): HQ holds the request until a change for this
+  store commits, so an order placed at HQ reaches the store in about a second while an idle
+  store asks HQ about twice a minute. An HQ that answers at once (one without long-poll)
+  is asked every ``interval`` seconds, as before.
 
 The UI wires it with :func:`start_sync_worker` (in ``on_mount``: the app then shows the
 worker's latest status on a timer). Nothing here ever waits on the app's thread, and the
@@ -31,6 +38,7 @@ MAX_BACKOFF_S = 300.0
 BACKGROUND_PULL_LIMIT = 200
 STATUS_POLL_S = 0.5  # how often the app shows the worker's latest status
 OUTBOX_POLL_S = 0.5  # how often an idle worker looks for new events to send at once
+LONG_POLL_S = 25.0  # how long HQ may hold a pull (protocol.MAX_PULL_WAIT_S at most)
 
 
 @dataclass(frozen=True)
@@ -81,33 +89,48 @@ def _last_seq(client: SyncClient) -> int:
 
 
 class SyncWorker(threading.Thread):
-    """Runs ``sync_once`` every ``interval`` seconds until :meth:`stop`."""
+    """Pushes as the outbox grows and follows HQ's feed (:class:`_Follower`) until :meth:`stop`."""
 
     def __init__(self, data_dir: str | Path, hq_url: str, token: str, *, interval: float = 5.0,
                  timeout: float = 5.0, on_status: StatusCallback | None = None,
-                 lang: str = "zh-CN", transport=None) -> None:
+                 lang: str = "zh-CN", transport=None, long_poll: float = LONG_POLL_S) -> None:
         super().__init__(name="store-edge-sync", daemon=True)
         self.data_dir, self.hq_url, self.token = Path(data_dir), hq_url, token
         self.interval, self.timeout, self.lang = interval, timeout, lang
-        self.on_status, self.transport = on_status, transport
+        self.on_status, self.transport, self.long_poll = on_status, transport, long_poll
         self._stop_event, self._wake = threading.Event(), threading.Event()
         self.failures = 0
         self.last_report: SyncReport | None = None
+        self.follower: _Follower | None = None
 
     def stop(self, timeout: float | None = 10.0) -> None:
+        """Stop both threads. A long-poll in flight is not waited for: the follower (a daemon
+        thread) ends when HQ answers it; what it applies meanwhile is one whole transaction."""
         self._stop_event.set()
         self._wake.set()
+        if self.follower is not None:
+            self.follower.wake()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
 
+    @property
+    def stopping(self) -> bool:
+        return self._stop_event.is_set()
+
     def wake(self) -> None:
-        """Sync soon (e.g. right after a hand-over) instead of at the next interval."""
+        """Sync soon (e.g. right after a hand-over, or HQ is back) instead of after a back-off."""
         self._wake.set()
+        if self.follower is not None:
+            self.follower.wake()
+
+    def client(self) -> SyncClient:
+        """A client with its own Store connection, for the thread that calls this."""
+        return SyncClient(lambda: Store.open(self.data_dir), self.hq_url, self.token,
+                          timeout=self.timeout, transport=self.transport,
+                          pull_limit=BACKGROUND_PULL_LIMIT)
 
     def run(self) -> None:
-        client = SyncClient(lambda: Store.open(self.data_dir), self.hq_url, self.token,
-                            timeout=self.timeout, transport=self.transport,
-                            pull_limit=BACKGROUND_PULL_LIMIT)
+        client = self.client()
         try:
             while not self._stop_event.is_set():
                 self._cycle(client)
@@ -128,23 +151,70 @@ class SyncWorker(threading.Thread):
         self._wake.clear()
 
     def _cycle(self, client: SyncClient) -> None:
-        try:
-            report = client.sync_once()
-        except Exception as exc:  # noqa: BLE001 - a sync bug must not kill the thread
-            report = SyncReport(ok=False, online=False, problem="sync.offline",
-                                problem_params={"reason": "error"})
-            log.exception("sync cycle failed")
+        """First a full sync; once it worked, the follower pulls and this thread only pushes,
+        and only when something waits to be sent."""
+        if self.follower is not None and not client.has_unpushed():
+            return
+        report = _attempt(lambda: client.sync_once(pull=self.follower is None))
         self.failures = 0 if report.ok else self.failures + 1
-        self.last_report = report  # replaced whole, never mutated: safe to read from the app
-        self._publish(report)
+        self.publish(report)
+        if report.ok and self.follower is None and not self._stop_event.is_set():
+            self.follower = _Follower(self)
+            self.follower.start()
 
-    def _publish(self, report: SyncReport) -> None:
+    def publish(self, report: SyncReport) -> None:
+        self.last_report = report  # replaced whole, never mutated: safe to read from the app
         if self.on_status is None:
             return  # an app reads ``last_report`` on its own timer
         try:
             self.on_status(to_status(report, self.lang))
         except Exception:  # noqa: BLE001 - the UI may be closing; keep syncing
             log.exception("sync status callback failed")
+
+
+def _attempt(sync: Callable[[], SyncReport]) -> SyncReport:
+    try:
+        return sync()
+    except Exception:  # noqa: BLE001 - a sync bug must not kill the thread
+        log.exception("sync cycle failed")
+        return SyncReport(ok=False, online=False, problem="sync.offline", problem_params={"reason": "error"})
+
+
+class _Follower(threading.Thread):
+    """Long-polls HQ's feed for the worker and applies what arrives (own Store connection)."""
+
+    def __init__(self, worker: SyncWorker) -> None:
+        super().__init__(name="store-edge-sync-pull", daemon=True)
+        self.worker = worker
+        self._wake = threading.Event()
+        self.failures = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def run(self) -> None:
+        worker = self.worker
+        client = worker.client()
+        try:
+            while not worker.stopping:
+                started = time.monotonic()
+                report = _attempt(lambda: client.sync_once(push=False, wait=worker.long_poll))
+                if worker.stopping:
+                    break
+                self.failures = 0 if report.ok else self.failures + 1
+                worker.publish(report)
+                if report.pulled or report.resync_reason:
+                    worker._wake.set()  # what applying produced (a grant back) goes out now
+                if self.failures:
+                    self._sleep(backoff_delay(worker.interval, self.failures))
+                elif not report.pulled:  # an HQ without long-poll answers at once: not a busy loop
+                    self._sleep(worker.interval - (time.monotonic() - started))
+        finally:
+            client.close()
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0 and self._wake.wait(seconds):
+            self._wake.clear()
 
 
 def offline_status(data_dir: str | Path, lang: str, key: str = "sync.no_hq") -> SyncStatus:
