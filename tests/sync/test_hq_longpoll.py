@@ -7,14 +7,10 @@ ran out can only have been woken by the change."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
+import signal
 import threading
 import time
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,9 +20,9 @@ from sync.hq import registry, service
 from sync.hq.app import create_app
 from sync.hq.db import open_database
 from sync.protocol import TransferLine
+from tests.support.hq_procs import HQProcess
 
 LONG = 40  # seconds: a pull still held when the test ends would fail the test's deadline
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _grant(hq_server, store, sku: str = "A1", units: int = 5) -> None:
@@ -128,24 +124,23 @@ def test_client_hanging_up_ends_its_wait(hq_server, wait_until):
     assert wait_until(lambda: not _parked(hq_server, "S1"), timeout=LONG - 10)
 
 
-def test_sigterm_releases_held_pulls(hq_db_url, hq_clock):
+def test_sigterm_releases_held_pulls(hq_db_url, hq_clock, tmp_path):
     """``hq serve`` stopped by SIGTERM (systemd, ctrl-c) answers held pulls at once and exits."""
     app = create_app(hq_db_url, clock=hq_clock, sweep_interval=None)
     token = registry.add_store(app.state.db, "S1", hq_clock())
     app.state.db.close()
-    proc, url = _hq_serve(hq_db_url)
+    proc = HQProcess(hq_db_url, log=tmp_path / "hq.log").wait_healthy()
+    url = proc.url
     try:
         with httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
             body = http.get("/v1/sync/pull").json()
         held = _long_pull(url, token, body["next_cursor"], body["epoch"])
         time.sleep(1.0)  # parked by now (a pull answered before the signal proves nothing less)
-        proc.terminate()
+        proc.proc.send_signal(signal.SIGTERM)
         status, got = held.result(timeout=LONG - 5)  # answered, before its 40 s ran out
         assert status == 200 and got["changes"] == [] and got["next_cursor"] == body["next_cursor"]
-        assert proc.wait(timeout=LONG - 5) == 0
     finally:
-        proc.kill()
-        proc.wait()
+        assert proc.stop(timeout=LONG - 5) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal
 
 
 def test_another_process_on_the_sqlite_file_wakes_the_pull(tmp_path, make_hq_server, hq_db_url, wait_until):
@@ -195,28 +190,16 @@ def test_listener_connection_lost_reconnects_and_misses_nothing(hq_pg_url, hq_cl
         server.stop()
 
 
-def _hq_serve(db_url: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "sync.hq.cli", "hq", "serve", "--db", db_url, "--port", "0",
-                             "--sweep-interval", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    line = proc.stdout.readline()
-    found = re.search(r"http://127\.0\.0\.1:\d+", line)
-    if not found:
-        proc.kill()
-        raise RuntimeError(f"hq serve did not start: {line!r}")
-    return proc, found.group(0)
-
-
 @pytest.mark.postgres
-def test_order_placed_through_one_hq_process_reaches_a_pull_held_by_another(hq_pg_url, hq_clock):
+def test_order_placed_through_one_hq_process_reaches_a_pull_held_by_another(hq_pg_url, hq_clock, tmp_path):
     app = create_app(hq_pg_url, clock=hq_clock, sweep_interval=None)  # schema and registrations
     db = app.state.db
     token = registry.add_store(db, "S1", hq_clock())
     key = registry.add_channel(db, "shop", hq_clock())
     service.upsert_catalog_item(db, _item("A1"), hq_clock())
-    procs = [_hq_serve(hq_pg_url) for _ in range(2)]
+    procs = [HQProcess(hq_pg_url, log=tmp_path / f"hq{i}.log").wait_healthy() for i in range(2)]
     try:
-        (_, first), (_, second) = procs
+        first, second = (proc.url for proc in procs)
         auth = {"Authorization": f"Bearer {token}"}
         with httpx.Client(timeout=30) as http:
             assert http.post(f"{first}/v1/sync/push", headers=auth, json={"events": [_grant_event()]}).status_code == 200
@@ -237,9 +220,8 @@ def test_order_placed_through_one_hq_process_reaches_a_pull_held_by_another(hq_p
         assert [c["payload"]["order_no"] for c in got["changes"] if c["type"] == "order.allocated"] == [
             placed.json()["order_no"]]
     finally:
-        for proc, _ in procs:
-            proc.terminate()
-            proc.wait(timeout=30)
+        for proc in procs:
+            proc.stop()
         db.close()
 
 
