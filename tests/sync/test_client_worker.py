@@ -118,15 +118,17 @@ def test_demo_seeded_through_hq_and_the_stream_arrives(tmp_path, wait_until):
     assert cfg.hq_url and cfg.hq_token and cfg.devices  # [hq] added beside the devices config
 
     with hq_demo.running_demo_hq(data_dir, rate=20) as hq:
-        client = SyncClient(store, hq.url, cfg.hq_token)
+        assert hq is not None and cfg.hq_url == hq.url
+        worker = start_sync_worker(lambda status: None, cfg)  # as the demo's terminal app does
 
         def streamed() -> list[dict]:
-            client.sync_once()
             return [c for c in hq_demo.demo_codes(store)
                     if c["scenario"] == "stream" and c["status"] != "unknown"]
 
-        assert wait_until(lambda: len(streamed()) >= 2)
-        client.close()
+        try:
+            assert wait_until(lambda: len(streamed()) >= 2)  # brought in by the held pull
+        finally:
+            worker.stop()
     store.close()
 
 
