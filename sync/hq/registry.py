@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from .clock import iso
@@ -46,20 +47,36 @@ def add_store(db: Database, store_id: str, now: datetime, *, name: str = "",
               token_days: int | None = DEFAULT_TOKEN_DAYS) -> str:
     """Register a store; returns its token (shown once, never stored; expires after
     ``token_days``, 0 or None: never)."""
-    token = _new_secret("st")
-    _insert_new(db, "store", "INSERT INTO stores (store_id, name, token_hash, created_at, token_expires_at) "
-                "VALUES (?, ?, ?, ?, ?)", (store_id, name, hash_secret(token), iso(now), _expiry(now, token_days)))
-    _send_catalog(db, store_id, now)
-    return token
+    return add_stores(db, [(store_id, name)], now, token_days=token_days)[store_id]
 
 
-def _send_catalog(db: Database, store_id: str, now: datetime) -> None:
-    """A new store starts its change feed with the whole current catalog."""
+def add_stores(db: Database, stores: Sequence[tuple[str, str]], now: datetime, *,
+               token_days: int | None = DEFAULT_TOKEN_DAYS) -> dict[str, str]:
+    """Register many (store id, name) in ONE transaction -- all or none, 409 naming the
+    first id already registered or listed twice -- each starting its change feed with the
+    whole catalog. Returns store id -> token (shown once, never stored)."""
+    ids = [store_id for store_id, _ in stores]
+    seen: set[str] = set()
+    for store_id in ids:
+        if store_id in seen:
+            raise HQError("store_exists", f"store {store_id!r} is listed twice", 409)
+        seen.add(store_id)
+    tokens = {store_id: _new_secret("st") for store_id in ids}
+    expiry = _expiry(now, token_days)
     from .changes import catalog_items, emit
 
     with db.tx() as tx:
-        for item in catalog_items(tx):
-            emit(tx, store_id, item.type, item.payload, now)
+        for store_id in ids:
+            if tx.one("SELECT 1 FROM stores WHERE store_id = ?", (store_id,)):
+                raise HQError("store_exists", f"store {store_id!r} is already registered", 409)
+        tx.many("INSERT INTO stores (store_id, name, token_hash, created_at, token_expires_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(store_id, name, hash_secret(tokens[store_id]), iso(now), expiry) for store_id, name in stores])
+        items = catalog_items(tx)
+        for store_id in ids:
+            for item in items:
+                emit(tx, store_id, item.type, item.payload, now)
+    return tokens
 
 
 def rotate_store_token(db: Database, store_id: str, now: datetime, *,
