@@ -23,7 +23,7 @@ demo: setup
 	@$(VENV)/bin/store-edge demo --data-dir $(DEMO_DIR)
 
 test: setup
-	@$(PY) -m pytest -q -p no:cacheprovider
+	@$(PY) -m pytest -q -p no:cacheprovider -n 2
 
 bench: setup
 	@$(PY) -m bench
