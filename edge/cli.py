@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in ("edge.cli_init", "edge.cli_staff", "devices.cli", "sync.hq.cli", "sync.cli",
                    "edge.cli_stock", "edge.cli_report", "edge.cli_orders", "edge.cli_print", "edge.cli_backup",
-                   "edge.cli_audit", "edge.cli_prep"):
+                   "edge.cli_audit", "edge.cli_prep", "edge.cli_delivery"):
         _add_plugin(sub, module, common)
     return parser
 

@@ -420,6 +420,22 @@ _V11_PREP = """
     CREATE INDEX orders_created_at ON orders(created_at);
     """
 
+# 12: delivery from the store. An order carries where it goes (masked unless the store's own
+# clerk carries it: then in full until it closes), by when, who carries it, and the HMAC of
+# the customer's delivery code; each bag is a parcel with its own courier and times.
+_V12_DELIVERY = """
+    ALTER TABLE orders ADD COLUMN delivery_address TEXT;
+    ALTER TABLE orders ADD COLUMN courier_mode TEXT
+        CHECK (courier_mode IS NULL OR courier_mode IN ('platform', 'store'));
+    ALTER TABLE orders ADD COLUMN delivery_code_hash BLOB;
+    ALTER TABLE orders ADD COLUMN courier_expected TEXT;
+    ALTER TABLE orders ADD COLUMN delivered_at TEXT;
+    ALTER TABLE bags ADD COLUMN courier_name TEXT;
+    ALTER TABLE bags ADD COLUMN out_at TEXT;
+    ALTER TABLE bags ADD COLUMN out_by TEXT;
+    CREATE INDEX orders_delivery ON orders(fulfilment, status) WHERE fulfilment = 'delivery';
+    """
+
 MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES, _V5_DAY_END,
                           _V6_FULFIL, _V7_STAFF, _V8_DAY_END_INDEXES, _V9_ORDER_UID,
-                          _V10_SYNC_PARKED, _V11_PREP]
+                          _V10_SYNC_PARKED, _V11_PREP, _V12_DELIVERY]

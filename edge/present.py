@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from edge.clock import parse_iso
 from edge.domain.clerks import StaffMember
+from edge.domain.delivery_eta import MIN_SAMPLES, UsualTimes
 from edge.domain.orders import Order
 from edge.domain.pickup import Verdict
 from edge.i18n import CATALOG, t
@@ -74,8 +75,12 @@ def verdict_message(verdict: Verdict, lang: str) -> str:
         p["why_text"] = t(f"why.{p.get('why', 'garbage')}", lang)
     elif kind == "other_store":
         p["store_name"] = p["name_zh"] if lang == "zh-CN" else p["name_en"]
-    elif kind == "picked_up":
+    elif kind in ("picked_up", "collected", "delivered"):
         p["at"] = local_time(p.get("at"))
+    elif kind == "courier_ok":
+        p["zones_text"] = "、".join(t("zone." + z, lang) for z in p.get("zones", []))
+    elif kind == "no_parcel":
+        p["zone"] = t("zone." + p["zone"], lang) if p.get("zone") else ""
     elif kind == "cancelled":
         reason = cancel_reason_text(p.get("reason") or "", lang)
         p["reason"] = (f"（{reason}）" if lang == "zh-CN" else f"({reason})") if reason else ""
@@ -141,12 +146,26 @@ def timing_text(row, now: datetime, lang: str) -> tuple[str, str]:
     long, running late by how long (not ready past its window's start), else the time left."""
     if row.is_overdue(now):
         return t("board.overdue", lang, dur=duration_text(now - row.window_end, lang)), "late"
+    if getattr(row, "is_delivery", False):  # counts down to the promised time, even when packed
+        late = row.late_by(now)
+        if late > timedelta(0):
+            return t("board.late", lang, dur=duration_text(late, lang)), "late"
+        left = t("board.left", lang, dur=duration_text(late, lang))
+        return ("⚠" + left, "risk") if row.at_risk(now) else (left, "left")
     if row.status == "ready":
         return "", ""
     late = row.late_by(now)
     if late > timedelta(0):
         return t("board.late", lang, dur=duration_text(late, lang)), "late"
     return t("board.left", lang, dur=duration_text(late, lang)), "left"
+
+
+def usual_text(usual: UsualTimes, lang: str) -> str:
+    """How the board's ⚠ on a delivery is worked out, with this store's figures."""
+    source = (t("delivery.usual.history", lang, n=usual.samples) if usual.from_history
+              else t("delivery.usual.default", lang, n=MIN_SAMPLES))
+    return t("delivery.usual", lang, prep=f"{usual.prep:g}", handoff=f"{usual.handoff:g}",
+             ride=f"{usual.ride:g}", source=source)
 
 
 def staff_state(m: StaffMember, lang: str) -> str:

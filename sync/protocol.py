@@ -133,6 +133,16 @@ refuses the request (422 naming ``events[i]``).
                           and never a code in clear; the allotment is booked as locked (open,
                           unpaid) or sold. Known already: applied, reason ``already_known``;
                           another order under that number: rejected ``order_mismatch``.
+``order.out_for_delivery`` {order_no, zone, courier_name, courier_mode: platform|store,
+                          clerk_id, at?} one parcel (the order's bag of that zone) left with a
+                          courier; HQ tracks parcels apart and queues the customer's
+                          ``out_for_delivery`` ("the courier has collected your order"). Stands
+                          against a cancellation like a hand-over (conflict for a refund).
+``order.delivered``       {order_no, clerk_id, at?} the store's clerk delivered (customer's
+                          delivery code checked at the store); ``order.delivery_failed``
+                          {order_no, clerk_id, reason: not_home|refused|address} the goods came
+                          back; ``order.delivery_decided`` {order_no, decision: return|retry,
+                          manager_id} the manager's call: back to stock, or ready again.
 
 Change types HQ -> store (payload models in CHANGE_PAYLOADS)
 ------------------------------------------------------------
@@ -167,6 +177,12 @@ Change types HQ -> store (payload models in CHANGE_PAYLOADS)
                           orders_per_min, units_per_order: {sku: units}} a live stream selling
                           for this store now (from the orders HQ accepted in the last minutes);
                           the store raises its prep suggestions with it while it is fresh
+``order.courier_assigned`` {order_no, courier_name?, note} the courier platform's rider for
+                          a delivery order (None + note: the platform gave it up)
+Delivery orders (fulfilment ``delivery``) carry ``delivery``: {address, promised_at,
+courier_mode, delivery_code} in ``order.allocated``; the window runs from placing to
+``promised_at``. The address is masked (``mask_address``) unless the store's own clerk
+carries the order.
 
 Versions
 --------
@@ -216,6 +232,7 @@ Outcome = Literal["applied", "duplicate", "rejected"]
 Fulfilment = Literal["pickup", "delivery"]
 PaymentStatus = Literal["pending", "paid", "refunded"]
 AllotmentPool = Literal["on_hand", "presale"]
+CourierMode = Literal["platform", "store"]  # a courier platform's rider, or the store's clerk
 
 # HQ's order status; store-reported statuses only move forward along ORDER_STATUS_FLOW.
 ORDER_STATUS_FLOW: tuple[str, ...] = (
@@ -244,6 +261,10 @@ EV_ORDER_SHORT_PICKED = "order.short_picked"
 EV_ORDER_SHORT_DECIDED = "order.short_decided"
 EV_ORDER_REMINDER_REQUESTED = "order.reminder_requested"
 EV_ORDER_RESTORED = "order.restored"
+EV_ORDER_OUT_FOR_DELIVERY = "order.out_for_delivery"
+EV_ORDER_DELIVERED = "order.delivered"
+EV_ORDER_DELIVERY_FAILED = "order.delivery_failed"
+EV_ORDER_DELIVERY_DECIDED = "order.delivery_decided"
 
 # HQ -> store change types.
 CH_ORDER_ALLOCATED = "order.allocated"
@@ -256,6 +277,7 @@ CH_ALLOTMENT_UPDATED = "allotment.updated"
 CH_TASK_UPDATED = "task.updated"
 CH_CONFLICT_NOTED = "conflict.noted"
 CH_STREAM_RATE = "stream.rate"
+CH_COURIER_ASSIGNED = "order.courier_assigned"
 
 
 # ---------------------------------------------------------------- values both sides can store
@@ -353,6 +375,19 @@ class OrderLine(_Payload):
     unit_price_cents: int = Field(ge=0)
 
 
+class DeliveryInfo(_Payload):
+    """What a store needs of a delivery order (sync.protocol.address_for_store). The address
+    is masked (door and room hidden) for a platform courier, whose app holds the full one;
+    in full only when the store's own clerk carries it, and the store masks it again when
+    the order closes. ``delivery_code``: the customer's code for the clerk, in clear like
+    the pickup code (the store keeps its HMAC only)."""
+
+    address: str
+    promised_at: str  # ISO 8601 UTC: the customer was promised the goods by then
+    courier_mode: CourierMode
+    delivery_code: str | None = None
+
+
 class OrderAllocated(_Payload):
     """Full order (an upsert by order_no; apply if ``version`` is newer). Bags: one per zone
     present in ``lines``. ``pickup_code`` is in clear: the store hashes it on arrival."""
@@ -373,6 +408,7 @@ class OrderAllocated(_Payload):
     status: str = "allocated"
     version: int = Field(ge=1)
     order_uid: str | None = None  # HQ's id of this order; the store's events name it
+    delivery: DeliveryInfo | None = None  # fulfilment "delivery" only
 
 
 class OrderCancelled(_Payload):
@@ -491,6 +527,13 @@ class StreamRate(_Payload):
     orders_per_min: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)
     units_per_order: dict[str, Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]] = \
         Field(default_factory=dict)
+class CourierAssigned(_Payload):
+    """The courier platform named who collects an order (or gave it up: ``courier_name``
+    None, ``note`` says why); the store shows it beside the order."""
+
+    order_no: str
+    courier_name: str | None = None
+    note: str = ""
 
 
 CHANGE_PAYLOADS: dict[str, type[BaseModel]] = {
@@ -504,6 +547,7 @@ CHANGE_PAYLOADS: dict[str, type[BaseModel]] = {
     CH_TASK_UPDATED: TaskChange,
     CH_CONFLICT_NOTED: ConflictNoted,
     CH_STREAM_RATE: StreamRate,
+    CH_COURIER_ASSIGNED: CourierAssigned,
 }
 
 
@@ -759,6 +803,48 @@ class OrderRestored(_Payload):
     picked_up_at: str | None = None
 
 
+class ParcelOut(_Payload):
+    """One parcel (an order's bag of one zone) left the store with a courier."""
+
+    order_no: str
+    order_uid: str | None = None
+    zone: Zone
+    courier_name: str = Field(min_length=1, max_length=60)
+    courier_mode: CourierMode
+    clerk_id: str
+    at: str | None = None
+
+
+class OrderDelivered(_Payload):
+    """The store's clerk handed the parcels to the customer (delivery code checked)."""
+
+    order_no: str
+    order_uid: str | None = None
+    clerk_id: str
+    at: str | None = None
+
+
+class DeliveryFailed(_Payload):
+    """The clerk could not deliver: the goods are back at the store, a manager decides."""
+
+    order_no: str
+    order_uid: str | None = None
+    clerk_id: str
+    reason: Literal["not_home", "refused", "address"] = "not_home"
+    at: str | None = None
+
+
+class DeliveryDecided(_Payload):
+    """A manager's decision on a failed delivery: the goods back to stock (``return``) or
+    a second attempt (``retry``: the order is ready to go out again)."""
+
+    order_no: str
+    order_uid: str | None = None
+    decision: Literal["return", "retry"]
+    manager_id: str
+    at: str | None = None
+
+
 EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_ORDER_HANDED_OVER: OrderHandedOver,
     EV_ORDER_STATUS_CHANGED: OrderStatusChanged,
@@ -779,6 +865,10 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_ORDER_REMINDER_REQUESTED: ReminderRequested,
     EV_ORDER_RESTORED: OrderRestored,
     EV_EVENT_PARKED: EventParked,
+    EV_ORDER_OUT_FOR_DELIVERY: ParcelOut,
+    EV_ORDER_DELIVERED: OrderDelivered,
+    EV_ORDER_DELIVERY_FAILED: DeliveryFailed,
+    EV_ORDER_DELIVERY_DECIDED: DeliveryDecided,
 }
 
 
@@ -906,6 +996,16 @@ class OrderLineRequest(BaseModel):
 _DATE_TIME = {"format": "date-time"}  # the window format, published in the OpenAPI schema
 
 
+class DeliveryRequest(BaseModel):
+    """A delivery order's extra fields: where, by when (minutes from placing), who carries."""
+
+    model_config = _STRICT
+
+    address: Text = Field(min_length=4, max_length=200)
+    promised_min: JsonInt = Field(ge=10, le=240)
+    courier_mode: CourierMode = "platform"
+
+
 class PlaceOrderRequest(BaseModel):
     """``POST /v1/orders`` (channel key). ``request_id`` makes a retried request idempotent."""
 
@@ -924,6 +1024,7 @@ class PlaceOrderRequest(BaseModel):
     paid: bool = False
     made_to_order: bool = False
     presale: bool = False
+    delivery: DeliveryRequest | None = None  # required with fulfilment "delivery"
 
 
 class OrderView(BaseModel):
@@ -936,6 +1037,10 @@ class OrderView(BaseModel):
     lines: list[OrderLine]
     window_start: str
     window_end: str
+    # delivery orders: by when, who carries it, the customer's code for a store clerk
+    promised_at: str | None = None
+    courier_mode: CourierMode | None = None
+    delivery_code: str | None = None
 
 
 class CancelRequest(BaseModel):
@@ -963,6 +1068,28 @@ def mask_name(name: str) -> str:
     """王小明 -> 王** (only the first character is ever shown)."""
     name = name.strip()
     return (name[:1] + "**") if name else "**"
+
+
+_STREET_END = re.compile(r"(路|街|道|巷|弄|村|Road|Street|Rd\.?|St\.?|Lane)", re.IGNORECASE)
+
+
+def mask_address(address: str) -> str:
+    """What a courier label shows: the address up to its street or lane, the rest (building,
+    door, room) with every digit and letter hidden: 南京西路1266弄3号楼1201室 ->
+    南京西路1266弄*号楼****室. Without a street word, everything after the first 6 characters."""
+    text = " ".join(address.split())
+    ends = list(_STREET_END.finditer(text))
+    cut = ends[-1].end() if ends else min(len(text), 6)
+    # keep a house number glued to the street word (1266弄 keeps 1266)
+    head, tail = text[:cut], text[cut:]
+    return head + "".join("*" if ch.isalnum() and (ch.isascii() or ch.isdigit()) else ch
+                          for ch in tail)
+
+
+def address_for_store(address: str, courier_mode: str) -> str:
+    """The store's clerk needs the door to deliver; for a platform courier the label needs
+    only the street (the rider's app holds the full address)."""
+    return address if courier_mode == "store" else mask_address(address)
 
 
 def phone_last4(phone: str) -> str:

@@ -8,6 +8,11 @@ database. ``board_row`` re-reads one order after an action.
 An order must be ready when its pickup window opens: "late" is how far past that an order
 not yet ready is running. Made-to-order items (cakes) need starting hours ahead: such an
 order carries a reminder from ``reminder_hours`` before its window until it is packed.
+
+A delivery order must be with its customer by the promised time (its window's end): it sorts
+by that, counts down to it, and is flagged *at risk* while there is still time, when what is
+left is less than this store usually needs for the rest (``delivery_eta``). A delivery order
+is never an overdue pickup; one whose delivery failed stays on the board for the manager.
 """
 
 from __future__ import annotations
@@ -20,12 +25,12 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from edge.clock import iso, parse_iso
-from edge.domain import picking
+from edge.domain import delivery_eta, picking
 from edge.domain.orders import CHANNELS, ZONES, get_order, own_store_id
 
 BOARD_STATUSES = picking.BOARD_STATUSES  # new, picking, packed, ready
 WINDOWS = ("today", "next2h", "overdue")
-OPEN_STATUSES = ("allocated", "preparing", "ready", "overdue")
+OPEN_STATUSES = ("allocated", "preparing", "ready", "overdue", "delivery_failed")
 DEFAULT_REMINDER_HOURS = 4.0
 NEXT_HOURS = timedelta(hours=2)
 
@@ -47,15 +52,33 @@ class BoardRow:
     lines: int
     zones: tuple[str, ...]
     reminder: bool  # made to order and its start is near: begin now
+    fulfilment: str = "pickup"
+    needed: timedelta | None = None  # delivery: what the rest usually takes here
+
+    @property
+    def is_delivery(self) -> bool:
+        return self.fulfilment == "delivery"
+
+    @property
+    def due(self) -> datetime:
+        """When it must be done: a pickup's window opens, a delivery's promised time."""
+        return self.window_end if self.is_delivery else self.window_start
 
     def late_by(self, now: datetime) -> timedelta:
-        """How far past its due time (the window's start) an order not yet ready is running;
-        negative: time left. A ready order is never late (zero)."""
-        if self.status == "ready":
+        """How far past its due time an order not yet done is running; negative: time left.
+        A ready pickup is never late (zero); a delivery is late until it is out."""
+        if self.status == "ready" and not self.is_delivery:
             return timedelta(0)
-        return now - self.window_start
+        return now - self.due
+
+    def at_risk(self, now: datetime) -> bool:
+        """A delivery not late yet with less time left than the rest usually takes."""
+        return (self.is_delivery and self.needed is not None and now <= self.window_end
+                and self.window_end - now < self.needed)
 
     def is_overdue(self, now: datetime) -> bool:
+        if self.is_delivery:
+            return False  # late, not an overdue pickup: it stays on the board until it is out
         return self.order_status == "overdue" or self.window_end < now
 
 
@@ -72,7 +95,7 @@ SELECT order_no, channel, customer_masked, customer_initial, phone_last4, status
             WHEN unpicked = 0 AND COALESCE(short_state, 'without') = 'without' THEN 'packed'
             WHEN status != 'allocated' OR most_picked > 0 THEN 'picking'
             ELSE 'new' END,
-       window_start, window_end, made_to_order, n_lines, zones
+       window_start, window_end, made_to_order, n_lines, zones, fulfilment
 FROM (SELECT o.*,
         (SELECT COUNT(*) FROM order_lines l WHERE l.order_no = o.order_no AND {_UNPICKED}) unpicked,
         (SELECT COUNT(*) FROM order_lines l WHERE l.order_no = o.order_no AND {_UNPACKED}) unpacked,
@@ -82,18 +105,21 @@ FROM (SELECT o.*,
       FROM orders o
       WHERE o.status IN ({",".join(f"'{s}'" for s in OPEN_STATUSES)}) AND o.store_id = ?
             {{extra}})
-ORDER BY window_start, order_no
+ORDER BY CASE WHEN fulfilment = 'delivery' THEN window_end ELSE window_start END, order_no
 """
 
 
-def _row(raw: tuple, now: datetime, reminder_hours: float) -> BoardRow:
+def _row(raw: tuple, now: datetime, reminder_hours: float,
+         usual: delivery_eta.UsualTimes | None = None) -> BoardRow:
     (order_no, channel, masked, initial, last4, order_status, status, start, end, mto,
-     n_lines, zones) = raw
+     n_lines, zones, fulfilment) = raw
     window_start = parse_iso(start)
     reminder = _reminder(bool(mto), status, window_start, now, reminder_hours)
     zone_list = tuple(sorted(zones.split(","), key=_zone_rank)) if zones else ()
+    needed = (usual.needed(packed=status in ("packed", "ready"))
+              if usual is not None and fulfilment == "delivery" else None)
     return BoardRow(order_no, channel, masked, initial, last4, order_status, status, window_start,
-                    parse_iso(end), bool(mto), n_lines, zone_list, reminder)
+                    parse_iso(end), bool(mto), n_lines, zone_list, reminder, fulfilment, needed)
 
 
 def _reminder(made_to_order: bool, status: str, window_start: datetime, now: datetime,
@@ -117,9 +143,10 @@ def _zone_rank(zone: str) -> int:
 
 def board_rows(db: Database, *, now: datetime,
                reminder_hours: float = DEFAULT_REMINDER_HOURS) -> list[BoardRow]:
-    """Every open order of this store, by window start (then order number)."""
+    """Every open order of this store, by when it is due (then order number)."""
     raw = db.execute(_ROWS_SQL.format(extra=""), [own_store_id(db)]).fetchall()
-    return [_row(r, now, reminder_hours) for r in raw]
+    usual = delivery_eta.usual_times(db, now) if any(r[-1] == "delivery" for r in raw) else None
+    return [_row(r, now, reminder_hours, usual) for r in raw]
 
 
 def board_row(db: Database, order_no: str, *, now: datetime,
@@ -135,8 +162,10 @@ def board_row(db: Database, order_no: str, *, now: datetime,
                          [order_no]).fetchone()[0]
     return _row((order.order_no, order.channel, order.customer_masked, initial,
                  order.phone_last4, order.status, status, iso(order.window_start),
-                 iso(order.window_end), order.made_to_order, len(order.lines), zones),
-                now, reminder_hours)
+                 iso(order.window_end), order.made_to_order, len(order.lines), zones,
+                 order.fulfilment),
+                now, reminder_hours,
+                delivery_eta.usual_times(db, now) if order.fulfilment == "delivery" else None)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,9 @@ def _conflict_noted(store: Store, m: p.ConflictNoted, now: datetime) -> str:
 
 def _stream_rate(store: Store, m: p.StreamRate, now: datetime) -> str:
     return APPLIED if prep.record_stream(store.db, m.model_dump(), now=now) else UNCHANGED
+def _courier_assigned(store: Store, m: p.CourierAssigned, now: datetime) -> str:
+    return APPLIED if delivery.courier_expected(store.db, m.order_no, m.courier_name, m.note,
+                                                now=now) else UNCHANGED
 
 
 HANDLERS: dict[str, Handler] = {
@@ -118,6 +121,7 @@ HANDLERS: dict[str, Handler] = {
     p.CH_TASK_UPDATED: _task_updated,
     p.CH_CONFLICT_NOTED: _conflict_noted,
     p.CH_STREAM_RATE: _stream_rate,
+    p.CH_COURIER_ASSIGNED: _courier_assigned,
 }
 assert set(HANDLERS) == set(p.CHANGE_PAYLOADS), "every protocol change type needs a handler"
 

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-HANDED_OVER = ("picked_up", "partially_picked_up")
-TERMINAL = ("picked_up", "partially_picked_up", "cancelled", "returned")
+# a delivery parcel with a courier (or back, waiting for the manager) stands like a hand-over
+HANDED_OVER = ("picked_up", "partially_picked_up", "out_for_delivery", "delivered",
+               "delivery_failed")
+TERMINAL = ("picked_up", "partially_picked_up", "cancelled", "returned", "delivered")
 TASK_FLOW = ("open", "in_progress", "done")
 
 

@@ -18,20 +18,27 @@ from edge.domain import audit, clerks, codes, outbox, stock
 from edge.domain.errors import DomainError
 
 STATUSES = ("paid", "allocated", "preparing", "ready", "picked_up", "partially_picked_up",
-            "cancelled", "overdue", "returned")
-TERMINAL = frozenset({"picked_up", "partially_picked_up", "cancelled", "returned"})
+            "cancelled", "overdue", "returned",
+            "out_for_delivery", "delivered", "delivery_failed")  # delivery (edge.domain.delivery)
+TERMINAL = frozenset({"picked_up", "partially_picked_up", "cancelled", "returned", "delivered"})
+# the goods of a delivery order left the store (or came back waiting for a manager's decision)
+LEFT_STORE = frozenset({"out_for_delivery", "delivered", "delivery_failed"})
 HANDED_OVER = frozenset({"picked_up", "partially_picked_up"})
 TRANSITIONS: dict[str, frozenset[str]] = {
     "paid": frozenset({"allocated", "cancelled"}),
     "allocated": frozenset({"preparing", "ready", "cancelled", "overdue"}),
     "preparing": frozenset({"ready", "cancelled", "overdue"}),
-    "ready": frozenset({"picked_up", "partially_picked_up", "overdue", "cancelled", "preparing"}),
+    "ready": frozenset({"picked_up", "partially_picked_up", "overdue", "cancelled", "preparing",
+                        "out_for_delivery"}),
     "overdue": frozenset({"picked_up", "partially_picked_up", "returned", "ready", "preparing",
                           "cancelled"}),
     "picked_up": frozenset(),
     "partially_picked_up": frozenset(),
     "cancelled": frozenset(),
     "returned": frozenset(),
+    "out_for_delivery": frozenset({"delivered", "delivery_failed"}),
+    "delivery_failed": frozenset({"returned", "ready"}),  # the manager: back to stock, or retry
+    "delivered": frozenset(),
 }
 ZONES = ("ambient", "chilled", "frozen")
 CHANNELS = ("live", "mini", "counter")
@@ -64,6 +71,8 @@ class Bag:
     slot: str | None
     packed_at: str | None
     packed_by: str | None = None
+    courier_name: str | None = None  # delivery: the parcel left with this courier at out_at
+    out_at: str | None = None
 
     @property
     def packed(self) -> bool:
@@ -112,7 +121,8 @@ def _order_from_row(db: Database, row: tuple) -> Order:
         " not_taken_reason, qty_picked, qty_short FROM order_lines WHERE order_no = ?"
         " ORDER BY line_no", [order.order_no])]
     order.bags = [Bag(*r) for r in db.execute(
-        "SELECT zone, bag_no, slot, packed_at, packed_by FROM bags WHERE order_no = ?"
+        "SELECT zone, bag_no, slot, packed_at, packed_by, courier_name, out_at FROM bags"
+        " WHERE order_no = ?"
         " ORDER BY bag_no", [order.order_no])]
     return order
 
@@ -202,15 +212,17 @@ def receive_order(db: Database, key: bytes, data: dict, *, actor: str = "hq",
         db.execute(
             "INSERT INTO orders (order_no, store_id, channel, fulfilment, customer_masked,"
             " customer_initial, phone_last4, status, payment_status, window_start, window_end,"
-            " code_hash, made_to_order, total_cents, version, created_at, updated_at, hq_uid)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " code_hash, made_to_order, total_cents, version, created_at, updated_at, hq_uid,"
+            " delivery_address, courier_mode, delivery_code_hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [data["order_no"], data["store_id"], data["channel"], data.get("fulfilment", "pickup"),
              name, name[:1], data["phone_last4"], status, data.get("payment_status", "paid"),
              iso(parse_iso(data["window_start"])), iso(parse_iso(data["window_end"])),
              codes.code_hash(key, data["pickup_code"]) if data.get("pickup_code") else None,
              int(bool(data.get("made_to_order"))),
              sum(line["qty"] * line.get("unit_price_cents", 0) for line in lines),
-             data.get("version", 1), iso(now), iso(now), data.get("order_uid")],
+             data.get("version", 1), iso(now), iso(now), data.get("order_uid"),
+             *_delivery_columns(key, data.get("delivery"))],
         )
         zones = []
         for line in lines:
@@ -236,6 +248,15 @@ def receive_order(db: Database, key: bytes, data: dict, *, actor: str = "hq",
         audit.record(db, actor=actor, action="order.received", entity=f"order:{data['order_no']}",
                      at=now, detail={"status": status, "lines": len(lines)})
     return require_order(db, data["order_no"])
+
+
+def _delivery_columns(key: bytes, delivery: dict | None) -> list:
+    """A delivery order's address (as HQ sent it: masked unless our clerk carries it), its
+    courier mode and the HMAC of the customer's delivery code (never the code)."""
+    if not delivery:
+        return [None, None, None]
+    code = delivery.get("delivery_code")
+    return [delivery["address"], delivery["courier_mode"], codes.code_hash(key, code) if code else None]
 
 
 def start_preparing(db: Database, order_no: str, *, actor: str, now: datetime | None = None) -> Order:
@@ -319,7 +340,7 @@ def mark_overdue(db: Database, *, now: datetime | None = None, actor: str = "sys
     with write_tx(db):
         due = [r[0] for r in db.execute(
             "SELECT order_no FROM orders WHERE status IN ('allocated','preparing','ready')"
-            " AND window_end < ? AND store_id = ?", [iso(now), own_store_id(db)])]
+            " AND window_end < ? AND store_id = ? AND fulfilment = 'pickup'", [iso(now), own_store_id(db)])]
         for order_no in due:
             order = require_order(db, order_no)
             _set_status(db, order, "overdue", actor=actor, at=now)

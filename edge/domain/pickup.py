@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from edge.clock import iso, utcnow
 from edge.db import write_tx
 from edge.domain import audit, clerks, codes, orders, outbox, stock, stores
+from edge.domain import delivery_i18n  # noqa: F401  (the delivery verdicts' words)
 from edge.domain.errors import DomainError
 from edge.domain.orders import Order
 from edge.store import Store
@@ -74,7 +75,7 @@ def check(store: Store, raw: str, *, now: datetime | None = None) -> Verdict:
     if scanned is None:
         return Verdict("malformed", params={"why": "not_digits"})
     if scanned.store_id is not None and scanned.store_id != store.store_id:
-        return _other_store(store, scanned.store_id)
+        return other_store(store, scanned.store_id)
     shape = codes.classify(scanned.code)
     if shape != "ok":
         return Verdict("mistyped" if shape == "mistyped" else "malformed", params={"why": shape})
@@ -89,7 +90,7 @@ def judge(store: Store, order: Order, *, now: datetime | None = None) -> Verdict
     """The verdict for a known order (also used after choosing from a phone search)."""
     now = now or utcnow()
     if order.store_id != store.store_id:
-        return _other_store(store, order.store_id, order)
+        return other_store(store, order.store_id, order)
     if order.status in orders.HANDED_OVER:
         who = clerks.get_clerk(store.db, order.picked_up_by or "")
         return Verdict("picked_up", order, {"at": order.picked_up_at,
@@ -100,6 +101,8 @@ def judge(store: Store, order: Order, *, now: datetime | None = None) -> Verdict
         return Verdict("returned", order)
     if order.payment_status != "paid":
         return Verdict("unpaid", order)
+    if order.fulfilment == "delivery":  # a courier collects it: edge.domain.delivery judges on
+        return Verdict("delivery", order)
     missing = order.missing_lines()
     if missing or order.status in ("paid", "allocated", "preparing"):
         return Verdict("not_ready", order, {"missing": [line.line_no for line in missing]})
@@ -110,7 +113,7 @@ def judge(store: Store, order: Order, *, now: datetime | None = None) -> Verdict
     return Verdict("ok", order)
 
 
-def _other_store(store: Store, other_id: str, order: Order | None = None) -> Verdict:
+def other_store(store: Store, other_id: str, order: Order | None = None) -> Verdict:
     name_zh, name_en = stores.names(store.db, other_id)
     return Verdict("other_store", order, {"store_id": other_id, "name_zh": name_zh,
                                           "name_en": name_en})

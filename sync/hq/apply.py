@@ -13,7 +13,7 @@ from typing import Any, Callable
 from pydantic import BaseModel
 
 from .. import protocol as p
-from . import orders, rules, stock, tasks
+from . import delivery, orders, rules, stock, tasks
 from .clock import iso
 from .codec import dumps
 from .db import Tx
@@ -146,6 +146,13 @@ def _parked(tx: Tx, store_id: str, e: p.EventParked, seq: int, now: datetime) ->
     return f"parked_at_store:{e.type}"[:300]
 
 
+def _delivery_decided(tx: Tx, store_id: str, d: p.DeliveryDecided, seq: int, now: datetime) -> str | None:
+    reason = delivery.record_decided(tx, store_id, d, now)
+    if reason is None:
+        _audit(tx, store_id, seq, f"delivery_{d.decision}", d.manager_id, d.decision, d.order_no, d.at)
+    return reason
+
+
 HANDLERS: dict[str, Handler] = {
     p.EV_ORDER_HANDED_OVER: _handover,
     p.EV_ORDER_STATUS_CHANGED: _status,
@@ -166,6 +173,10 @@ HANDLERS: dict[str, Handler] = {
     p.EV_ORDER_REMINDER_REQUESTED: _reminder,
     p.EV_ORDER_RESTORED: _restored,
     p.EV_EVENT_PARKED: _parked,
+    p.EV_ORDER_OUT_FOR_DELIVERY: lambda tx, store_id, e, seq, now: delivery.record_parcel_out(tx, store_id, e, now),
+    p.EV_ORDER_DELIVERED: lambda tx, store_id, e, seq, now: delivery.record_delivered(tx, store_id, e, now),
+    p.EV_ORDER_DELIVERY_FAILED: lambda tx, store_id, e, seq, now: delivery.record_failed(tx, store_id, e, now),
+    p.EV_ORDER_DELIVERY_DECIDED: _delivery_decided,
 }
 assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
 

@@ -25,7 +25,10 @@ from .clock import iso
 from .codec import dumps, loads
 from .db import Database, Tx
 
-KINDS = ("allocated", "ready", "picked_up", "reminder", "overdue", "cancelled", "window_extended")
+KINDS = ("allocated", "ready", "picked_up", "reminder", "overdue", "cancelled", "window_extended",
+         # delivery orders (sync/hq/delivery.py)
+         "out_for_delivery", "delivered", "delivery_failed", "delivery_returned", "delivery_retry",
+         "courier_assigned", "courier_cancelled", "courier_late")
 
 
 def enqueue(tx: Tx, store_id: str, order_no: str | None, kind: str, payload: dict[str, Any],

@@ -30,7 +30,7 @@ from ..protocol import (
     mask_name,
     phone_last4,
 )
-from . import notify, rules, tasks
+from . import delivery, notify, rules, tasks
 from .changes import emit
 from .clock import iso, parse_iso
 from .db import Database, Tx
@@ -70,6 +70,7 @@ def order_payload(tx: Tx, order_no: str) -> dict[str, Any]:
         "fulfilment": o["fulfilment"], "pickup_code": o["pickup_code"],
         "made_to_order": bool(o["made_to_order"]), "presale": bool(o["presale"]),
         "status": o["status"], "version": o["version"], "order_uid": o["order_uid"],
+        **({"delivery": info} if (info := delivery.store_info(tx, order_no)) else {}),
     }
 
 
@@ -78,7 +79,12 @@ def order_view(tx: Tx, order_no: str) -> dict[str, Any]:
     p = order_payload(tx, order_no)
     keys = ("order_no", "store_id", "status", "payment_status", "pickup_code", "version",
             "lines", "window_start", "window_end")
-    return {k: p[k] for k in keys}
+    view = {k: p[k] for k in keys}
+    d = delivery.details(tx, order_no)
+    if d is not None:  # the customer's app shows the delivery code; the courier gets the pickup code
+        view.update(promised_at=d["promised_at"], courier_mode=d["courier_mode"],
+                    delivery_code=d["delivery_code"])
+    return view
 
 
 def get_order(db: Database, order_no: str, *, channel_name: str | None = None) -> dict[str, Any]:
@@ -180,8 +186,9 @@ def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, chan
         existing = tx.scalar("SELECT order_no FROM orders WHERE request_key = ?", (request_key,))
         if existing:
             return order_view(tx, existing)
+        delivery.check_request(req)
         lines = _resolve_lines(tx, req)
-        window_start, window_end = _window(req, now)
+        window_start, window_end = delivery.window(req, now) if req.delivery else _window(req, now)
         pool = rules.allotment_pool(req.presale)
         totals = _sku_totals(lines)
         for sku, qty in totals:
@@ -200,6 +207,8 @@ def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, chan
                 "unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(order_no, l["line_no"], l["sku"], l["name_zh"], l["name_en"], l["qty"], l["zone"],
                   l["unit_price_cents"]) for l in lines])
+        if req.delivery:
+            delivery.on_placed(tx, order_no, req, [l["zone"] for l in lines], now)
         emit(tx, req.store_id, CH_ORDER_ALLOCATED, order_payload(tx, order_no), now)
         tasks.create_task(tx, req.store_id, f"prep-{order_no}", "prepare", f"Prepare {order_no}", now,
                           order_no=order_no, due_at=window_start,
@@ -216,6 +225,10 @@ def _notice(tx: Tx, order_no: str) -> dict[str, Any]:
     notice = {"order_no": order_no, "store_id": p["store_id"], "status": p["status"],
               "window_start": p["window_start"], "window_end": p["window_end"],
               "pickup_code": p["pickup_code"]}
+    d = delivery.details(tx, order_no)
+    if d is not None:  # the pickup code is the courier's; the customer's is the delivery code
+        notice.update(pickup_code=None, promised_at=d["promised_at"], courier_mode=d["courier_mode"],
+                      delivery_code=d["delivery_code"] if d["courier_mode"] == "store" else None)
     # lines the store could not supply and its manager let go: the customer learns before
     # coming that these are missing and refunded
     missing = tx.all("SELECT line_no, sku, qty FROM order_shorts WHERE order_no = ? AND "
@@ -259,7 +272,7 @@ def cancel_in_tx(tx: Tx, order_no: str, reason: str, now: datetime) -> dict[str,
     o = load_order(tx, order_no)
     if o["status"] == "cancelled":
         return order_view(tx, order_no)
-    if o["status"] in rules.PICKED_UP or o["status"] == "returned":
+    if o["status"] in rules.PICKED_UP or o["status"] in ("returned", *rules.LEFT_STORE):
         raise HQError("not_cancellable", f"order {order_no} is already {o['status']}", 409)
     paid = o["payment_status"] == "paid"
     _give_back(tx, o["store_id"], rules.allotment_pool(bool(o["presale"])),

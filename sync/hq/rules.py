@@ -26,6 +26,9 @@
     units from the allotment again.
 12. ``same_order`` -- a store's event about an order names HQ's ``order_uid``: an order
     number alone could be another order (an HQ restored from a backup), never applied to it.
+14. ``parcel_may_leave`` -- a delivery parcel handed to a courier stands like a hand-over
+    (against a cancellation: a conflict); a parcel already out or delivered is not handed
+    out twice; ``LEFT_STORE`` orders cannot be cancelled.
 11. ``TEMPERATURE_READING_INSERT`` -- temperature readings are insert-only facts,
     de-duplicated by id: the first copy stands, later copies change nothing.
 """
@@ -108,6 +111,23 @@ def handover_beats_cancellation(hq_status: str) -> HandoverDecision:
     already picked-up order is rejected (the first one stands)."""
     if hq_status in PICKED_UP:
         return HandoverDecision(apply=False, reject_reason="already_picked_up")
+    if hq_status == "cancelled":
+        return HandoverDecision(apply=True, conflict="handover_after_cancel")
+    return HandoverDecision(apply=True)
+
+
+# delivery: the goods left the store (out, delivered) or came back waiting for a manager
+LEFT_STORE = ("out_for_delivery", "delivered", "delivery_failed")
+
+
+def parcel_may_leave(hq_status: str, parcel_status: str | None) -> HandoverDecision:
+    """A parcel out with a courier stands whatever HQ decided meanwhile (the goods are
+    gone): after a cancellation it is applied with a ``handover_after_cancel`` conflict. A
+    parcel HQ already holds as out (or delivered) is not handed out twice."""
+    if parcel_status in ("out", "delivered") or hq_status in PICKED_UP or hq_status == "delivered":
+        return HandoverDecision(apply=False, reject_reason="already_collected")
+    if hq_status == "returned":
+        return HandoverDecision(apply=False, reject_reason="order_closed:returned")
     if hq_status == "cancelled":
         return HandoverDecision(apply=True, conflict="handover_after_cancel")
     return HandoverDecision(apply=True)

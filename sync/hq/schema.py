@@ -171,6 +171,21 @@ STEPS: tuple[Step, ...] = (
      ("DELETE FROM meta WHERE key = 'schema'",)),
     ("stream.rate: a store's live-stream orders of the last minutes (stream.publish_rates)",
      ("CREATE INDEX IF NOT EXISTS orders_placed ON orders (channel, placed_at)",)),
+    ("delivery from the store: the full address (HQ and the courier platform only), courier "
+     "mode, the customer's delivery code; one parcel per zone bag; the courier platform's jobs "
+     "(sync/hq/delivery.py, courier.py)", (
+        "ALTER TABLE orders ADD COLUMN delivery_address TEXT",
+        "ALTER TABLE orders ADD COLUMN courier_mode TEXT",
+        "ALTER TABLE orders ADD COLUMN delivery_code TEXT",
+        """CREATE TABLE IF NOT EXISTS parcels (
+        order_no TEXT NOT NULL, zone TEXT NOT NULL, store_id TEXT NOT NULL,
+        status TEXT NOT NULL, courier_name TEXT, out_at TEXT, delivered_at TEXT,
+        PRIMARY KEY (order_no, zone))""",
+        """CREATE TABLE IF NOT EXISTS courier_jobs (
+        order_no TEXT PRIMARY KEY, store_id TEXT NOT NULL, status TEXT NOT NULL,
+        courier_name TEXT, attempts BIGINT NOT NULL DEFAULT 0, last_error TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS courier_jobs_status ON courier_jobs (status, updated_at)")),
 )
 
 

@@ -28,11 +28,12 @@ from textual.signal import Signal
 from textual.widgets import Input, Static
 
 from edge.clock import utcnow
-from edge.domain import board
+from edge.domain import board, delivery_eta
+from edge.domain import delivery_i18n  # noqa: F401  (the delivery countdown's words)
 from edge.domain import board_i18n  # noqa: F401  (registers board.* and ui.board.* words)
 from edge.domain.orders import CHANNELS, ZONES
 from edge.i18n import t
-from edge.present import timing_text
+from edge.present import timing_text, usual_text
 from edge.store import Store
 from edge.ui.screens.backroom.pack import PackScreen
 from edge.ui.screens.backroom.pick import PickScreen
@@ -60,6 +61,10 @@ def _load(store: Store, now: datetime, reminder_hours: float) -> tuple[int, list
                                                           reminder_hours=reminder_hours)
 
 
+def _usual(store: Store, now: datetime) -> delivery_eta.UsualTimes:
+    return delivery_eta.usual_times(store.db, now)
+
+
 def _version(store: Store) -> int:
     return board.data_version(store.db)
 
@@ -82,7 +87,13 @@ def prefetch(app) -> None:
 def timing_cell(row: board.BoardRow, now: datetime, lang: str) -> Text:
     """How late the order is running (red), or the time left (dim)."""
     text, urgency = timing_text(row, now, lang)
-    return Text(text, style={"late": "bold red", "left": "dim"}.get(urgency, ""))
+    return Text(text, style={"late": "bold red", "risk": "bold yellow", "left": "dim"}.get(urgency, ""))
+
+
+def _status_cell(row: board.BoardRow, lang: str) -> Text:
+    if row.order_status == "delivery_failed":  # back from a failed delivery: the manager decides
+        return Text(t("status.delivery_failed", lang), style="bold red")
+    return Text(t(f"board.status.{row.status}", lang), style=STATUS_STYLE[row.status])
 
 
 def order_cell(order_no: str, store_id: str, width: int = WIDTHS[1]) -> str:
@@ -92,9 +103,11 @@ def order_cell(order_no: str, store_id: str, width: int = WIDTHS[1]) -> str:
     return short if len(short) <= width else "…" + short[-(width - 1):]
 
 
-def window_cell(row: board.BoardRow, now: datetime) -> str:
+def window_cell(row: board.BoardRow, now: datetime, lang: str) -> str:
     """Today's windows as 14:00-20:00, other days as 12-03 14:00 (local time)."""
     start, end = row.window_start.astimezone(), row.window_end.astimezone()
+    if row.is_delivery:  # by the promised time
+        return t("board.delivery_by", lang, at=f"{end:%H:%M}")
     if start.date() == now.astimezone().date():
         return f"{start:%H:%M}-{end:%H:%M}"
     return f"{start:%m-%d %H:%M}"
@@ -124,6 +137,7 @@ class TaskBoardScreen(UserContext, Screen[None]):
         self.shown: list[board.BoardRow] = []
         self.counts: dict[str, int] = dict.fromkeys(board.BOARD_STATUSES, 0)
         self.due: list[str] = []  # made-to-order orders to start now
+        self.usual: delivery_eta.UsualTimes | None = None  # when delivery orders are open
         self.filter = board.BoardFilter()
         self.selected: set[str] = set()
         self.wave: list[str] = []  # the orders last sent to pick or pack
@@ -141,6 +155,7 @@ class TaskBoardScreen(UserContext, Screen[None]):
         yield Static(id="board-filters")
         yield Input(id="board-search", compact=True, max_length=40)
         yield Static(id="board-reminder")
+        yield Static(id="board-delivery")
         yield Static(id="board-header")
         yield Static(id="board-empty")
         yield VirtualTable(self._cells, id="board-table")
@@ -198,6 +213,10 @@ class TaskBoardScreen(UserContext, Screen[None]):
                     _load, now, self.reminder_hours)
             finally:
                 self.reading = False
+        if any(row.is_delivery for row in rows):
+            self.usual = await self.app.status_service.call(_usual, now)  # type: ignore[attr-defined]
+        else:
+            self.usual = None
         first_visit = not getattr(self.app, "board_seen", None) and not self.loaded
         self.now, self.version, self.rows = now, version, rows
         self.by_no = {row.order_no: row for row in rows}
@@ -256,7 +275,7 @@ class TaskBoardScreen(UserContext, Screen[None]):
                 else:
                     self.by_no[order_no] = row
             self.rows = sorted((r for r in self.by_no.values()),
-                               key=lambda r: (r.window_start, r.order_no))
+                               key=lambda r: (r.due, r.order_no))
         self.due = [row.order_no for row in board.reminders_due(self.rows)]
         table = self.query_one("#board-table", VirtualTable)
         table.invalidate(order_nos)
@@ -292,8 +311,8 @@ class TaskBoardScreen(UserContext, Screen[None]):
         zones = "".join(t(f"board.zone.{z}", lang) for z in row.zones)
         return [mark, Text(order_cell(order_no, self.app.store_id),  # type: ignore[attr-defined]
                            style="bold magenta" if row.reminder else ""),
-                window_cell(row, now), t(f"board.channel.{row.channel}", lang), str(row.lines),
-                zones, Text(t(f"board.status.{row.status}", lang), style=STATUS_STYLE[row.status]),
+                window_cell(row, now, lang), t(f"board.channel.{row.channel}", lang), str(row.lines),
+                zones, _status_cell(row, lang),
                 timing_cell(row, now, lang), row.customer_masked]
 
     def _draw_head(self) -> None:
@@ -330,6 +349,11 @@ class TaskBoardScreen(UserContext, Screen[None]):
             self._set("#board-reminder", t(
                 "ui.board.reminder", lang, hours=f"{self.reminder_hours:g}",
                 orders=", ".join(order_cell(no, store_id) for no in due[:3]) + more))
+        helper = self.query_one("#board-delivery", Static)
+        if helper.display != (self.usual is not None):
+            helper.display = self.usual is not None
+        if self.usual is not None:
+            self._set("#board-delivery", usual_text(self.usual, lang))
         empty = self.query_one("#board-empty", Static)
         show_empty = not self.loaded or not self.shown
         if empty.display != show_empty:

@@ -1,0 +1,55 @@
+"""Messages of delivery from the store (courier hand-off, clerk delivery, the manager's
+decision, the board's countdown), both languages. Registered once at import."""
+
+from __future__ import annotations
+
+from edge.i18n import register
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # verdicts (the counter's, plus the parcel's)
+    "verdict.delivery": ("外送订单：请在外送页（ctrl+y）交给骑手", "Delivery order: hand it to the courier on the delivery screen (ctrl+y)"),
+    "verdict.courier_ok": ("可以交给骑手：{zones_text}", "Ready for the courier: {zones_text}"),
+    "verdict.collected": ("骑手已取走：{at}，骑手 {courier}", "Already collected at {at} by courier {courier}"),
+    "verdict.delivered": ("已送达：{at}", "Already delivered at {at}"),
+    "verdict.delivery_failed": ("配送失败，货已带回：等店长决定（退回库存或再送一次）", "Delivery failed, goods are back: a manager decides (back to stock or try again)"),
+    "verdict.no_parcel": ("这个订单没有{zone}包裹", "This order has no {zone} parcel"),
+    # refusals
+    "delivery.bad_courier": ("请写骑手姓名（最多 {max} 个字）", "Give the courier's name (at most {max} characters)"),
+    "delivery.not_clerk_delivery": ("订单 {order_no} 由配送平台的骑手送，不是店员送", "Order {order_no} is carried by a platform courier, not a store clerk"),
+    "delivery.not_out": ("订单 {order_no} 不在配送中（{status}）", "Order {order_no} is not out for delivery ({status})"),
+    "delivery.code_mistyped": ("收货码输错了（校验位不对），请核对后重输", "Delivery code mistyped (check digit wrong): check and type it again"),
+    "delivery.code_shape": ("收货码是 11 位数字", "A delivery code has 11 digits"),
+    "delivery.wrong_code": ("收货码不对：不是订单 {order_no} 的收货码，未送达", "Wrong delivery code for order {order_no}: not marked delivered"),
+    "delivery.bad_reason": ("失败原因只能是：{reasons}", "The reason must be one of: {reasons}"),
+    "delivery.bad_decision": ("决定只能是 return（退回库存）或 retry（再送一次）", "The decision must be return (back to stock) or retry (try again)"),
+    "delivery.not_failed": ("订单 {order_no} 没有配送失败（{status}）", "Order {order_no} has no failed delivery ({status})"),
+    "delivery.not_delivery": ("订单 {order_no} 不是外送订单", "Order {order_no} is not a delivery order"),
+    # words
+    "delivery.reason.not_home": ("不在家", "not at home"),
+    "delivery.reason.refused": ("拒收", "refused"),
+    "delivery.reason.address": ("地址不对", "wrong address"),
+    "delivery.decision.return": ("退回库存", "back to stock"),
+    "delivery.decision.retry": ("再送一次", "try again"),
+    "delivery.mode.platform": ("平台骑手", "platform courier"),
+    "delivery.mode.store": ("店员配送", "store clerk"),
+    "status.out_for_delivery": ("配送中", "Out for delivery"),
+    "status.delivered": ("已送达", "Delivered"),
+    "status.delivery_failed": ("配送失败", "Delivery failed"),
+    # the board's countdown and how the late flag is worked out
+    "delivery.left": ("剩{minutes}分", "{minutes}m left"),
+    "delivery.late": ("超时{minutes}分", "{minutes}m late"),
+    "delivery.at_risk": ("要晚了", "at risk"),
+    "delivery.usual": ("⚠外送：剩余<拣打包{prep}分+等骑手{handoff}分+路上{ride}分（{source}）",
+                       "⚠ delivery: left < pick+pack {prep}m + courier {handoff}m + ride {ride}m ({source})"),
+    "delivery.usual.history": ("本店近{n}单中位数", "median, last {n}"),
+    "delivery.usual.default": ("不足{n}单，默认值", "defaults: <{n} on record"),
+    "board.delivery_by": ("送达{at}", "by {at}"),
+    # CLI
+    "cli.delivery.handed": ("订单 {order_no} 的{zones}包裹已交给骑手 {courier}（{status}）", "Order {order_no}: {zones} parcel(s) handed to courier {courier} ({status})"),
+    "cli.delivery.delivered": ("订单 {order_no} 已送达", "Order {order_no} delivered"),
+    "cli.delivery.failed": ("订单 {order_no} 配送失败（{reason}）：货带回店里，等店长决定", "Order {order_no} not delivered ({reason}): goods back at the store, a manager decides"),
+    "cli.delivery.decided": ("订单 {order_no}：{decision}（{status}）", "Order {order_no}: {decision} ({status})"),
+    "cli.delivery.courier_needed": ("请用 --courier 写骑手姓名", "Name the courier: --courier NAME"),
+}
+
+register(MESSAGES)

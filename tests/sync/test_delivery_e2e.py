@@ -1,0 +1,256 @@
+"""Delivery from the store, end to end with real parts: orders placed at a real HQ on a
+loopback port (SQLite, and PostgreSQL under CI=true) → synced → picked, packed (two zone
+parcels) → each parcel handed to its own courier at the back door → HQ tracks the parcels
+apart and queues the customer's "courier has collected your order" → the store's clerk
+delivers with the customer's delivery code; and a failed delivery the manager returns to
+stock; and the counter's verdicts for the wrong cases."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from edge.domain import clerks, delivery, orders, packing, picking, stock
+from edge.domain.errors import DomainError
+from edge.domain.print_docs import bag_qr_payload
+from edge.store import init_store
+from sync.client import SyncClient
+from sync.hq import delivery as hq_delivery
+from sync.hq import orders as hq_orders
+from sync.hq import service
+from sync.protocol import CatalogItem
+
+STORE_ID = "S001"
+CATALOG = [("B001", "法式牛角包", "Butter croissant", "ambient", "6901234567892"),
+           ("D001", "鲜牛奶 950ml", "Fresh milk 950ml", "chilled", "6901234567908")]
+ADDRESS = "上海市静安区南京西路1266弄3号楼1201室"
+
+
+@pytest.fixture
+def shop(make_hq_server, tmp_path):
+    hq = make_hq_server()
+    for sku, zh, en, zone, barcode in CATALOG:
+        service.upsert_catalog_item(hq.db, CatalogItem(sku=sku, name_zh=zh, name_en=en, zone=zone,
+                                                       price_cents=1000, barcode=barcode), hq.clock())
+    agent = hq.add_store(STORE_ID)
+    store = init_store(tmp_path / "store", STORE_ID, "静安寺店", "Jing'an Temple")
+    clerks.add_clerk(store.db, "c01", "王芳", "1111")
+    clerks.add_clerk(store.db, "m01", "张经理", "9999", role="manager")
+    client = SyncClient(store, hq.url, agent.token, timeout=10)
+    assert client.sync_once().ok
+    for sku, *_ in CATALOG:
+        stock.receive(store.db, sku=sku, lot="L1", qty=10, expiry="2099-12-31", actor="m01")
+        stock.grant_allotment(store.db, sku=sku, qty=10, actor="m01")
+    assert client.sync_once().ok
+    yield hq, store, client, hq.add_channel()
+    client.close()
+    store.close()
+
+
+def place_delivery(hq, channel, mode: str, lines=(("B001", 2), ("D001", 1))) -> dict:
+    r = channel.place(STORE_ID, list(lines), paid=True, fulfilment="delivery",
+                      delivery={"address": ADDRESS, "promised_min": 60, "courier_mode": mode})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def pick_all(store, order_no: str) -> None:
+    for sku in sorted({line.sku for line in orders.get_order(store.db, order_no).lines}):
+        picking.pick_units(store.db, [order_no], sku, actor="c01")
+
+
+def prepare(store, order_no: str) -> None:
+    """Pick everything and pack both parcels (labels queued, as on the pack screen)."""
+    pick_all(store, order_no)
+    packing.pack(store, order_no, "ambient", "A-01", actor="c01")
+    packing.pack(store, order_no, "chilled", "F-01", actor="c01")
+
+
+def hq_parcels(hq, order_no: str) -> list[tuple]:
+    with hq.db.tx(snapshot=True) as tx:
+        return [(p["zone"], p["status"], p["courier_name"]) for p in hq_delivery.parcels(tx, order_no)]
+
+
+def hq_status(hq, order_no: str) -> str:
+    with hq.db.tx(snapshot=True) as tx:
+        return hq_orders.load_order(tx, order_no)["status"]
+
+
+def notices(hq, order_no: str) -> list[str]:
+    with hq.db.tx(snapshot=True) as tx:
+        return [r[0] for r in tx.all("SELECT kind FROM notifications WHERE order_no = ? ORDER BY ord",
+                                     (order_no,))]
+
+
+def test_two_parcels_two_couriers_then_the_clerk_delivers(shop):
+    hq, store, client, channel = shop
+    placed = place_delivery(hq, channel, "store")
+    order_no, code = placed["order_no"], placed["pickup_code"]
+    assert placed["courier_mode"] == "store" and len(placed["delivery_code"]) == 11
+    assert client.sync_once().ok
+    held = delivery.info(store.db, order_no)
+    assert held.address == ADDRESS and held.courier_mode == "store"  # our clerk needs the door
+
+    assert delivery.check(store, code).verdict.kind == "not_ready"  # nothing packed yet
+    prepare(store, order_no)
+    assert delivery.check(store, code).verdict.kind == "courier_ok"
+    # two parcels, two couriers: each scans its own label
+    chilled = bag_qr_payload(STORE_ID, order_no, "chilled")
+    assert delivery.check(store, chilled).zones == ("chilled",)
+    delivery.hand_off(store, order_no, clerk_id="c01", courier_name="李骑手", zone="chilled")
+    assert orders.get_order(store.db, order_no).status == "ready"  # one parcel still here
+    again = delivery.check(store, chilled).verdict
+    assert again.kind == "collected" and again.params["courier"] == "李骑手"
+    delivery.hand_off(store, order_no, clerk_id="c01", zone="ambient")  # the clerk carries it
+    assert orders.get_order(store.db, order_no).status == "out_for_delivery"
+    assert delivery.check(store, code).verdict.kind == "collected"
+    assert stock.levels(store.db, "D001").on_hand == 9 and stock.levels(store.db, "B001").on_hand == 8
+
+    assert client.sync_once().ok
+    assert hq_parcels(hq, order_no) == [("ambient", "out", "王芳"), ("chilled", "out", "李骑手")]
+    assert hq_status(hq, order_no) == "out_for_delivery"
+    assert notices(hq, order_no).count("out_for_delivery") == 2  # one per parcel
+
+    with pytest.raises(DomainError) as wrong:
+        delivery.deliver(store, order_no, "12345678901", clerk_id="c01")
+    assert wrong.value.code in ("delivery.wrong_code", "delivery.code_mistyped")
+    delivery.deliver(store, order_no, placed["delivery_code"], clerk_id="c01")
+    closed = delivery.info(store.db, order_no)
+    assert "1201" not in closed.address and closed.address.startswith("上海市静安区南京西路1266弄")
+    assert client.sync_once().ok
+    assert hq_status(hq, order_no) == "delivered"
+    assert notices(hq, order_no)[-1] == "delivered"
+    assert hq_parcels(hq, order_no) == [("ambient", "delivered", "王芳"),
+                                        ("chilled", "delivered", "李骑手")]
+
+
+def test_failed_delivery_goes_back_to_stock_by_the_managers_decision(shop):
+    hq, store, client, channel = shop
+    placed = place_delivery(hq, channel, "store")
+    order_no = placed["order_no"]
+    assert client.sync_once().ok
+    prepare(store, order_no)
+    delivery.hand_off(store, order_no, clerk_id="c01")
+    assert stock.levels(store.db, "B001").on_hand == 8
+    delivery.fail(store, order_no, clerk_id="c01", reason="not_home")
+    with pytest.raises(DomainError) as clerk_tries:
+        delivery.decide(store, order_no, "return", manager_id="c01", pin="1111")
+    assert clerk_tries.value.code.startswith("auth.")
+    delivery.decide(store, order_no, "return", manager_id="m01", pin="9999")
+    order = orders.get_order(store.db, order_no)
+    assert order.status == "returned"
+    levels = stock.levels(store.db, "B001")
+    assert levels.on_hand == 10 and levels.reserved == 0  # sellable at the counter again
+    assert client.sync_once().ok
+    assert hq_status(hq, order_no) == "returned"
+    assert notices(hq, order_no)[-2:] == ["delivery_failed", "delivery_returned"]
+    with hq.db.tx(snapshot=True) as tx:
+        audit = tx.all("SELECT action, manager_id FROM audit WHERE ref = ?", (order_no,))
+    assert [tuple(a) for a in audit] == [("delivery_return", "m01")]
+
+
+def test_a_second_attempt_goes_out_again(shop):
+    hq, store, client, channel = shop
+    order_no = place_delivery(hq, channel, "store", lines=(("D001", 1),))["order_no"]
+    assert client.sync_once().ok
+    pick_all(store, order_no)
+    packing.pack(store, order_no, "chilled", "F-02", actor="c01")
+    delivery.hand_off(store, order_no, clerk_id="c01")
+    delivery.fail(store, order_no, clerk_id="c01")
+    delivery.decide(store, order_no, "retry", manager_id="m01", pin="9999")
+    assert orders.get_order(store.db, order_no).status == "ready"
+    assert stock.levels(store.db, "D001").reserved == 1
+    delivery.hand_off(store, order_no, clerk_id="c01")
+    assert client.sync_once().ok
+    assert hq_status(hq, order_no) == "out_for_delivery"
+    assert stock.levels(store.db, "D001").on_hand == 9
+
+
+def test_courier_verdicts_for_the_wrong_cases(shop):
+    hq, store, client, channel = shop
+    mine = place_delivery(hq, channel, "platform")
+    cancelled = place_delivery(hq, channel, "platform", lines=(("B001", 1),))
+    assert channel.cancel(cancelled["order_no"]).status_code == 200
+    assert client.sync_once().ok
+    assert delivery.info(store.db, mine["order_no"]).address.endswith("*号楼****室")  # masked
+    assert delivery.check(store, cancelled["pickup_code"]).verdict.kind == "cancelled"
+    other = bag_qr_payload("S999", mine["order_no"], "chilled")
+    assert delivery.check(store, other).verdict.kind == "other_store"
+    code = mine["pickup_code"]
+    mistyped = code[:-2] + code[-1] + code[-2] if code[-1] != code[-2] else code[:-1] + str((int(code[-1]) + 1) % 10)
+    assert delivery.check(store, mistyped).verdict.kind == "mistyped"
+    assert delivery.check(store, "garbage!").verdict.kind == "malformed"
+    assert delivery.check(store, code).verdict.kind == "not_ready"
+    with pytest.raises(DomainError) as refused:
+        delivery.hand_off(store, mine["order_no"], clerk_id="c01", courier_name="李骑手")
+    assert refused.value.code == "verdict.not_ready"
+    prepare(store, mine["order_no"])
+    from edge.domain import pickup
+    assert pickup.check(store, code).kind == "delivery"  # the counter sends it to the courier
+    with pytest.raises(DomainError):
+        pickup.hand_over(store, mine["order_no"], "c01")
+    with pytest.raises(DomainError) as nameless:
+        delivery.hand_off(store, mine["order_no"], clerk_id="c01", courier_name="  ")
+    assert nameless.value.code == "delivery.bad_courier"
+    delivery.hand_off(store, mine["order_no"], clerk_id="c01", courier_name="李骑手")
+    assert delivery.check(store, code).verdict.kind == "collected"
+    with pytest.raises(DomainError) as platform:
+        delivery.deliver(store, mine["order_no"], mine["pickup_code"], clerk_id="c01")
+    assert platform.value.code == "delivery.not_clerk_delivery"
+    assert client.sync_once().ok
+    assert hq_status(hq, mine["order_no"]) == "out_for_delivery"
+    # HQ cannot cancel what left the store; a pickup-only request is refused
+    assert channel.cancel(mine["order_no"]).status_code == 409
+    bad = channel.place(STORE_ID, [("B001", 1)], fulfilment="delivery")
+    assert bad.status_code == 422 and bad.json()["error"] == "bad_delivery"
+
+
+def cli(store, capsys, *args: str) -> tuple[int, str]:
+    from edge.cli import main
+
+    capsys.readouterr()
+    code = main([*args, "--data-dir", str(store.data_dir), "--lang", "en"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_the_shell_and_the_board_show_the_countdown_and_the_risk(shop, capsys, monkeypatch):
+    hq, store, client, channel = shop
+    placed = place_delivery(hq, channel, "platform")
+    order_no = placed["order_no"]
+    pickup_order = channel.place(STORE_ID, [("B001", 1)], paid=True).json()["order_no"]
+    assert client.sync_once().ok
+    from edge.domain import board
+    from edge.clock import parse_iso
+
+    rows = board.board_rows(store.db, now=hq.clock())
+    assert [r.order_no for r in rows] == [order_no, pickup_order]  # due in 60 min, before 2 h
+    row = rows[0]
+    promised = parse_iso(placed["promised_at"])
+    # no history yet: defaults pick+pack 10 + courier 5 + ride 15 = 30 minutes
+    assert not row.at_risk(promised - timedelta(minutes=31))
+    assert row.at_risk(promised - timedelta(minutes=29))
+    assert row.late_by(promised + timedelta(minutes=3)) == timedelta(minutes=3)
+    assert not row.is_overdue(promised + timedelta(hours=1))  # late, never an overdue pickup
+
+    code, out = cli(store, capsys, "delivery", "check", placed["pickup_code"])
+    assert code == 1 and "Not ready" in out
+    prepare(store, order_no)
+    code, out = cli(store, capsys, "delivery", "check", bag_qr_payload(STORE_ID, order_no, "ambient"))
+    assert code == 0 and "Ready for the courier: Ambient" in out
+    code, out = cli(store, capsys, "delivery", "handoff", bag_qr_payload(STORE_ID, order_no, "ambient"),
+                    "--courier", "Li Rider", "--clerk", "c01")
+    assert code == 0 and "handed to courier Li Rider" in out
+    code, out = cli(store, capsys, "delivery", "handoff", bag_qr_payload(STORE_ID, order_no, "ambient"),
+                    "--courier", "Zhao", "--clerk", "c01")
+    assert code == 1 and "Already collected" in out and "Li Rider" in out
+    code, out = cli(store, capsys, "delivery", "list", "--json")
+    listed = json.loads(out)
+    assert listed["usual_minutes"] == {"pick_pack": 10.0, "courier_wait": 5.0, "ride": 15.0, "orders": 0}
+    assert [o["order_no"] for o in listed["orders"]] == [order_no]
+    assert listed["orders"][0]["address"].endswith("*号楼****室")
+    monkeypatch.setenv("STORE_EDGE_MANAGER_PIN", "9999")
+    code, out = cli(store, capsys, "delivery", "decide", order_no, "--return", "--manager", "m01")
+    assert code == 1 and "no failed delivery" in out
