@@ -246,7 +246,7 @@ def finish(db: Database, task_id: str, *, actor: str, now: datetime | None = Non
         if task is None or "prep_sku" not in task.fields:
             raise DomainError("prep.unknown_task", task_id=task_id)
         if task.status not in OPEN:
-            raise DomainError("prep.task_closed", task_id=task_id, status=task.status)
+            raise DomainError("prep.task_closed", task_id=task_id, state=task.status)
         prep_task = _prep_task(task)
         row = db.execute("SELECT shelf_life_days FROM products WHERE sku = ?",
                          [prep_task.sku]).fetchone()

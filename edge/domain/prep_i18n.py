@@ -18,7 +18,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "prep.nothing_to_prep": ("{sku} 现在无需备货（没有建议量或已在备货）",
                              "{sku}: nothing to prepare now (no suggestion, or already being prepared)"),
     "prep.unknown_task": ("没有这个备货任务：{task_id}", "No such prep task: {task_id}"),
-    "prep.task_closed": ("备货任务 {task_id} 已结束（{status}）", "Prep task {task_id} is closed ({status})"),
+    "prep.task_closed": ("备货任务 {task_id} 已结束（{state}）", "Prep task {task_id} is closed ({state})"),
     "prep.weekday": ("一二三四五六日", "Mon Tue Wed Thu Fri Sat Sun"),
     "prep.how.weekday": ("近{n}周同时段中位 {v}", "{n}-wk median {v}"),
     "prep.how.blend": ("{n}周与每日同时段混合 {v}", "{n} wk + all-days mix {v}"),

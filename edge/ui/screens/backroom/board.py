@@ -28,7 +28,7 @@ from textual.signal import Signal
 from textual.widgets import Input, Static
 
 from edge.clock import utcnow
-from edge.domain import board, delivery_eta
+from edge.domain import board, delivery_eta, prep
 from edge.domain import delivery_i18n  # noqa: F401  (the delivery countdown's words)
 from edge.domain import board_i18n  # noqa: F401  (registers board.* and ui.board.* words)
 from edge.domain.orders import CHANNELS, ZONES
@@ -37,6 +37,7 @@ from edge.present import timing_text, usual_text
 from edge.store import Store
 from edge.ui.screens.backroom.pack import PackScreen
 from edge.ui.screens.backroom.pick import PickScreen
+from edge.ui.screens.backroom.prep import PrepScreen, tasks_line
 from edge.ui.widgets.footer import LocalFooter
 from edge.ui.widgets.status_bar import StatusBar
 from edge.ui.widgets.virtual_table import VirtualTable, header_line
@@ -63,6 +64,10 @@ def _load(store: Store, now: datetime, reminder_hours: float) -> tuple[int, list
 
 def _usual(store: Store, now: datetime) -> delivery_eta.UsualTimes:
     return delivery_eta.usual_times(store.db, now)
+
+
+def _prep_tasks(store: Store) -> list[prep.PrepTask]:
+    return prep.open_tasks(store.db)
 
 
 def _version(store: Store) -> int:
@@ -123,6 +128,7 @@ class TaskBoardScreen(UserContext, Screen[None]):
         Binding("space", "toggle_select", "ui.board.key.select"),
         Binding("p", "pick", "ui.board.key.pick"),
         Binding("k", "pack", "ui.board.key.pack"),
+        Binding("r", "prep", "ui.board.key.prep"),
         Binding("s", "cycle('status')", show=False),
         Binding("z", "cycle('zone')", show=False),
         Binding("c", "cycle('channel')", show=False),
@@ -138,6 +144,7 @@ class TaskBoardScreen(UserContext, Screen[None]):
         self.counts: dict[str, int] = dict.fromkeys(board.BOARD_STATUSES, 0)
         self.due: list[str] = []  # made-to-order orders to start now
         self.usual: delivery_eta.UsualTimes | None = None  # when delivery orders are open
+        self.prep_tasks: list[prep.PrepTask] = []  # accepted prep suggestions not made yet
         self.filter = board.BoardFilter()
         self.selected: set[str] = set()
         self.wave: list[str] = []  # the orders last sent to pick or pack
@@ -156,6 +163,7 @@ class TaskBoardScreen(UserContext, Screen[None]):
         yield Input(id="board-search", compact=True, max_length=40)
         yield Static(id="board-reminder")
         yield Static(id="board-delivery")
+        yield Static(id="board-prep")
         yield Static(id="board-header")
         yield Static(id="board-empty")
         yield VirtualTable(self._cells, id="board-table")
@@ -224,6 +232,7 @@ class TaskBoardScreen(UserContext, Screen[None]):
             self.seen.update(self.by_no)
         self.selected &= self.by_no.keys()
         self.due = [row.order_no for row in board.reminders_due(rows)]
+        self.prep_tasks = await self.app.status_service.call(_prep_tasks)  # type: ignore[attr-defined]
         self.loaded = True
         self.apply_filter()
 
@@ -354,6 +363,7 @@ class TaskBoardScreen(UserContext, Screen[None]):
             helper.display = self.usual is not None
         if self.usual is not None:
             self._set("#board-delivery", usual_text(self.usual, lang))
+        self._draw_prep()
         empty = self.query_one("#board-empty", Static)
         show_empty = not self.loaded or not self.shown
         if empty.display != show_empty:
@@ -366,6 +376,14 @@ class TaskBoardScreen(UserContext, Screen[None]):
             empty.update(t("ui.board.empty", lang))
         else:
             empty.update(t("ui.board.empty_filtered", lang, n=len(self.rows)))
+
+    def _draw_prep(self) -> None:
+        """The prep tasks accepted and not made yet, one line (hidden when there are none)."""
+        line = self.query_one("#board-prep", Static)
+        if line.display != bool(self.prep_tasks):
+            line.display = bool(self.prep_tasks)
+        if self.prep_tasks:
+            self._set("#board-prep", tasks_line(self.prep_tasks, self.lang))
 
     def _set(self, wid: str, content: Text | str) -> None:
         """Update a one-line part only when it changed, without a new layout (fixed height)."""
@@ -446,6 +464,10 @@ class TaskBoardScreen(UserContext, Screen[None]):
         self.app.push_screen(PickScreen(order_nos) if what == "pick" else PackScreen(order_nos))
         self.wave = order_nos
         self.selected.clear()
+
+    def action_prep(self) -> None:
+        self.app.push_screen(PrepScreen())
+        self.wave = []
 
     def action_back(self) -> None:
         search = self.query_one("#board-search", Input)
