@@ -24,13 +24,14 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from .. import protocol as p
-from . import batch, bodyguard, changes, ingest, orders, registry
+from . import batch, bodyguard, changes, ingest, ops, orders, registry
 from .clock import Clock, utcnow
+from .contact import ContactLog
 from .db import DEFAULT_POOL_WAIT_S, Database, PoolExhausted, TransientDBError, open_database
 from .errors import HQError
 from .feed_wait import FeedWatch, until_disconnect
 from .notify import Deliverer
-from .schema import migrate
+from .schema import STEPS, migrate
 from .sweeper import Sweeper
 
 _bearer = HTTPBearer(auto_error=False, description="store token or channel key")
@@ -51,7 +52,9 @@ def _error(status: int, code: str, message: str = "", **extra: Any) -> JSONRespo
 def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | None = None,
                sweep_interval: float | None = 30.0, notify_retry_base: float = 1.0,
                notify_poll: float = 0.2, body_timeout: float = bodyguard.DEFAULT_TIMEOUT_S,
-               db_pool: int | None = None, db_pool_wait: float = DEFAULT_POOL_WAIT_S) -> FastAPI:
+               db_pool: int | None = None, db_pool_wait: float = DEFAULT_POOL_WAIT_S,
+               metrics_token: str | None = None,
+               silent_after_minutes: float = ops.DEFAULT_SILENT_AFTER_MIN) -> FastAPI:
     """Build the HQ app on a database URL (``sqlite:///path`` or ``postgresql://...``).
 
     ``clock`` is business time (order placing, 30-minute release); ``sweep_interval`` None
@@ -59,11 +62,14 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
     delivered by a background thread. A request body must arrive within ``body_timeout``
     seconds (408 otherwise) and stay under its endpoint's limit (413, see ``bodyguard``).
     ``db_pool`` connections at most (default: see ``db.default_pool_size``); a request that
-    waits ``db_pool_wait`` seconds for one is answered 503 ``busy``."""
+    waits ``db_pool_wait`` seconds for one is answered 503 ``busy``.
+
+    ``/healthz`` and ``/metrics`` (operator token ``metrics_token``): see ``ops``."""
     clock = clock or utcnow
     db = open_database(db_url, pool_size=db_pool, pool_wait=db_pool_wait)
     migrate(db)
-    workers: list[Any] = []
+    contacts = ContactLog(db)
+    workers: list[Any] = [contacts]
     feed_watch = FeedWatch(db)
 
     @asynccontextmanager
@@ -90,7 +96,9 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
     app.state.feed_watch = feed_watch
     app.add_middleware(bodyguard.BodyGuard, timeout=body_timeout)
     _install_error_handlers(app)
-    _add_sync_routes(app, db, clock, feed_watch)
+    ops.install(app, db, contacts, schema_latest=len(STEPS), metrics_token=metrics_token,
+                silent_after_minutes=silent_after_minutes)
+    _add_sync_routes(app, db, clock, feed_watch, contacts)
     _add_order_routes(app, db, clock)
     _publish_models(app, (p.PushRequest,))
     return app
@@ -179,7 +187,7 @@ def _publish_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _store_auth(db: Database, clock: Clock):
+def _store_auth(db: Database, clock: Clock, contacts: ContactLog):
     def store_id(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
         found = registry.store_token(db, creds.credentials) if creds else None
         if found is None:
@@ -187,6 +195,7 @@ def _store_auth(db: Database, clock: Clock):
         if registry.token_expired(found[1], clock()):
             raise HQError("token_expired", f"this store token expired at {found[1]}: ask HQ for a new one "
                           "(store-edge hq rotate-token STORE)", 401)
+        contacts.seen(found[0])
         return found[0]
 
     return store_id
@@ -202,8 +211,9 @@ def _channel_auth(db: Database):
     return channel
 
 
-def _add_sync_routes(app: FastAPI, db: Database, clock: Clock, feed_watch: FeedWatch) -> None:
-    store_auth = _store_auth(db, clock)
+def _add_sync_routes(app: FastAPI, db: Database, clock: Clock, feed_watch: FeedWatch,
+                     contacts: ContactLog) -> None:
+    store_auth = _store_auth(db, clock, contacts)
 
     @app.get(p.HEALTH_PATH, tags=["ops"])
     def health() -> dict[str, Any]:

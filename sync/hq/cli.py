@@ -50,6 +50,11 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--body-timeout", type=float, default=60.0,
                    help="seconds a request body may take to arrive (408 after; a stalled upload never holds HQ)")
     _serve_scale_options(p)
+    p.add_argument("--metrics-token", default=os.environ.get("STORE_EDGE_METRICS_TOKEN"),
+                   help="operator token for /metrics (Authorization: Bearer); default $STORE_EDGE_METRICS_TOKEN; "
+                   "without one /metrics is off")
+    p.add_argument("--silent-after", type=float, default=15.0, metavar="MINUTES",
+                   help="/metrics counts a store silent after this many minutes without a request")
 
     p = add("add-store", help="register a store; prints its token once")
     _db_option(p)
@@ -201,9 +206,14 @@ def listen_socket(host: str, port: int) -> socket.socket:
 def _serve(args: argparse.Namespace) -> int:
     from .serve import ServePlan, refusal, serve, shown_url
 
+    if args.silent_after <= 0:
+        print("error: --silent-after 须为正的分钟数 / must be a positive number of minutes", file=sys.stderr)
+        return 2
     plan = ServePlan(_db_url(args), args.host, args.port, workers=args.workers, db_pool=args.db_pool,
                      app_kw={"webhook_url": args.webhook, "sweep_interval": args.sweep_interval,
-                             "body_timeout": args.body_timeout, "db_pool_wait": args.db_pool_wait})
+                             "body_timeout": args.body_timeout, "db_pool_wait": args.db_pool_wait,
+                             "metrics_token": args.metrics_token,
+                             "silent_after_minutes": args.silent_after})
     why = refusal(plan)
     if why:
         print(why, file=sys.stderr)

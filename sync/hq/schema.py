@@ -186,6 +186,9 @@ STEPS: tuple[Step, ...] = (
         courier_name TEXT, attempts BIGINT NOT NULL DEFAULT 0, last_error TEXT,
         created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS courier_jobs_status ON courier_jobs (status, updated_at)")),
+    ("when each store last talked to HQ (contact.py; /metrics)", (
+        """CREATE TABLE store_contact (
+        store_id TEXT PRIMARY KEY, last_contact DOUBLE PRECISION NOT NULL)""",)),
 )
 
 

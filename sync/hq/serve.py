@@ -102,6 +102,9 @@ def serve(plan: ServePlan, sock: socket.socket, echo: Any = print) -> int:
         return 0
     from uvicorn.supervisors import Multiprocess
 
+    from .metrics import share_request_metrics
+
+    share_request_metrics()  # /metrics from any worker counts every worker's requests
     db = open_database(plan.db_url, pool_size=1)
     try:
         migrate(db)  # once, before the workers start: none of them has DDL left to do
