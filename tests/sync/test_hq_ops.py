@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -145,7 +146,16 @@ def _serve(db_url: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     line = proc.stdout.readline()
     found = re.search(r"http://127\.0\.0\.1:\d+", line)
     assert found, line
-    return proc, found.group(0)
+    url = found.group(0)
+    deadline = time.monotonic() + 30
+    while True:  # the port is bound before uvicorn listens on it
+        try:
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
 
 
 def test_two_hq_processes_report_summed_request_counts(tmp_path):
