@@ -22,7 +22,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from edge.clock import iso, utcnow
+from edge.clock import iso, parse_iso, utcnow
 from edge.db import write_tx
 from edge.domain import audit, clerks, codes, orders, outbox, stock
 from edge.domain import delivery_i18n  # noqa: F401  (registers delivery.* messages)
@@ -65,6 +65,36 @@ def info(db: Database, order_no: str) -> DeliveryInfo | None:
                      " FROM orders WHERE order_no = ? AND fulfilment = 'delivery'",
                      [order_no]).fetchone()
     return DeliveryInfo(row[0] or "", row[1] or "platform", row[2], row[3]) if row else None
+
+
+@dataclass(frozen=True)
+class OpenDelivery:
+    """One delivery order still the store's business, as the delivery screen lists it."""
+
+    order_no: str
+    status: str
+    promised_at: datetime
+    courier_mode: str
+    courier_expected: str | None
+    couriers: str  # who took its parcels so far ("李骑手, 王芳")
+    address: str
+    packed: bool
+
+
+def open_deliveries(db: Database) -> list[OpenDelivery]:
+    """Delivery orders not yet out, out with the store's own clerk, or back from a failed
+    delivery, by promised time (a platform courier's order leaves the list once out)."""
+    rows = db.execute(
+        "SELECT o.order_no, o.status, o.window_end, COALESCE(o.courier_mode, 'platform'),"
+        " o.courier_expected, COALESCE(o.delivery_address, ''),"
+        " (SELECT group_concat(DISTINCT b.courier_name) FROM bags b WHERE b.order_no = o.order_no),"
+        " NOT EXISTS (SELECT 1 FROM bags b WHERE b.order_no = o.order_no AND b.packed_at IS NULL)"
+        " FROM orders o WHERE o.fulfilment = 'delivery' AND o.store_id = ? AND (o.status IN"
+        " ('allocated', 'preparing', 'ready', 'delivery_failed') OR (o.status = 'out_for_delivery'"
+        " AND o.courier_mode = 'store')) ORDER BY o.window_end, o.order_no",
+        [orders.own_store_id(db)]).fetchall()
+    return [OpenDelivery(r[0], r[1], parse_iso(r[2]), r[3], r[4], (r[6] or "").replace(",", ", "),
+                         r[5], bool(r[7])) for r in rows]
 
 
 # ---------------------------------------------------------------- the verdict

@@ -120,6 +120,7 @@ class StoreEdgeApp(App[int]):
         Binding("ctrl+e", "day_end", "ui.key.day_end", show=False, priority=True),
         Binding("f12", "task_board", "ui.board.key.open"),
         Binding("ctrl+o", "overdue", "ui.overdue.key.open", show=False),
+        Binding("ctrl+y", "delivery", "ui.delivery.key.open", show=False),
         Binding("ctrl+q", "quit", "ui.key.quit", priority=True),
         # priority: a text field would take ctrl+u as "delete to the start"
         Binding("ctrl+u", "staff", "ui.key.staff", show=False, priority=True),
@@ -332,6 +333,12 @@ class StoreEdgeApp(App[int]):
         from edge.ui.screens.backroom.overdue import OverdueScreen
 
         self.open_page(OverdueScreen())
+
+    def action_delivery(self) -> None:
+        """Delivery (ctrl+y): courier hand-off, the clerk's own deliveries, failed ones."""
+        from edge.ui.screens.backroom.delivery import DeliveryScreen
+
+        self.open_page(DeliveryScreen())
 
     def action_toggle_language(self) -> None:
         self.lang = LANGUAGES[(LANGUAGES.index(self.lang) + 1) % len(LANGUAGES)]

@@ -254,3 +254,82 @@ def test_the_shell_and_the_board_show_the_countdown_and_the_risk(shop, capsys, m
     monkeypatch.setenv("STORE_EDGE_MANAGER_PIN", "9999")
     code, out = cli(store, capsys, "delivery", "decide", order_no, "--return", "--manager", "m01")
     assert code == 1 and "no failed delivery" in out
+
+
+def test_the_delivery_screen_hands_off_delivers_and_fails_by_keys(shop):
+    """ctrl+y at 80x24: scan the courier's code, type the courier's name, Enter; then the
+    clerk's own order: ctrl+d with the customer's code; another fails (ctrl+f) and a
+    manager sends it back to stock (ctrl+r, ID and PIN)."""
+    import asyncio
+
+    from edge.ui.app import StoreEdgeApp
+    from edge.ui.screens.backroom.delivery import DeliveryScreen
+    from tests.support.ui_pilot import screen_text, settle, until
+
+    hq, store, client, channel = shop
+    platform = place_delivery(hq, channel, "platform")
+    mine = place_delivery(hq, channel, "store", lines=(("D001", 1),))
+    failing = place_delivery(hq, channel, "store", lines=(("B001", 1),))
+    assert client.sync_once().ok
+    prepare(store, platform["order_no"])
+    for placed, zone, slot in ((mine, "chilled", "F-02"), (failing, "ambient", "A-02")):
+        pick_all(store, placed["order_no"])
+        packing.pack(store, placed["order_no"], zone, slot, actor="c01")
+
+    async def body() -> None:
+        app = StoreEdgeApp(store.data_dir, lang="en", clerk_id="c01")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("ctrl+y")
+            await settle(pilot)
+            screen = pilot.app.screen
+            assert isinstance(screen, DeliveryScreen)
+            assert [r.order_no for r in screen.rows] == [platform["order_no"], mine["order_no"],
+                                                         failing["order_no"]]
+            await pilot.click("#delivery-scan")
+            for ch in platform["pickup_code"]:
+                await pilot.press(ch)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen.handoff.verdict.kind == "courier_ok"
+            for ch in "Li":
+                await pilot.press(ch)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "handed to courier Li" in screen_text(pilot)
+            # the clerk takes their own two: scan each, Enter on an empty courier name
+            for placed in (mine, failing):
+                await pilot.click("#delivery-scan")
+                for ch in placed["pickup_code"]:
+                    await pilot.press(ch)
+                await pilot.press("enter")
+                await settle(pilot)
+                await pilot.press("enter")
+                await settle(pilot)
+            await until(pilot, lambda: [r.status for r in screen.rows]
+                        == ["out_for_delivery", "out_for_delivery"])
+            screen.query_one("#delivery-table").focus()
+            await pilot.press("ctrl+d")
+            await settle(pilot)
+            for ch in mine["delivery_code"]:
+                await pilot.press(ch)
+            await pilot.press("enter")
+            await settle(pilot)
+            await until(pilot, lambda: [r.order_no for r in screen.rows] == [failing["order_no"]])
+            await pilot.press("ctrl+f")
+            await settle(pilot)
+            await until(pilot, lambda: [r.status for r in screen.rows] == ["delivery_failed"])
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            for ch in "m01":
+                await pilot.press(ch)
+            await pilot.press("enter")
+            for ch in "9999":
+                await pilot.press(ch)
+            await pilot.press("enter")
+            await settle(pilot)
+            await until(pilot, lambda: screen.rows == [])
+
+    asyncio.run(body())
+    assert orders.get_order(store.db, platform["order_no"]).status == "out_for_delivery"
+    assert orders.get_order(store.db, mine["order_no"]).status == "delivered"
+    assert orders.get_order(store.db, failing["order_no"]).status == "returned"

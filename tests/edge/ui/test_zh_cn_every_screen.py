@@ -66,7 +66,7 @@ def test_no_english_on_any_screen_in_chinese(data_dir, codes, run):
     app_keys = [("f12", "task board"), ("ctrl+o", "overdue"), ("ctrl+t", "stock"),
                 ("ctrl+e", "day end"), ("ctrl+u", "staff"), ("f4", "conflicts"),
                 ("f7", "fridges"), ("f8", "print queue"), ("f3", "demo codes"),
-                ("f10", "sale"), ("ctrl+p", "palette")]
+                ("f10", "sale"), ("ctrl+y", "delivery"), ("ctrl+p", "palette")]
     seen: dict[str, set[str]] = {}
     NAMES.clear()
     NAMES.update(_names(data_dir))

@@ -8,6 +8,7 @@ Every action is one domain call, audited and sent to HQ.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from rich.cells import cell_len
@@ -98,25 +99,31 @@ class ExtendScreen(ModalScreen[datetime | None]):
 class ReturnScreen(ModalScreen[str | None]):
     """A manager's id and PIN to return the order's goods to stock; stays open on a wrong PIN.
 
-    Dismisses "" once returned, the reason when the order refused, None on Esc."""
+    Dismisses "" once returned, the reason when the order refused, None on Esc. ``act`` and
+    ``title`` make it ask for another manager's decision (a failed delivery's)."""
 
     BINDINGS = [Binding("escape", "cancel", "ui.key.cancel")]
 
-    def __init__(self, order_no: str, manager_id: str = "") -> None:
+    def __init__(self, order_no: str, manager_id: str = "", *,
+                 act: Callable[..., orders.Order] | None = None,
+                 title: str = "ui.overdue.return_title", help_key: str = "ui.overdue.return_help",
+                 done: str = "returned") -> None:
         super().__init__(id="overdue-return")
         self.order_no = order_no
         self.manager_id = manager_id
+        self.act = act or _return
+        self.title_key, self.help_key, self.done = title, help_key, done
 
     def compose(self) -> ComposeResult:
         lang = self.app.lang  # type: ignore[attr-defined]
         with Vertical(classes="dialog"):
-            yield Static(t("ui.overdue.return_title", lang, order_no=self.order_no),
+            yield Static(t(self.title_key, lang, order_no=self.order_no),
                          classes="dialog-title")
             yield form_row("return-manager-label",
                            Input(self.manager_id, id="return-manager", max_length=16))
             yield form_row("return-pin-label", pin_input("return-pin"))
             yield Static(id="return-error", classes="dialog-error")
-            yield Static(t("ui.overdue.return_help", lang), classes="dialog-help")
+            yield Static(t(self.help_key, lang), classes="dialog-help")
 
     def on_mount(self) -> None:
         lang = self.app.lang  # type: ignore[attr-defined]
@@ -138,7 +145,7 @@ class ReturnScreen(ModalScreen[str | None]):
         pin_field = self.query_one("#return-pin", Input)
         try:
             order = await self.app.service.call(  # type: ignore[attr-defined]
-                _return, self.order_no, manager, pin_field.value)
+                self.act, self.order_no, manager, pin_field.value)
         except DomainError as exc:
             pin_field.value = ""
             if not exc.code.startswith("auth."):
@@ -147,7 +154,7 @@ class ReturnScreen(ModalScreen[str | None]):
             self.query_one("#return-error", Static).update(error_message(exc, lang))
             pin_field.focus()
             return
-        self.dismiss("" if order.status == "returned" else None)
+        self.dismiss("" if order.status == self.done else None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
