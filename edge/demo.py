@@ -9,6 +9,7 @@ has its codes in clear.
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from edge.db import write_tx
 from edge.demo_data import (NAMES_EN, OTHER_STORES, PEOPLE, PRODUCTS, SLOT_COUNTS, SLOTS, STORE,
                              SURNAMES_ZH, shelves)
 from edge.domain import clerks, orders, packing, picking, pickup, stock
+from edge.domain.sales import SaleLine, sell
 from edge.private_files import write_private_text
 from edge.store import Store, init_store
 from sync.pickup_code import make_pickup_code, qr_payload
@@ -135,6 +137,47 @@ def _stock_up(store: Store, n_orders: int, rng: random.Random, now: datetime) ->
                           expiry=(now + timedelta(days=days)).date().isoformat(),
                           actor="demo", ref="TR-DEMO", now=now - timedelta(days=1))
         stock.grant_allotment(store.db, sku=sku, qty=int(per_sku * 1.5), actor="m01", now=now)
+
+
+# the counter's last weeks, for the prep suggestions (board, r): sku, units per shop hour,
+# the hour it sells most; weekends sell a third more
+HISTORY_SKUS = [("B001", 4.0, 9), ("B003", 0.8, 16), ("B004", 1.2, 15), ("B005", 2.0, 10),
+                ("D001", 2.5, 18), ("D002", 1.5, 12), ("V001", 1.8, 18), ("V002", 1.2, 17)]
+OPEN_HOURS = range(8, 22)
+
+
+def seed_history(store: Store, weeks: int, *, now: datetime, seed: int = 7) -> int:
+    """Counter sales over the last ``weeks`` weeks (shop hours, up to the hour before now),
+    each a real sale (stock moves, audit, events for HQ) of goods received for them at the
+    start; returns the number of sales. The prep panel learns the store's hours from them."""
+    rng = random.Random(seed)
+    local_now = now.astimezone()
+    start = (local_now - timedelta(weeks=weeks)).replace(hour=0, minute=0, second=0, microsecond=0)
+    sales: list[tuple[datetime, str, int]] = []
+    day = start
+    while day < local_now:
+        weekend = 1.33 if day.weekday() >= 5 else 1.0
+        for hour in OPEN_HOURS:
+            at = day.replace(hour=hour)
+            if at + timedelta(hours=1) > local_now:
+                break
+            for sku, mean, peak in HISTORY_SKUS:
+                mu = mean * weekend * (0.5 + 1.2 * math.exp(-((hour - peak) / 2.0) ** 2))
+                qty = sum(1 for _ in range(int(mu * 3)) if rng.random() < 1 / 3)
+                if qty:
+                    sales.append((at + timedelta(seconds=rng.randrange(3600)), sku, qty))
+        day += timedelta(days=1)
+    sales.sort()
+    with write_tx(store.db):
+        totals: dict[str, int] = {}
+        for _at, sku, qty in sales:
+            totals[sku] = totals.get(sku, 0) + qty
+        for sku, qty in totals.items():  # sold first (expiring first), so nothing of it is left
+            stock.receive(store.db, sku=sku, lot="HIST", qty=qty, expiry=start.date().isoformat(),
+                          actor="m01", ref="TR-HIST", now=start)
+        for at, sku, qty in sales:
+            sell(store, [SaleLine(sku, qty)], rng.choice(("c01", "c02", "c03")), now=at)
+    return len(sales)
 
 
 def _customer(rng: random.Random) -> str:

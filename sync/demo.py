@@ -38,6 +38,7 @@ STATE_FILE = "hq-demo.json"
 CONFIG_FILE = "store-edge.toml"
 DEMO_CHANNEL = "demo-live-stream"
 STREAM_RATE = 0.2  # orders per second while the demo runs: one every five seconds
+HISTORY_WEEKS = 4  # weeks of counter sales behind the demo's prep suggestions
 STREAM_STOCK = 300  # units per stream SKU received and granted to HQ
 DEMO_TRANSFER = "TR-DEMO-01"  # announced by the demo HQ, waiting at the stock screen
 HQ_BLOCK = "# --- [hq] written by store-edge demo (embedded HQ) ---"
@@ -149,9 +150,10 @@ def _forget_hq(data_dir: Path) -> None:
         (data_dir / name).unlink(missing_ok=True)
 
 
-def seed_with_hq(data_dir: str | Path, *, n_orders: int = 300,
+def seed_with_hq(data_dir: str | Path, *, n_orders: int = 300, history_weeks: int = HISTORY_WEEKS,
                  progress: Callable[[int, int], None] | None = None) -> Store:
-    """Seed the demo store with its orders placed at an embedded HQ (started just for this)."""
+    """Seed the demo store with its orders placed at an embedded HQ (started just for this),
+    and ``history_weeks`` of counter sales before them (the prep panel's history)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     _forget_hq(data_dir)
@@ -160,6 +162,8 @@ def seed_with_hq(data_dir: str | Path, *, n_orders: int = 300,
         arrival = HQArrival(hq, state["token"])
         try:
             store = demo.seed(data_dir, n_orders=n_orders, progress=progress, arrive=arrival)
+            if history_weeks:
+                demo.seed_history(store, history_weeks, now=utcnow())
             _stock_stream_catalog(store)
             _announce_transfer(hq, store.store_id)
             arrival.sync()
