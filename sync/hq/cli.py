@@ -62,6 +62,12 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--name", default="")
     _token_days_option(p)
 
+    p = add("add-stores", help="register many stores from a CSV (store_id,name); tokens to a 0600 file")
+    _db_option(p)
+    p.add_argument("csv", help="UTF-8 CSV with a header: store_id[,name]")
+    p.add_argument("--out", help="where the tokens go (created 0600, never overwritten; default <csv>.tokens.csv)")
+    _token_days_option(p)
+
     p = add("rotate-token", help="issue a store a new token (printed once); the old one stops working")
     _db_option(p)
     p.add_argument("store_id")
@@ -224,6 +230,24 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(plan, sock, echo=lambda text: print(text, file=sys.stderr, flush=True))
 
 
+def _add_stores(db, args: argparse.Namespace) -> int:
+    """Bulk registration; tokens only in the 0600 file, never on the terminal."""
+    from .bulk import BulkRefused, add_stores_from_csv
+    from .clock import utcnow
+
+    out = Path(args.out) if args.out else Path(args.csv).with_suffix(".tokens.csv")
+    try:
+        count = add_stores_from_csv(db, Path(args.csv), out, utcnow(), token_days=args.token_days)
+    except BulkRefused as exc:
+        print("没有登记任何门店 / nothing was registered:", *exc.problems, sep="\n", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(f"已登记 {count} 家门店，令牌写入 {out}（仅所有者可读）/ registered {count} stores; "
+          f"tokens in {out} (readable by its owner only)")
+    return 0
+
+
 def _place_order(args: argparse.Namespace) -> int:
     from . import service
     from .clock import utcnow
@@ -323,6 +347,8 @@ def run(args: argparse.Namespace) -> int:
         db = _open(args)
         if cmd == "add-store":
             print(registry.add_store(db, args.store_id, utcnow(), name=args.name, token_days=args.token_days))
+        elif cmd == "add-stores":
+            return _add_stores(db, args)
         elif cmd == "rotate-token":
             print(registry.rotate_store_token(db, args.store_id, utcnow(), token_days=args.token_days))
         elif cmd == "revoke-store":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from .clock import iso
+from .codec import dumps
 from .db import Database
 from .errors import HQError
 from .schema import new_epoch, new_order_series
@@ -24,6 +26,28 @@ def _new_secret(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
 
 
+def new_store_token() -> str:
+    """A store token: 256 random bits (why a fast hash is enough to keep only its hash)."""
+    return _new_secret("st")
+
+
+STORE_ID_MAX = 32
+_STORE_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def store_id_problem(store_id: str) -> str | None:
+    """Why ``store_id`` cannot name a store (None: it can). Letters, digits, '_' and '-':
+    a store id starts its order numbers and its task-id space ('<store_id>:...'), so no
+    ':' , spaces or other text that would blur where it ends."""
+    if not store_id:
+        return "门店编号为空 / the store id is empty"
+    if len(store_id) > STORE_ID_MAX or not set(store_id) <= _STORE_ID_CHARS or not store_id[0].isalnum():
+        return (f"门店编号 {store_id!r} 无效：仅限字母、数字、_ 和 -（最多 {STORE_ID_MAX} 个，字母或数字开头）/ "
+                f"store id {store_id!r} is not valid: letters, digits, '_' and '-' only, at most "
+                f"{STORE_ID_MAX}, starting with a letter or digit")
+    return None
+
+
 def _insert_new(db: Database, what: str, sql: str, row: tuple) -> None:
     """Insert a registration whose first value is its unique name; 409 if already there."""
     table, column = {"store": ("stores", "store_id"), "channel": ("channels", "name")}[what]
@@ -36,7 +60,7 @@ def _insert_new(db: Database, what: str, sql: str, row: tuple) -> None:
 DEFAULT_TOKEN_DAYS = 365  # a store token expires after a year unless issued otherwise
 
 
-def _expiry(now: datetime, token_days: int | None) -> str | None:
+def token_expiry(now: datetime, token_days: int | None) -> str | None:
     """When a token issued ``now`` expires (None or 0 days: never)."""
     if token_days is not None and token_days < 0:
         raise HQError("bad_token_days", "token days must be 0 (never expires) or more", 422)
@@ -51,31 +75,39 @@ def add_store(db: Database, store_id: str, now: datetime, *, name: str = "",
 
 
 def add_stores(db: Database, stores: Sequence[tuple[str, str]], now: datetime, *,
-               token_days: int | None = DEFAULT_TOKEN_DAYS) -> dict[str, str]:
+               token_days: int | None = DEFAULT_TOKEN_DAYS, tokens: dict[str, str] | None = None) -> dict[str, str]:
     """Register many (store id, name) in ONE transaction -- all or none, 409 naming the
-    first id already registered or listed twice -- each starting its change feed with the
-    whole catalog. Returns store id -> token (shown once, never stored)."""
+    first id already registered or listed twice, 422 for an id that cannot name a store --
+    each starting its change feed with the whole catalog. Returns store id -> token (shown
+    once, never stored; ``tokens`` when the caller made and saved them first)."""
     ids = [store_id for store_id, _ in stores]
     seen: set[str] = set()
     for store_id in ids:
+        problem = store_id_problem(store_id)
+        if problem:
+            raise HQError("bad_store_id", problem, 422)
         if store_id in seen:
             raise HQError("store_exists", f"store {store_id!r} is listed twice", 409)
         seen.add(store_id)
-    tokens = {store_id: _new_secret("st") for store_id in ids}
-    expiry = _expiry(now, token_days)
-    from .changes import catalog_items, emit
+    tokens = tokens or {store_id: new_store_token() for store_id in ids}
+    expiry = token_expiry(now, token_days)
+    from .changes import catalog_items
 
     with db.tx() as tx:
         for store_id in ids:
             if tx.one("SELECT 1 FROM stores WHERE store_id = ?", (store_id,)):
                 raise HQError("store_exists", f"store {store_id!r} is already registered", 409)
-        tx.many("INSERT INTO stores (store_id, name, token_hash, created_at, token_expires_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(store_id, name, hash_secret(tokens[store_id]), iso(now), expiry) for store_id, name in stores])
-        items = catalog_items(tx)
-        for store_id in ids:
-            for item in items:
-                emit(tx, store_id, item.type, item.payload, now)
+        items = [(item.type, dumps(item.payload)) for item in catalog_items(tx)]
+        at = iso(now)
+        # new stores: their feed is exactly the catalog, cursors 1..n (no per-change UPDATE)
+        tx.many("INSERT INTO stores (store_id, name, token_hash, created_at, token_expires_at, change_seq) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(store_id, name, hash_secret(tokens[store_id]), at, expiry, len(items))
+                 for store_id, name in stores])
+        tx.insert_rows("changes", ("store_id", "cursor", "change_id", "type", "payload", "created_at"),
+                       ((store_id, cursor, str(uuid.uuid4()), kind, payload, at)
+                        for store_id in ids for cursor, (kind, payload) in enumerate(items, 1)))
+        tx.woken.update(ids)
     return tokens
 
 
@@ -86,7 +118,7 @@ def rotate_store_token(db: Database, store_id: str, now: datetime, *,
     token = _new_secret("st")
     with db.tx() as tx:
         if tx.run("UPDATE stores SET token_hash = ?, token_expires_at = ?, revoked_at = NULL WHERE store_id = ?",
-                  (hash_secret(token), _expiry(now, token_days), store_id)) != 1:
+                  (hash_secret(token), token_expiry(now, token_days), store_id)) != 1:
             raise HQError("unknown_store", f"store {store_id!r} not found", 404)
     return token
 

@@ -1,0 +1,127 @@
+"""``store-edge hq add-stores stores.csv``: register a chain's stores in one go.
+
+The CSV is read and checked whole before anything happens (header, empty / malformed /
+repeated ids, ids HQ already has), and every problem is named with its line number; any
+problem registers nothing. The tokens go to a file created with mode 0600 (only its owner
+can read it), never to the terminal, and the file is written and synced before the stores
+are committed: no store is ever registered without its token on disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from . import registry
+from .db import Database
+from .errors import HQError
+
+COLUMNS = ("store_id", "name")
+
+
+@dataclass(frozen=True)
+class StoreRow:
+    line: int
+    store_id: str
+    name: str
+
+
+class BulkRefused(HQError):
+    """The CSV (or the tokens file) is not usable: ``problems`` lists each, by line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("bad_stores_csv", "\n".join(problems), 422)
+        self.problems = problems
+
+
+def read_stores_csv(text: str) -> list[StoreRow]:
+    """Parse and check the rows (store_id, optional name); raises BulkRefused naming every
+    problem with its line number."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))  # a spreadsheet's UTF-8 BOM
+    header = [cell.strip().lower() for cell in next(reader, [])]
+    if "store_id" not in header or set(header) - set(COLUMNS) - {""}:
+        raise BulkRefused([f"第 1 行 / line 1: 表头须为 store_id,name / the header must be "
+                           f"store_id[,name] (found: {','.join(header) or 'nothing'})"])
+    at = {column: header.index(column) for column in COLUMNS if column in header}
+    rows: list[StoreRow] = []
+    problems: list[str] = []
+    first_line: dict[str, int] = {}
+    for cells in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines are fine
+        store_id = _cell(cells, at["store_id"])
+        name = _cell(cells, at["name"]) if "name" in at else ""
+        problem = registry.store_id_problem(store_id)
+        if problem:
+            problems.append(f"第 {line} 行 / line {line}: {problem}")
+        elif store_id in first_line:
+            problems.append(f"第 {line} 行 / line {line}: 门店 {store_id} 与第 {first_line[store_id]} 行重复 / "
+                            f"store {store_id} repeats line {first_line[store_id]}")
+        else:
+            first_line[store_id] = line
+            rows.append(StoreRow(line, store_id, name))
+    if not rows and not problems:
+        problems.append("文件中没有门店 / the file lists no stores")
+    if problems:
+        raise BulkRefused(problems)
+    return rows
+
+
+def _cell(cells: list[str], index: int) -> str:
+    return cells[index].strip() if index < len(cells) else ""
+
+
+def already_registered(db: Database, rows: list[StoreRow]) -> list[str]:
+    """Problems for the rows whose store HQ already has."""
+    with db.tx(snapshot=True) as tx:
+        known = {r[0] for r in tx.all("SELECT store_id FROM stores")}
+    return [f"第 {r.line} 行 / line {r.line}: 门店 {r.store_id} 已登记 / store {r.store_id} is already "
+            f"registered (hq rotate-token gives it a new token)" for r in rows if r.store_id in known]
+
+
+def add_stores_from_csv(db: Database, csv_path: Path, out: Path, now: datetime, *,
+                        token_days: int | None = registry.DEFAULT_TOKEN_DAYS) -> int:
+    """Register every store the CSV lists, tokens to ``out`` (0600); returns how many."""
+    try:
+        text = csv_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BulkRefused([f"{csv_path}: 无法读取 / cannot read it as UTF-8 text ({exc})"]) from exc
+    rows = read_stores_csv(text)
+    problems = already_registered(db, rows)
+    if problems:
+        raise BulkRefused(problems)
+    expires = registry.token_expiry(now, token_days)
+    tokens = {r.store_id: registry.new_store_token() for r in rows}
+    _write_tokens(out, [(r.store_id, r.name, tokens[r.store_id], expires or "") for r in rows])
+    try:
+        registry.add_stores(db, [(r.store_id, r.name) for r in rows], now, token_days=token_days, tokens=tokens)
+    except BaseException:
+        out.unlink(missing_ok=True)  # nothing registered: these tokens open nothing
+        raise
+    return len(rows)
+
+
+def _write_tokens(out: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    """Create ``out`` with mode 0600 (never an existing file: it may hold earlier tokens)."""
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise BulkRefused([f"{out}: 文件已存在，不覆盖 / already exists; not overwritten (choose another --out)"]) \
+            from None
+    except OSError as exc:
+        raise BulkRefused([f"{out}: 无法创建 / cannot create it ({exc.strerror})"]) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(("store_id", "name", "token", "expires_at"))
+            writer.writerows(rows)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
