@@ -19,11 +19,13 @@ from ..protocol import CH_STREAM_RATE
 from .changes import emit
 from .clock import iso, parse_iso
 from .db import Database, Tx
+from .orders import lock_store
 
 WINDOW = timedelta(minutes=10)  # the rate is over this many last minutes
 GAP = timedelta(minutes=15)  # no order for this long: the stream has ended
 LOOKBACK = timedelta(hours=6)  # how far back a running stream's start is looked for
 LIVE_KIND = "live_stream"
+EVERY = timedelta(seconds=20)  # at most one stream.rate per store and stream this often
 
 # (placed_at, [(sku, qty), ...]) of one order
 PlacedOrder = tuple[datetime, list[tuple[str, int]]]
@@ -74,14 +76,28 @@ def _live_orders(tx: Tx, now: datetime) -> dict[tuple[str, str], list[PlacedOrde
     return found
 
 
+def _due(tx: Tx, store_id: str, channel: str, now: datetime) -> bool:
+    """Whether this stream's rate is due for this store, marking it sent if so. Under the
+    store's row lock, so sweepers in several HQ processes send it once per ``EVERY``."""
+    lock_store(tx, store_id)
+    key = f"stream_rate_at:{store_id}:{channel}"
+    last = tx.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+    if last is not None and now - parse_iso(last) < EVERY and parse_iso(last) <= now:
+        return False
+    tx.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+           "SET value = excluded.value", (key, iso(now)))
+    return True
+
+
 def publish_rates(db: Database, now: datetime) -> int:
-    """One ``stream.rate`` change per store a live stream sells for now; how many were sent."""
+    """One ``stream.rate`` change per store a live stream sells for now (stores in one order,
+    so two sweepers never wait on each other crosswise); how many were sent."""
 
     def work(tx: Tx) -> int:
         sent = 0
         for (store_id, channel), placed in sorted(_live_orders(tx, now).items()):
             payload = stream_rate(channel, placed, now)
-            if payload is not None:
+            if payload is not None and _due(tx, store_id, channel, now):
                 emit(tx, store_id, CH_STREAM_RATE, payload, now)
                 sent += 1
         return sent

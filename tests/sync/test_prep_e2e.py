@@ -54,6 +54,7 @@ def test_stream_rate_reaches_store_and_suggestion_accepted_into_tasks(make_hq_se
                 assert r.status_code == 201, r.text
             hq.clock.advance(minutes=1)
         assert publish_rates(hq.db, hq.clock()) == 1
+        assert publish_rates(hq.db, hq.clock()) == 0  # another HQ process's sweeper: sent already
         assert client.sync_once().ok
         row = store.db.execute("SELECT channel, orders, orders_per_min, units_per_order FROM stream_rates"
                                ).fetchone()
