@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
 
-.PHONY: demo test bench setup system-deps clean
+.PHONY: demo test bench setup system-deps clean dist
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,12 @@ demo: setup
 test: setup
 	@$(PY) -m pytest -q -p no:cacheprovider -n 2
 
+# the one artifact a store PC installs (packaging/install.sh): dist/store_edge-<version>-py3-none-any.whl
+dist: $(STAMP)
+	@PYTHON=$(PY) sh packaging/build.sh dist
+
 bench: setup
 	@$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) bench/out
+	rm -rf $(VENV) $(DEMO_DIR) bench/out dist build

@@ -2,41 +2,25 @@
 
 Looked up in this order: ``--config PATH``, ``$STORE_EDGE_CONFIG``, ``<data-dir>/store-edge.toml``.
 The data directory is ``--data-dir``, else ``$STORE_EDGE_DATA_DIR``, else the config's
-``data_dir``, else ``~/.local/share/store-edge``.
+``data_dir``, else the user's data directory (platformdirs; ``~/.local/share/store-edge`` on
+Linux). The config stays beside the database it describes (not in ~/.config): ``init``
+writes both, and one directory holds the whole store.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from edge import config_schema  # what the file may hold, its types and ranges
+from edge.config_schema import DEFAULT_IDLE_LOCK_MIN, DEFAULT_TIMEZONE
+from edge.i18n import DEFAULT_LANGUAGE
+from edge.paths import default_data_dir
 
 CONFIG_FILENAME = "store-edge.toml"
-DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "store-edge"
-
-_TOP_KEYS = {"data_dir": str, "language": str, "store_name": str, "store_address": str,
-             "timezone": str, "hq": dict, "devices": dict, "sync": dict, "stock": dict,
-             "board": dict, "staff": dict, "backup": dict}
-# The store's local time zone (IANA name): "the day" of day end is local midnight to local
-# midnight here. Stores of these chains are in mainland China, hence the default.
-DEFAULT_TIMEZONE = "Asia/Shanghai"
-_HQ_KEYS = {"url": str, "token": str, "interval_s": (int, float), "timeout_s": (int, float)}
-_STOCK_KEYS = {"near_expiry_days": int}
-NEAR_EXPIRY_DAYS = (1, 60)  # allowed range of [stock] near_expiry_days
-# [board]: the task board. made_to_order_reminder_h: how many hours before its pickup window
-# a made-to-order item (a cake) is flagged to be started.
-_BOARD_KEYS = {"made_to_order_reminder_h": (int, float)}
-MAX_REMINDER_H = 72
-_STAFF_KEYS = {"idle_lock_min": (int, float)}
-DEFAULT_IDLE_LOCK_MIN = 5.0
-# [backup] keep: backup sets of this many most recent days are kept (store-edge backup, daily)
-_BACKUP_KEYS = {"keep": int}
-BACKUP_KEEP_DAYS = (1, 366)
-MAX_IDLE_LOCK_MIN = 24 * 60
+DEFAULT_DATA_DIR = default_data_dir()
 
 
 class ConfigError(Exception):
@@ -71,118 +55,61 @@ class Config:
     path: Path | None = None
 
 
-def _check_keys(section: dict, allowed: dict, where: str) -> None:
-    for key, value in section.items():
-        if key not in allowed:
-            close = difflib.get_close_matches(key, list(allowed), n=1)
-            hint_en = f" Did you mean '{close[0]}'?" if close else ""
-            hint_zh = f" 是不是想写「{close[0]}」？" if close else ""
-            raise ConfigError(f"unknown key '{where}{key}'.{hint_en}",
-                              f"未知的配置项「{where}{key}」。{hint_zh}")
-        if not isinstance(value, allowed[key]):
-            raise ConfigError(f"'{where}{key}' has the wrong type ({type(value).__name__})",
-                              f"配置项「{where}{key}」的类型不对（{type(value).__name__}）")
-
-
 def parse(text: str, path: Path | None = None) -> Config:
-    """Parse config text; raises ConfigError naming the line or key at fault."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path or 'config'}: not valid TOML: {exc}",
-                          f"{path or '配置文件'}：TOML 格式错误：{exc}") from None
-    _check_keys(raw, _TOP_KEYS, "")
-    hq = raw.get("hq", {})
-    _check_keys(hq, _HQ_KEYS, "hq.")
-    stock = raw.get("stock", {})
-    _check_keys(stock, _STOCK_KEYS, "stock.")
-    near_expiry_days = _near_expiry_days(stock)
-    board = raw.get("board", {})
-    _check_keys(board, _BOARD_KEYS, "board.")
-    reminder_h = board.get("made_to_order_reminder_h", 4.0)
-    if isinstance(reminder_h, bool) or not 0 <= reminder_h <= MAX_REMINDER_H:
-        raise ConfigError(
-            f"'board.made_to_order_reminder_h' must be 0–{MAX_REMINDER_H} hours, not {reminder_h}",
-            f"「board.made_to_order_reminder_h」须在 0–{MAX_REMINDER_H} 小时之间，不能是 {reminder_h}")
-    staff = raw.get("staff", {})
-    _check_keys(staff, _STAFF_KEYS, "staff.")
-    idle_lock_s = _idle_lock_s(staff)
-    backup = raw.get("backup", {})
-    _check_keys(backup, _BACKUP_KEYS, "backup.")
-    backup_keep = _backup_keep(backup)
-    language = raw.get("language", DEFAULT_LANGUAGE)
-    if language not in LANGUAGES:
-        raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not '{language}'",
-                          f"language 只能是 {'、'.join(LANGUAGES)}，不能是「{language}」")
-    zone = raw.get("timezone", DEFAULT_TIMEZONE)
-    if not _known_timezone(zone):
-        raise ConfigError(f"timezone '{zone}' is not a known time zone (e.g. Asia/Shanghai)",
-                          f"时区「{zone}」不存在（例：Asia/Shanghai）")
-    cfg = Config(language=language, store_name=raw.get("store_name"), timezone=zone,
-                 store_address=raw.get("store_address", ""), hq_url=hq.get("url"),
-                 hq_token=hq.get("token"), sync_interval_s=float(hq.get("interval_s", 5.0)),
-                 hq_timeout_s=float(hq.get("timeout_s", 5.0)),
-                 devices=raw.get("devices", {}), near_expiry_days=near_expiry_days,
-                 made_to_order_reminder_h=float(reminder_h), idle_lock_s=idle_lock_s, path=path,
-                 backup_keep=backup_keep)
-    if "data_dir" in raw:
-        cfg.data_dir = Path(raw["data_dir"]).expanduser()
+    """Parse config text; raises ConfigError naming the first key at fault (``store-edge
+    config check`` lists every one, with its line)."""
+    raw = parse_toml(text, path)
+    checked, problems = config_schema.validate(raw)
+    if checked is None:  # the first in the file is the one to fix first
+        from edge.config_check import key_lines, line_of
+
+        lines = key_lines(text)
+        first = min(problems, key=lambda p: line_of(lines, p.loc) or 0)
+        raise ConfigError(first.message_en, first.message_zh)
+    hq = checked.hq
+    cfg = Config(language=checked.language, store_name=checked.store_name,
+                 timezone=checked.timezone, store_address=checked.store_address,
+                 hq_url=hq.url, hq_token=hq.token, sync_interval_s=hq.interval_s,
+                 hq_timeout_s=hq.timeout_s, devices=raw.get("devices", {}),
+                 near_expiry_days=checked.stock.near_expiry_days,
+                 made_to_order_reminder_h=checked.board.made_to_order_reminder_h,
+                 idle_lock_s=checked.staff.idle_lock_min * 60, path=path,
+                 backup_keep=checked.backup.keep)
+    if checked.data_dir is not None:
+        cfg.data_dir = Path(checked.data_dir).expanduser()
     return cfg
 
 
-def _near_expiry_days(stock: dict) -> int:
-    return _whole_days(stock, "stock.", "near_expiry_days", Config.near_expiry_days, NEAR_EXPIRY_DAYS)
-
-
-def _backup_keep(backup: dict) -> int:
-    return _whole_days(backup, "backup.", "keep", Config.backup_keep, BACKUP_KEEP_DAYS)
-
-
-def _whole_days(section: dict, where: str, key: str, default: int, bounds: tuple[int, int]) -> int:
-    """A whole number of days within ``bounds`` (a TOML true is not 1 day)."""
-    value = section.get(key, default)
-    low, high = bounds
-    if isinstance(value, bool) or not low <= value <= high:
-        raise ConfigError(f"'{where}{key}' must be a whole number of days from {low} to {high}, not {value}",
-                          f"「{where}{key}」须为 {low} 到 {high} 之间的整天数，不能是 {value}")
-    return value
-
-
-def _known_timezone(name: str) -> bool:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+def parse_toml(text: str, path: Path | None = None) -> dict:
+    """The TOML as a dict; ConfigError (with the line TOML names) when it is not TOML."""
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path or 'config'}: not valid TOML: {exc}",
+                          f"{path or '配置文件'}：TOML 格式错误：{exc}") from None
 
 
-def _idle_lock_s(staff: dict) -> float:
-    """[staff] idle_lock_min in seconds; 0 never locks."""
-    idle_min = staff.get("idle_lock_min", DEFAULT_IDLE_LOCK_MIN)
-    if isinstance(idle_min, bool) or not 0 <= idle_min <= MAX_IDLE_LOCK_MIN:
-        raise ConfigError(
-            f"'staff.idle_lock_min' must be minutes from 0 (never lock) to {MAX_IDLE_LOCK_MIN},"
-            f" not {idle_min}",
-            f"「staff.idle_lock_min」应为 0（不自动锁屏）到 {MAX_IDLE_LOCK_MIN} 之间的分钟数，"
-            f"不能是 {idle_min}")
-    return float(idle_min) * 60
-
-
-def load(data_dir: str | Path | None = None, config_path: str | Path | None = None) -> Config:
-    """Resolve the data directory and read the config that applies to it."""
+def locate(data_dir: str | Path | None = None,
+           config_path: str | Path | None = None) -> tuple[Path, Path, bool]:
+    """(data directory, config file, whether the file was named explicitly), by the lookup
+    order in this module's docstring."""
     chosen_dir = data_dir or os.environ.get("STORE_EDGE_DATA_DIR")
     explicit = config_path or os.environ.get("STORE_EDGE_CONFIG")
     base_dir = Path(chosen_dir or DEFAULT_DATA_DIR).expanduser()
     path = Path(explicit).expanduser() if explicit else base_dir / CONFIG_FILENAME
+    return base_dir, path, bool(explicit)
+
+
+def load(data_dir: str | Path | None = None, config_path: str | Path | None = None) -> Config:
+    """Resolve the data directory and read the config that applies to it."""
+    base_dir, path, explicit = locate(data_dir, config_path)
     if path.exists():
         cfg = parse(path.read_text(encoding="utf-8"), path)
     elif explicit:
         raise ConfigError(f"config file not found: {path}", f"找不到配置文件：{path}")
     else:
         cfg = Config()
-    if chosen_dir or cfg.data_dir is None:
+    if data_dir or os.environ.get("STORE_EDGE_DATA_DIR") or cfg.data_dir is None:
         cfg.data_dir = base_dir
     return cfg
 

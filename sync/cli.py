@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import signal
 import sys
 import time
 
@@ -132,6 +133,9 @@ def _sweep_overdue(store: Store, args: argparse.Namespace) -> None:
 
 def _loop(client: SyncClient, args: argparse.Namespace, interval: float) -> int:
     print(t("sync.looping", args.lang, interval=interval), file=sys.stderr, flush=True)
+    # systemd stops the agent with SIGTERM: the same clean stop as Ctrl-C (a transaction
+    # under way rolls back, the database closes)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     failures = 0
     try:
         while True:

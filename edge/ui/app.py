@@ -20,8 +20,10 @@ withdraws it. Scans from other devices: ``counter.enter(text)`` on the CounterSc
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import signal
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -56,6 +58,7 @@ from edge.ui.screens.staff import text as staff_text  # noqa: F401  (sign-out, r
 from edge.services.backups import DailyBackup
 from edge.services.overdue import OverdueSweeper
 from edge.ui.devices_link import DeviceLink  # devices hook-up
+from edge.ui.resume import SavedSession
 from edge.ui.service import StoreService
 from edge.ui.sync_status import LEVEL_ORDER, Notice, SyncStatus
 from sync.worker import SyncWorker, start_sync_worker
@@ -163,6 +166,10 @@ class StoreEdgeApp(App[int]):
         self.last_input = self.idle_clock()
         # asked on every footer refresh: look at the disk once
         self.has_demo_codes = demo or (self.data_dir / demo_mod.CODES_FILENAME).exists()
+        # a sale's basket and the open pick/pack, kept on disk (a closed terminal loses nothing)
+        self.session = SavedSession(self.data_dir)
+        # a real terminal (run_app): its hang-up or a stop by systemd ends the app cleanly
+        self._stop_on_signals = cfg is not None
         self.set_reactive(StoreEdgeApp.lang, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
         self.set_reactive(StoreEdgeApp.clerk, clerk)
 
@@ -171,6 +178,10 @@ class StoreEdgeApp(App[int]):
         self.push_screen(CounterScreen())
         if self.clerk is None:
             self.push_screen(SignInScreen(can_cancel=False), self._signed_in)
+        else:
+            self.call_later(self.resume_saved)
+        if self._stop_on_signals:
+            self._exit_on(signal.SIGHUP, signal.SIGTERM)
         self.set_interval(PENDING_REFRESH_S, self.refresh_pending)
         self.refresh_pending()
         self.set_interval(IDLE_CHECK_S, self.lock_if_idle)
@@ -185,6 +196,18 @@ class StoreEdgeApp(App[int]):
             self.sync_worker = start_sync_worker(self, self.cfg)
             self.overdue_sweeper = OverdueSweeper(self.data_dir).start()
             self.daily_backup = DailyBackup(self.data_dir, keep=self.cfg.backup_keep).start()
+
+    def _exit_on(self, *signals: signal.Signals) -> None:
+        """The terminal went away (SIGHUP: SSH dropped, window closed) or systemd stops the
+        unit (SIGTERM): quit as on ctrl+q, so workers stop, the database closes and the
+        terminal is restored, instead of dying mid-draw. What was open is already saved."""
+        loop = asyncio.get_running_loop()
+        for sig in signals:
+            loop.add_signal_handler(sig, self._signalled, sig)
+
+    def _signalled(self, sig: signal.Signals) -> None:
+        log.info("%s: closing the terminal UI", sig.name)
+        self.exit(0)
 
     def on_unmount(self) -> None:
         if self.sync_worker is not None:
@@ -286,6 +309,7 @@ class StoreEdgeApp(App[int]):
             self.pop_screen()
         if isinstance(self.screen, CounterScreen):
             self.screen.action_clear()
+        self.session.forget("sale", "wave")  # a sign-out ends what was open, on purpose
         self.clerk = None
         self.push_screen(SignInScreen(can_cancel=False), self._signed_in)
 
@@ -361,6 +385,26 @@ class StoreEdgeApp(App[int]):
             self.pop_screen()
         if clerk.is_manager:
             self.action_task_board()
+        self.resume_saved()
+
+    def resume_saved(self) -> None:
+        """After a restart: reopen the sale basket or the pick/pack the terminal had open
+        when it went away (edge.ui.resume), for whoever signs in first."""
+        wave, sale = self.session.get("wave"), self.session.get("sale")
+        order_nos = [str(n) for n in (wave or {}).get("order_nos", [])]
+        if wave and order_nos and wave.get("part") in ("pick", "pack"):
+            from edge.ui.screens.backroom.board import TaskBoardScreen
+            from edge.ui.screens.backroom.pack import PackScreen
+            from edge.ui.screens.backroom.pick import PickScreen
+
+            if not isinstance(self.screen, TaskBoardScreen):
+                self.action_task_board()
+            self.push_screen(PickScreen(order_nos) if wave["part"] == "pick" else PackScreen(order_nos))
+        elif sale and isinstance(self.screen, CounterScreen):
+            self.push_screen(SaleScreen(saved=sale))
+        else:
+            return
+        self.notify(t("ui.resumed", self.lang))
 
     def action_demo_codes(self) -> None:
         if not isinstance(self.screen, CounterScreen):
@@ -429,6 +473,9 @@ class StoreEdgeApp(App[int]):
 def run_app(cfg: Config, lang: str = DEFAULT_LANGUAGE, demo: bool = False) -> int:
     """Run the terminal UI until the clerk quits; the exit code for the CLI."""
     assert cfg.data_dir is not None
+    from edge.logs import log_to_file
+
+    log_to_file()  # stderr is the screen: a stray warning there would tear the UI
     app = StoreEdgeApp(cfg.data_dir, lang=lang, demo=demo, cfg=cfg)
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -14,6 +14,7 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "ui.key.language": ("English", "中文"),
     "ui.key.quit": ("退出", "Quit"),
     "ui.quit_hint": ("按 Ctrl+Q 退出程序", "Press Ctrl+Q to quit"),
+    "ui.resumed": ("已恢复上次终端关闭时未完成的操作", "Reopened what was in progress when the terminal closed"),
     "ui.quit_hint_title": ("要退出吗？", "Do you want to quit?"),
     "ui.key.cancel": ("取消", "Cancel"),
     "ui.key.confirm": ("确认", "Confirm"),

@@ -5,6 +5,7 @@ of pickups with an add-on sale is a key figure of the business (day end)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -64,12 +65,32 @@ class SaleScreen(UserContext, Screen[None]):
                 Binding("up", "move(-1)", show=False),
                 Binding("down", "move(1)", show=False)]
 
-    def __init__(self, with_pickup_order_no: str | None = None) -> None:
+    def __init__(self, with_pickup_order_no: str | None = None, saved: dict | None = None) -> None:
+        """``saved``: a basket the terminal held when it went away (edge.ui.resume)."""
         super().__init__(id="sale")
         self.with_pickup_order_no = with_pickup_order_no
         self.cart: list[CartLine] = []
         self.selected: str | None = None  # SKU of the line F6 acts on
         self.payment_method = sales.PAYMENT_METHODS[0]  # how the customer pays (day end)
+        if saved:
+            self._restore(saved)
+
+    def _restore(self, saved: dict) -> None:
+        try:
+            self.cart = [CartLine(**line) for line in saved.get("cart", [])]
+        except TypeError:  # a file from another version: the basket is scanned again
+            self.cart = []
+        self.with_pickup_order_no = saved.get("with_pickup_order_no") or self.with_pickup_order_no
+        if saved.get("payment_method") in sales.PAYMENT_METHODS:
+            self.payment_method = saved["payment_method"]
+        self.selected = saved.get("selected")
+
+    def _remember(self) -> None:
+        """Every change of the basket is saved at once: a closed terminal loses none of it."""
+        self.app.session.put("sale", {  # type: ignore[attr-defined]
+            "cart": [dataclasses.asdict(line) for line in self.cart], "selected": self.selected,
+            "with_pickup_order_no": self.with_pickup_order_no,
+            "payment_method": self.payment_method})
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -155,12 +176,14 @@ class SaleScreen(UserContext, Screen[None]):
             self.cart.append(CartLine(product["sku"], product["name_zh"], product["name_en"],
                                       product["price_cents"]))
         self.selected = product["sku"]
+        self._remember()
         self._show()
 
     def action_payment(self) -> None:
         """F4: the next payment method (WeChat Pay → Alipay → cash → card)."""
         methods = sales.PAYMENT_METHODS
         self.payment_method = methods[(methods.index(self.payment_method) + 1) % len(methods)]
+        self._remember()
         self._show()
 
     def action_remove(self) -> None:
@@ -173,6 +196,7 @@ class SaleScreen(UserContext, Screen[None]):
             index = self.cart.index(line)
             self.cart.remove(line)
             self.selected = self.cart[min(index, len(self.cart) - 1)].sku if self.cart else None
+        self._remember()
         self._show()
 
     @work(exclusive=True, group="sale-complete")
@@ -193,8 +217,10 @@ class SaleScreen(UserContext, Screen[None]):
             return
         if self.with_pickup_order_no:
             self.app.addon.forget()  # type: ignore[attr-defined]  (one add-on sale per pickup)
+        self.app.session.forget("sale")  # type: ignore[attr-defined]
         self.notify(t("ui.sale.done", self.lang, total=yuan(sale.total_cents)))
         self.dismiss(None)
 
     def action_back(self) -> None:
+        self.app.session.forget("sale")  # type: ignore[attr-defined]
         self.dismiss(None)

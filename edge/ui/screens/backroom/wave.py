@@ -60,6 +60,8 @@ class WaveScreen(UserContext, Screen[None], metaclass=_AbstractScreenMeta):
         self.watch(self.app, "lang", lambda _lang: self.show(), init=False)
         self.query_one(ScanField).focus()
         self.say(t(f"ui.{self.PART}.loading", self.lang), "info")
+        # which orders are open here lives only in memory: saved, so a restart reopens them
+        self.app.session.put("wave", {"part": self.PART, "order_nos": self.order_nos})  # type: ignore[attr-defined]
         self.reload()
 
 
@@ -148,4 +150,5 @@ class WaveScreen(UserContext, Screen[None], metaclass=_AbstractScreenMeta):
             await action
 
     def action_back(self) -> None:
+        self.app.session.forget("wave")  # type: ignore[attr-defined]
         self.dismiss(None)
