@@ -104,6 +104,10 @@ def test_no_english_on_any_screen_in_chinese(data_dir, codes, run):
             await pilot.press("escape")
             app.push_screen(PackScreen([open_order]))
             await _look(pilot, "pack", seen)
+            await pilot.press("escape")
+            from edge.ui.screens.backroom.prep import PrepScreen
+            app.push_screen(PrepScreen())
+            await _look(pilot, "prep", seen)
 
     run(body())
     assert seen == {}, f"English on zh-CN screens: {seen}"
