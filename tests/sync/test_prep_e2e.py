@@ -72,7 +72,9 @@ def test_stream_rate_reaches_store_and_suggestion_accepted_into_tasks(make_hq_se
                           (task.task_id,))
         assert held[:3] == (STORE_ID, "store", "open")
         assert f'"qty":{s.prep}' in held[3].replace(" ", "") and "CAKE1" in held[3]
-        # HQ's copy comes back in a snapshot: the store keeps the task as a prep task
+        # HQ's copy (version 1) comes back in a snapshot: still the same prep task at the store
+        client._resync("test", now)
+        assert [(t.task_id, t.qty) for t in prep.open_tasks(store.db)] == [(task.task_id, s.prep)]
         prep.finish(store.db, task.task_id, actor="m01", now=now)
         assert client.sync_once().ok
         with hq.db.tx(snapshot=True) as tx:
