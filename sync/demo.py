@@ -28,6 +28,7 @@ from sync.client import SyncClient
 from sync.embedded import EmbeddedHQ
 from sync.hq import registry, service
 from sync.hq.clock import utcnow
+from sync.hq.courier_sim import CourierPlatform
 from sync.hq.demo_data import DEMO_CATALOG
 from sync.hq.simulate import simulate_stream
 from sync.pickup_code import qr_payload
@@ -40,6 +41,8 @@ DEMO_CHANNEL = "demo-live-stream"
 STREAM_RATE = 0.2  # orders per second while the demo runs: one every five seconds
 HISTORY_WEEKS = 4  # weeks of counter sales behind the demo's prep suggestions
 STREAM_STOCK = 300  # units per stream SKU received and granted to HQ
+DELIVERY_SHARE = 0.25  # of the stream's orders delivered from the store (platform or clerk)
+DEMO_COURIER = "demo-courier-platform"
 DEMO_TRANSFER = "TR-DEMO-01"  # announced by the demo HQ, waiting at the stock screen
 HQ_BLOCK = "# --- [hq] written by store-edge demo (embedded HQ) ---"
 _CHANNEL_KINDS = {"live": "live_stream", "mini": "mini_program", "counter": "counter"}
@@ -181,10 +184,11 @@ class StreamThread(threading.Thread):
     class _Stopped(Exception):
         pass
 
-    def __init__(self, hq_url: str, key: str, store_id: str, rate: float) -> None:
+    def __init__(self, hq_url: str, key: str, store_id: str, rate: float,
+                 delivery_share: float = DELIVERY_SHARE) -> None:
         super().__init__(name="demo-stream", daemon=True)
         self.args = (hq_url, key, [store_id])
-        self.rate = rate
+        self.rate, self.delivery_share = rate, delivery_share
         self._stop_event = threading.Event()
 
     def _sleep(self, seconds: float) -> None:
@@ -193,7 +197,8 @@ class StreamThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            simulate_stream(*self.args, rate=self.rate, sleep=self._sleep)
+            simulate_stream(*self.args, rate=self.rate, sleep=self._sleep,
+                            delivery_share=self.delivery_share)
         except self._Stopped:
             pass
 
@@ -222,7 +227,15 @@ def running_demo_hq(data_dir: str | Path, *, rate: float = STREAM_RATE) -> Itera
         yield None
         return
     _bind_to_demo_hq(data_dir, state["token"])
-    hq = EmbeddedHQ(data_dir / HQ_DB, port=state.get("port"), sweep_interval=30.0).start()
+    # a simulated courier platform: riders named a few seconds after a delivery order, the
+    # ride reported done a minute after the parcels left (``hq courier-platform``)
+    platform = CourierPlatform(assign_after=3.0, ride_s=60.0).start()
+    hq = EmbeddedHQ(data_dir / HQ_DB, port=state.get("port"), sweep_interval=30.0,
+                    courier_url=platform.url).start()
+    if "courier_key" not in state:
+        state = {**state, "courier_key": registry.add_channel(hq.db, DEMO_COURIER, utcnow(), kind="courier")}
+        save_state(data_dir, state)
+    platform.connect(hq.url, state["courier_key"])
     if hq.port != state.get("port"):
         save_state(data_dir, {**state, "port": hq.port})
         write_hq_config(data_dir, hq.url, state["token"])
@@ -233,6 +246,7 @@ def running_demo_hq(data_dir: str | Path, *, rate: float = STREAM_RATE) -> Itera
     finally:
         stream.stop()
         hq.stop()
+        platform.stop()
 
 
 # ---------------------------------------------------------------- demo codes

@@ -1043,6 +1043,22 @@ class OrderView(BaseModel):
     delivery_code: str | None = None
 
 
+COURIER_EVENTS_PATH = "/v1/courier/events"
+
+
+class CourierEvent(BaseModel):
+    """``POST /v1/courier/events`` (a channel key of kind ``courier``): what the courier
+    platform reports about a delivery order HQ asked it to carry (``sync.hq.courier``)."""
+
+    model_config = _STRICT
+
+    order_no: Text = Field(min_length=1, max_length=64)
+    kind: Literal["assigned", "cancelled", "late", "delivered"]
+    courier_name: Text | None = Field(default=None, min_length=1, max_length=60)
+    note: Text = Field(default="", max_length=200)
+    eta_min: JsonInt | None = Field(default=None, ge=0, le=600)
+
+
 class CancelRequest(BaseModel):
     model_config = _STRICT
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from edge.clock import iso, utcnow
 from edge.db import write_tx
-from edge.domain import (allotments, audit, catalog, codes, conflicts, hq_orders, orders, outbox,
+from edge.domain import (allotments, audit, catalog, codes, conflicts, delivery, hq_orders, orders, outbox,
                          prep, sync_state, tasks, transfers)
 from edge.domain import sync_i18n  # noqa: F401  (registers sync.* messages)
 from edge.domain.errors import DomainError

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from .. import protocol as p
-from . import batch, bodyguard, changes, ingest, ops, orders, registry
+from . import batch, bodyguard, changes, courier, ingest, ops, orders, registry
 from .clock import Clock, utcnow
 from .contact import ContactLog
 from .db import DEFAULT_POOL_WAIT_S, Database, PoolExhausted, TransientDBError, open_database
@@ -54,7 +54,8 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
                notify_poll: float = 0.2, body_timeout: float = bodyguard.DEFAULT_TIMEOUT_S,
                db_pool: int | None = None, db_pool_wait: float = DEFAULT_POOL_WAIT_S,
                metrics_token: str | None = None,
-               silent_after_minutes: float = ops.DEFAULT_SILENT_AFTER_MIN) -> FastAPI:
+               silent_after_minutes: float = ops.DEFAULT_SILENT_AFTER_MIN,
+               courier_url: str | None = None, courier_poll: float = 0.5) -> FastAPI:
     """Build the HQ app on a database URL (``sqlite:///path`` or ``postgresql://...``).
 
     ``clock`` is business time (order placing, 30-minute release); ``sweep_interval`` None
@@ -64,7 +65,9 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
     ``db_pool`` connections at most (default: see ``db.default_pool_size``); a request that
     waits ``db_pool_wait`` seconds for one is answered 503 ``busy``.
 
-    ``/healthz`` and ``/metrics`` (operator token ``metrics_token``): see ``ops``."""
+    ``/healthz`` and ``/metrics`` (operator token ``metrics_token``): see ``ops``. With
+    ``courier_url`` platform-mode delivery orders are sent to that courier platform
+    (``courier.Dispatcher``)."""
     clock = clock or utcnow
     db = open_database(db_url, pool_size=db_pool, pool_wait=db_pool_wait)
     migrate(db)
@@ -78,6 +81,8 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
             workers.append(Deliverer(db, webhook_url, retry_base=notify_retry_base, poll_interval=notify_poll))
         if sweep_interval:
             workers.append(Sweeper(db, clock, sweep_interval))
+        if courier_url:
+            workers.append(courier.Dispatcher(db, courier_url, clock, poll_interval=courier_poll))
         for worker in workers:
             worker.start()
         await feed_watch.start()
@@ -272,6 +277,8 @@ def _add_order_routes(app: FastAPI, db: Database, clock: Clock) -> None:
     @app.post(p.ORDERS_PATH, response_model=p.OrderView, status_code=201, tags=["orders"], responses=business)
     def place_order(body: p.PlaceOrderRequest, channel: tuple[str, str] = Depends(channel_auth)) -> Response:
         """Place an order for pickup/delivery at the customer's chosen store (locks allotment)."""
+        if channel[1] == "courier":
+            raise HQError("unauthorized", "a courier platform's key places no orders", 401)
         view = orders.place_order(db, body, channel_name=channel[0], channel_kind=channel[1], now=clock())
         return _json(p.OrderView.model_validate(view), 201)
 
@@ -290,3 +297,11 @@ def _add_order_routes(app: FastAPI, db: Database, clock: Clock) -> None:
         """Cancel; units go back to the allotment. A hand-over already made still stands."""
         view = orders.cancel_order(db, order_no, body.reason, clock(), channel_name=channel[0])
         return _json(p.OrderView.model_validate(view))
+
+    @app.post(p.COURIER_EVENTS_PATH, tags=["orders"], responses=business)
+    def courier_event(body: p.CourierEvent, channel: tuple[str, str] = Depends(channel_auth)) -> Response:
+        """The courier platform reports on a delivery job: rider assigned, cancelled, late,
+        delivered (a channel key of kind ``courier``)."""
+        if channel[1] != "courier":
+            raise HQError("unauthorized", "a courier platform's key is required", 401)
+        return JSONResponse(courier.apply_event(db, body, clock()))

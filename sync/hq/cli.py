@@ -11,6 +11,7 @@ import functools
 import os
 import socket
 import sys
+import threading
 from pathlib import Path
 
 from ..protocol import CatalogItem, PlaceOrderRequest, TransferLine
@@ -55,6 +56,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
                    "without one /metrics is off")
     p.add_argument("--silent-after", type=float, default=15.0, metavar="MINUTES",
                    help="/metrics counts a store silent after this many minutes without a request")
+    p.add_argument("--courier-platform", metavar="URL",
+                   help="courier platform for platform-mode delivery orders (see hq courier-platform)")
 
     p = add("add-store", help="register a store; prints its token once")
     _db_option(p)
@@ -80,7 +83,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p = add("add-channel", help="register an order channel; prints its API key once")
     _db_option(p)
     p.add_argument("name")
-    p.add_argument("--kind", default="live_stream", help="live_stream | mini_program | counter | ops")
+    p.add_argument("--kind", default="live_stream",
+                   help="live_stream | mini_program | counter | ops | courier (a courier platform)")
 
     p = add("bump-epoch", help="after restoring HQ from a backup: make every store resync")
     _db_option(p)
@@ -114,7 +118,10 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--customer", default="王小明")
     p.add_argument("--phone", default="13800138000")
     p.add_argument("--paid", action="store_true")
-    p.add_argument("--delivery", action="store_true")
+    p.add_argument("--delivery", action="store_true", help="delivered from the store (needs --address)")
+    p.add_argument("--address", help="delivery address (HQ keeps it; the store sees it masked)")
+    p.add_argument("--promised-min", type=int, default=60, help="delivery promised within N minutes")
+    p.add_argument("--courier-mode", choices=("platform", "store"), default="platform")
     p.add_argument("--channel", default="ops")
 
     p = add("cancel-order", help="cancel an order (units go back to the allotment)")
@@ -144,6 +151,17 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--date", help="one day, e.g. 2026-11-01 (default: every day received)")
     p.add_argument("--json", action="store_true")
 
+    p = add("courier-platform", help="a simulated courier platform on a loopback port (demo, tests)")
+    p.add_argument("--hq", default=f"http://127.0.0.1:{DEFAULT_PORT}")
+    p.add_argument("--key", default=os.environ.get("STORE_EDGE_COURIER_KEY"),
+                   help="channel key of kind courier (hq add-channel NAME --kind courier)")
+    p.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
+    p.add_argument("--assign-after", type=float, default=2.0, help="seconds until a rider is named")
+    p.add_argument("--ride", type=float, default=20.0, help="seconds from collected to delivered")
+    p.add_argument("--cancel", type=float, default=0.05, help="share of jobs no rider takes")
+    p.add_argument("--late", type=float, default=0.15, help="share of riders who run late")
+    p.add_argument("--seed", type=int)
+
     p = add("simulate-stream", help="keep placing live-stream orders over HTTP")
     p.add_argument("--hq", default=f"http://127.0.0.1:{DEFAULT_PORT}")
     p.add_argument("--key", default=os.environ.get("STORE_EDGE_CHANNEL_KEY"), help="channel API key")
@@ -151,6 +169,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--rate", type=float, default=0.5, help="orders per second")
     p.add_argument("--count", type=int, default=0, help="0 = until interrupted")
     p.add_argument("--seed", type=int)
+    p.add_argument("--delivery-share", type=float, default=0.0,
+                   help="share of orders delivered from the store (0..1)")
     return hq
 
 
@@ -219,7 +239,8 @@ def _serve(args: argparse.Namespace) -> int:
                      app_kw={"webhook_url": args.webhook, "sweep_interval": args.sweep_interval,
                              "body_timeout": args.body_timeout, "db_pool_wait": args.db_pool_wait,
                              "metrics_token": args.metrics_token,
-                             "silent_after_minutes": args.silent_after})
+                             "silent_after_minutes": args.silent_after,
+                             "courier_url": args.courier_platform})
     why = refusal(plan)
     if why:
         print(why, file=sys.stderr)
@@ -252,9 +273,14 @@ def _place_order(args: argparse.Namespace) -> int:
     from . import service
     from .clock import utcnow
 
+    if args.delivery and not args.address:
+        print("error: 外送订单需要 --address / a delivery order needs --address", file=sys.stderr)
+        return 2
+    delivery = ({"address": args.address, "promised_min": args.promised_min,
+                 "courier_mode": args.courier_mode} if args.delivery else None)
     req = PlaceOrderRequest(request_id=os.urandom(8).hex(), store_id=args.store, customer_name=args.customer,
                             customer_phone=args.phone, paid=args.paid,
-                            fulfilment="delivery" if args.delivery else "pickup",
+                            fulfilment="delivery" if args.delivery else "pickup", delivery=delivery,
                             lines=[{"sku": s, "qty": q} for s, q in map(_parse_line, args.line)])
     view = service.place_order(_open(args), req, channel_name=args.channel, channel_kind="ops", now=utcnow())
     print(f"{view['order_no']} pickup code {view['pickup_code']} ({view['payment_status']})")
@@ -300,6 +326,25 @@ def _print_conflicts(conflicts: list[dict], as_json: bool) -> None:
               f"\t{c['detail']}")
 
 
+def _courier_platform(args: argparse.Namespace) -> int:
+    from .courier_sim import CourierPlatform
+
+    if not args.key:
+        print("courier-platform needs --key (hq add-channel NAME --kind courier)", file=sys.stderr)
+        return 2
+    platform = CourierPlatform(args.hq, args.key, port=args.port, assign_after=args.assign_after,
+                               ride_s=args.ride, p_cancel=args.cancel, p_late=args.late,
+                               seed=args.seed).start()
+    print(f"courier platform on {platform.url} (hq serve --courier-platform {platform.url})", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    platform.stop()
+    print(f"reported {len(platform.events)} events, {platform.errors} failed")
+    return 0
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate_stream
 
@@ -309,7 +354,7 @@ def _simulate(args: argparse.Namespace) -> int:
     stores = [s for s in args.stores.split(",") if s]
     try:
         tally = simulate_stream(args.hq, args.key, stores, rate=args.rate, count=args.count,
-                                out=sys.stdout, seed=args.seed)
+                                out=sys.stdout, seed=args.seed, delivery_share=args.delivery_share)
     except KeyboardInterrupt:
         return 0
     print(f"placed {tally['placed']}, refused {tally['refused']}, errors {tally['error']}")
@@ -328,6 +373,8 @@ def run(args: argparse.Namespace) -> int:
             return _serve(args)
         if cmd == "simulate-stream":
             return _simulate(args)
+        if cmd == "courier-platform":
+            return _courier_platform(args)
         if cmd == "place-order":
             return _place_order(args)
         if cmd == "transfer":

@@ -109,8 +109,10 @@ def record_parcel_out(tx: Tx, store_id: str, e: p.ParcelOut, now: datetime) -> s
     if waiting == 0 and o["status"] != "cancelled":
         _set_status(tx, e.order_no, "out_for_delivery", now, handed=True)
         tasks.set_status_from_hq(tx, f"prep-{e.order_no}", "done", now)
-        tx.run("UPDATE courier_jobs SET status = 'to_collect', updated_at = ? WHERE order_no = ? "
-               "AND status IN ('requested', 'assigned')", (iso(now), e.order_no))
+        # the platform's rider collected: tell the platform; never asked yet: ask no more
+        tx.run("UPDATE courier_jobs SET status = CASE WHEN status IN ('requested', 'assigned') "
+               "THEN 'to_collect' ELSE 'not_needed' END, updated_at = ? WHERE order_no = ? "
+               "AND status IN ('to_request', 'requested', 'assigned')", (iso(now), e.order_no))
     _notify(tx, store_id, e.order_no, "out_for_delivery", now, zone=e.zone,
             courier_name=e.courier_name, parcels=parcels(tx, e.order_no))
     return None

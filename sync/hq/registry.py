@@ -14,7 +14,8 @@ from .db import Database
 from .errors import HQError
 from .schema import new_epoch, new_order_series
 
-CHANNEL_KINDS = ("live_stream", "mini_program", "counter", "ops")
+CHANNEL_KINDS = ("live_stream", "mini_program", "counter", "ops",
+                 "courier")  # a courier platform: reports on delivery jobs, places no orders
 
 
 def hash_secret(secret: str) -> str:

@@ -184,8 +184,9 @@ STEPS: tuple[Step, ...] = (
         """CREATE TABLE IF NOT EXISTS courier_jobs (
         order_no TEXT PRIMARY KEY, store_id TEXT NOT NULL, status TEXT NOT NULL,
         courier_name TEXT, attempts BIGINT NOT NULL DEFAULT 0, last_error TEXT,
+        next_try_at DOUBLE PRECISION NOT NULL DEFAULT 0,
         created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS courier_jobs_status ON courier_jobs (status, updated_at)")),
+        "CREATE INDEX IF NOT EXISTS courier_jobs_due ON courier_jobs (status, next_try_at)")),
     ("when each store last talked to HQ (contact.py; /metrics)", (
         """CREATE TABLE store_contact (
         store_id TEXT PRIMARY KEY, last_contact DOUBLE PRECISION NOT NULL)""",)),

@@ -12,10 +12,27 @@ import httpx
 from ..protocol import ORDERS_PATH
 from .demo_data import DEMO_CATALOG, GIVEN, SURNAMES
 
+STREETS = ("南京西路", "愚园路", "延安中路", "常德路", "万航渡路", "北京西路")
 
-def random_order(rng: random.Random, stores: list[str]) -> dict:
-    """One plausible order: 1-3 products, a Chinese customer, mostly paid at once."""
+
+def random_address(rng: random.Random) -> str:
+    """A plausible address within about 3 km of a Jing'an store (lane, building, room)."""
+    return (f"上海市静安区{rng.choice(STREETS)}{rng.randint(1, 1999)}弄"
+            f"{rng.randint(1, 30)}号楼{rng.randint(1, 30)}{rng.randint(1, 4):02d}室")
+
+
+def random_order(rng: random.Random, stores: list[str], delivery_share: float = 0.0) -> dict:
+    """One plausible order: 1-3 products, a Chinese customer, mostly paid at once; a share
+    delivered from the store within 30 or 60 minutes, mostly by a platform's courier."""
     items = rng.sample(DEMO_CATALOG, k=rng.randint(1, 3))
+    if delivery_share and rng.random() < delivery_share:
+        return {**_order(rng, stores, items), "fulfilment": "delivery", "paid": True, "delivery": {
+            "address": random_address(rng), "promised_min": rng.choice((30, 60)),
+            "courier_mode": "store" if rng.random() < 0.3 else "platform"}}
+    return _order(rng, stores, items)
+
+
+def _order(rng: random.Random, stores: list[str], items: list) -> dict:
     return {
         "request_id": str(uuid.uuid4()),
         "store_id": rng.choice(stores),
@@ -29,7 +46,7 @@ def random_order(rng: random.Random, stores: list[str]) -> dict:
 
 def simulate_stream(hq_url: str, key: str, stores: list[str], *, rate: float = 0.5, count: int = 0,
                     out: TextIO | None = None, sleep: Callable[[float], None] = time.sleep,
-                    seed: int | None = None) -> dict[str, int]:
+                    seed: int | None = None, delivery_share: float = 0.0) -> dict[str, int]:
     """Place ``count`` orders (0 = forever) at ``rate`` per second; never stops on errors.
     Returns counts per outcome (placed / refused / error)."""
     rng = random.Random(seed)
@@ -39,7 +56,7 @@ def simulate_stream(hq_url: str, key: str, stores: list[str], *, rate: float = 0
         n = 0
         while count == 0 or n < count:
             n += 1
-            order = random_order(rng, stores)
+            order = random_order(rng, stores, delivery_share)
             try:
                 r = client.post(ORDERS_PATH, json=order, headers=headers)
                 if r.status_code == 201:

@@ -12,6 +12,7 @@ from conftest_client import channel, edge, hq, pack_all  # noqa: F401
 
 from edge import config as config_mod
 from edge.config import Config
+from edge.clock import utcnow
 from edge.domain import orders, pickup
 from edge.ui.sync_status import SyncStatus as UISyncStatus
 from sync import demo as hq_demo
@@ -127,6 +128,13 @@ def test_demo_seeded_through_hq_and_the_stream_arrives(tmp_path, wait_until):
 
         try:
             assert wait_until(lambda: len(streamed()) >= 2)  # brought in by the held pull
+            # a share of the stream is delivered from the store: on the task board by promised
+            # time, and the demo's courier platform names a rider for the platform's ones
+            from edge.domain import board
+
+            assert wait_until(lambda: any(r.is_delivery for r in board.board_rows(store.db, now=utcnow())))
+            assert wait_until(lambda: store.db.execute(
+                "SELECT COUNT(*) FROM orders WHERE courier_expected IS NOT NULL").fetchone()[0] > 0)
         finally:
             worker.stop()
     store.close()

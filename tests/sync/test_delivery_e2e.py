@@ -29,8 +29,19 @@ ADDRESS = "上海市静安区南京西路1266弄3号楼1201室"
 
 
 @pytest.fixture
-def shop(make_hq_server, tmp_path):
-    hq = make_hq_server()
+def platform():
+    """The simulated courier platform, quick: a rider at once, a 0.1 s ride, no surprises."""
+    from sync.hq.courier_sim import CourierPlatform
+
+    sim = CourierPlatform(assign_after=0.05, ride_s=0.1, p_cancel=0, p_late=0, seed=1).start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def shop(make_hq_server, platform, tmp_path):
+    hq = make_hq_server(courier_url=platform.url, courier_poll=0.05)
+    platform.connect(hq.url, hq.add_channel("courier-sim", kind="courier").key)
     for sku, zh, en, zone, barcode in CATALOG:
         service.upsert_catalog_item(hq.db, CatalogItem(sku=sku, name_zh=zh, name_en=en, zone=zone,
                                                        price_cents=1000, barcode=barcode), hq.clock())
@@ -333,3 +344,55 @@ def test_the_delivery_screen_hands_off_delivers_and_fails_by_keys(shop):
     assert orders.get_order(store.db, platform["order_no"]).status == "out_for_delivery"
     assert orders.get_order(store.db, mine["order_no"]).status == "delivered"
     assert orders.get_order(store.db, failing["order_no"]).status == "returned"
+
+
+def test_the_courier_platform_names_a_rider_collects_and_delivers(shop, platform, wait_until):
+    """HQ asks the (simulated) platform on its loopback port for a rider; the rider's name
+    reaches the store; once every parcel is out HQ tells the platform, which reports the
+    ride done: delivered, and the customer heard of each step. A platform that finds no
+    rider cancels: the store sees why."""
+    hq, store, client, channel = shop
+    placed = place_delivery(hq, channel, "platform")
+    order_no = placed["order_no"]
+    assert wait_until(lambda: (order_no, "assigned") in platform.events)
+    assert client.sync_once().ok
+    rider = delivery.info(store.db, order_no).courier_expected
+    assert rider and not rider.startswith("✗")
+    prepare(store, order_no)
+    delivery.hand_off(store, order_no, clerk_id="c01", courier_name=rider)
+    assert client.sync_once().ok
+    assert wait_until(lambda: hq_status(hq, order_no) == "delivered")
+    assert (order_no, "delivered") in platform.events
+    assert notices(hq, order_no) == ["allocated", "courier_assigned", "ready", "out_for_delivery",
+                                     "out_for_delivery", "delivered"]  # a notice per parcel
+
+    platform.p_cancel = 1.0
+    lonely = place_delivery(hq, channel, "platform", lines=(("B001", 1),))["order_no"]
+    assert wait_until(lambda: (lonely, "cancelled") in platform.events)
+    assert client.sync_once().ok
+    assert delivery.info(store.db, lonely).courier_expected == "✗ no rider nearby"
+    assert "courier_cancelled" in notices(hq, lonely)
+    # a courier key places no orders; a shop's key reports no rides
+    courier_key = {"Authorization": f"Bearer {platform.key}"}
+    r = channel.client.post("/v1/orders", headers=courier_key, json={
+        "request_id": "x", "store_id": STORE_ID, "customer_name": "王", "customer_phone": "1380",
+        "lines": [{"sku": "B001", "qty": 1}]})
+    assert r.status_code == 401
+    r = channel.client.post("/v1/courier/events", headers=channel.headers,
+                            json={"order_no": lonely, "kind": "delivered"})
+    assert r.status_code == 401
+
+
+def test_hq_place_order_from_the_shell_needs_an_address_for_delivery(shop, capsys):
+    from sync.hq import cli as hq_cli
+
+    hq, store, client, channel = shop
+    base = ["hq", "place-order", "--db", hq.db_url, "--store", STORE_ID, "--line", "B001:1", "--paid",
+            "--delivery"]
+    assert hq_cli.main(base) == 2
+    assert "--address" in capsys.readouterr().err
+    assert hq_cli.main([*base, "--address", ADDRESS, "--courier-mode", "store", "--promised-min", "30"]) == 0
+    order_no = capsys.readouterr().out.split()[0]
+    assert client.sync_once().ok
+    held = delivery.info(store.db, order_no)
+    assert held.courier_mode == "store" and held.address == ADDRESS

@@ -189,7 +189,7 @@ class DeliveryScreen(UserContext, Screen[None]):
     # -- courier hand-off -------------------------------------------------------------------------
     @on(Input.Submitted, "#delivery-scan")
     @work(exclusive=True, group="delivery-check")
-    async def check_scan(self, event: Input.Submitted) -> None:
+    async def _check_scan(self, event: Input.Submitted) -> None:
         handoff = await self.app.service.call(_check, event.value)  # type: ignore[attr-defined]
         self.handoff = handoff
         self._say(verdict_message(handoff.verdict, self.lang), error=not handoff.can_hand_off)
