@@ -40,7 +40,7 @@ from edge.clock import iso  # noqa: E402
 from edge.db import write_tx  # noqa: E402
 from edge.domain import prep  # noqa: E402
 from edge.store import Store, init_store  # noqa: E402
-from sync.hq.stream import stream_rate  # noqa: E402
+from sync.hq.stream import LOOKBACK, stream_rate  # noqa: E402
 
 STORE_ID = "S001"
 CHANNEL = "bench-live"
@@ -115,8 +115,8 @@ def walk(store: Store, h: History, eval_days: int) -> tuple[dict[str, Tally], fl
         for hour in range(OPEN_HOUR, CLOSE_HOUR):
             t_local = datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
             now = _utc(t_local)
-            so_far = [o for o in live if o[0] <= now]
-            payload = stream_rate(CHANNEL, so_far[-400:], now)
+            so_far = [o for o in live if now - LOOKBACK < o[0] <= now]  # what HQ reads
+            payload = stream_rate(CHANNEL, so_far, now)
             if payload is not None:
                 prep.record_stream(store.db, payload, now=now)
             suggestions = {s.sku: s for s in prep.suggest(store.db, now=now, hours=HOURS,
