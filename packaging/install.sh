@@ -8,14 +8,17 @@
 # permissions (udev rules + groups), and two systemd units: the sync agent
 # (store-edge-sync@USER) and the counter UI on tty1 (store-edge-ui@USER). Running it again
 # with a newer wheel upgrades in place; the store's data is never touched.
+# STORE_EDGE_ROOT=DIR installs into the tree DIR instead of / and leaves this machine's
+# system alone (no apt, groups, udev or systemd reloads): how CI runs this very script.
 set -e
 HERE="$(cd "$(dirname "$0")" && pwd)"
-PREFIX="${STORE_EDGE_PREFIX:-/opt/store-edge}"
+ROOT="${STORE_EDGE_ROOT:-}"
+PREFIX="$ROOT/opt/store-edge"
 WHEEL=""
 if [ "$1" = "--wheel" ]; then WHEEL="$2"; shift 2; fi
 STORE_USER="${1:-${SUDO_USER:-store}}"
 
-if [ "$(id -u)" != "0" ]; then
+if [ "$(id -u)" != "0" ] && [ -z "$ROOT" ]; then
     echo "run as root: sudo $0 $STORE_USER" >&2
     exit 2
 fi
@@ -31,24 +34,28 @@ if ! getent passwd "$STORE_USER" >/dev/null; then
     exit 2
 fi
 
-apt-get install -y -qq python3-venv libzbar0 >/dev/null
+[ -n "$ROOT" ] || apt-get install -y -qq python3-venv libzbar0 >/dev/null
 [ -x "$PREFIX/bin/python" ] || python3 -m venv "$PREFIX"
 "$PREFIX/bin/pip" install --quiet --upgrade pip
-# --force-reinstall of the wheel alone: the same version rebuilt replaces the old files
 "$PREFIX/bin/pip" install --quiet "$WHEEL"
+# the same version rebuilt: its files replace the old ones (dependencies stay as they are)
 "$PREFIX/bin/pip" install --quiet --no-deps --force-reinstall "$WHEEL"
-ln -sf "$PREFIX/bin/store-edge" /usr/local/bin/store-edge
+mkdir -p "$ROOT/usr/local/bin" "$ROOT/etc/udev/rules.d" "$ROOT/etc/systemd/system"
+ln -sf "$PREFIX/bin/store-edge" "$ROOT/usr/local/bin/store-edge"
 
 # serial scanners and probes (dialout), USB receipt printers (lp), cameras (video)
-for group in dialout lp video; do
-    getent group "$group" >/dev/null && usermod -a -G "$group" "$STORE_USER"
-done
-install -m 0644 "$HERE/99-store-edge.rules" /etc/udev/rules.d/99-store-edge.rules
-udevadm control --reload-rules 2>/dev/null || true
-
-install -m 0644 "$HERE/store-edge-sync.service" /etc/systemd/system/store-edge-sync@.service
-install -m 0644 "$HERE/store-edge-ui.service" /etc/systemd/system/store-edge-ui@.service
-systemctl daemon-reload 2>/dev/null || true
+if [ -z "$ROOT" ]; then
+    for group in dialout lp video; do
+        getent group "$group" >/dev/null && usermod -a -G "$group" "$STORE_USER"
+    done
+fi
+install -m 0644 "$HERE/99-store-edge.rules" "$ROOT/etc/udev/rules.d/99-store-edge.rules"
+install -m 0644 "$HERE/store-edge-sync.service" "$ROOT/etc/systemd/system/store-edge-sync@.service"
+install -m 0644 "$HERE/store-edge-ui.service" "$ROOT/etc/systemd/system/store-edge-ui@.service"
+if [ -z "$ROOT" ]; then
+    udevadm control --reload-rules 2>/dev/null || true
+    systemctl daemon-reload 2>/dev/null || true
+fi
 echo "installed $("$PREFIX/bin/store-edge" --version) in $PREFIX. Next:"
 echo "  1. as $STORE_USER: store-edge init     # HQ address and token (checked with HQ), first manager"
 echo "  2. as $STORE_USER: store-edge config check   # every mistake in store-edge.toml, with its line"

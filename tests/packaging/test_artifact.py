@@ -32,8 +32,8 @@ def _run(*cmd: str | Path, env: dict | None = None, timeout: float = 300,
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A clean venv holding only the built wheel and what it declares; its bin directory."""
+def system_root(tmp_path_factory) -> Path:
+    """The tree packaging/install.sh installs into (STORE_EDGE_ROOT) instead of /."""
     work = tmp_path_factory.mktemp("artifact")
     env = _clean_env(work)
     built = _run("sh", ROOT / "packaging" / "build.sh", work / "dist",
@@ -41,12 +41,22 @@ def installed(tmp_path_factory) -> Path:
     assert built.returncode == 0, built.stderr
     wheel = Path(built.stdout.strip().splitlines()[-1])
     assert wheel.name == f"store_edge-{VERSION}-py3-none-any.whl" and wheel.is_file()
-    venv = work / "venv"
-    made = _run(sys.executable, "-m", "venv", venv, env=env)
-    assert made.returncode == 0, made.stderr
-    pip = _run(venv / "bin" / "pip", "install", "--quiet", wheel, env=env)
-    assert pip.returncode == 0, pip.stderr[-3000:]
-    return venv / "bin"
+    root = work / "root"
+    installed = _run("sh", ROOT / "packaging" / "install.sh", "--wheel", wheel, _user(),
+                     env={**env, "STORE_EDGE_ROOT": str(root)}, cwd=work)
+    assert installed.returncode == 0, installed.stdout + installed.stderr[-3000:]
+    assert f"installed store-edge {VERSION} in {root}/opt/store-edge" in installed.stdout
+    return root
+
+
+@pytest.fixture(scope="module")
+def installed(system_root) -> Path:
+    """The bin directory of the clean venv install.sh made and put the wheel in."""
+    return system_root / "opt" / "store-edge" / "bin"
+
+
+def _user() -> str:
+    return subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
 
 
 def _clean_env(home: Path) -> dict:
@@ -129,15 +139,26 @@ def test_installed_ui_finds_its_stylesheets(installed, seeded, tmp_path):
     assert second == "missing []"
 
 
-def test_systemd_units_verify(installed, tmp_path):
-    """``systemd-analyze verify`` on each unit as installed (its ExecStart pointed at the
-    test's venv, since /opt/store-edge is not there), for an instance of this user."""
+def test_install_put_the_launcher_units_and_udev_rules_in_place(system_root, installed):
+    link = system_root / "usr" / "local" / "bin" / "store-edge"
+    assert link.is_symlink() and link.resolve() == (installed / "store-edge").resolve()
+    assert (system_root / "etc" / "udev" / "rules.d" / "99-store-edge.rules").is_file()
+    for unit in UNITS:
+        assert (system_root / "etc" / "systemd" / "system" / unit.replace(".", "@.", 1)).is_file()
+    freeze = _run(installed / "pip", "freeze", env=_clean_env(system_root))
+    assert "store-edge @ file://" in freeze.stdout or f"store-edge=={VERSION}" in freeze.stdout, freeze.stdout
+
+
+def test_systemd_units_verify(system_root, installed, tmp_path):
+    """``systemd-analyze verify`` on each unit as install.sh installed it (its ExecStart
+    pointed at the test's tree instead of /opt), for an instance of this user."""
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed here (not a systemd machine)")
-    user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+    user = _user()
     paths = []
     for unit in UNITS:
-        text = (ROOT / "packaging" / unit).read_text(encoding="utf-8")
+        installed_unit = system_root / "etc" / "systemd" / "system" / unit.replace(".", "@.", 1)
+        text = installed_unit.read_text(encoding="utf-8")
         assert "ExecStart=/opt/store-edge/bin/store-edge " in text, unit
         text = text.replace("/opt/store-edge/bin/store-edge", str(installed / "store-edge"))
         path = tmp_path / unit.replace(".service", f"@{user}.service")
@@ -145,3 +166,15 @@ def test_systemd_units_verify(installed, tmp_path):
         paths.append(str(path))
     verified = _run("systemd-analyze", "verify", "--man=no", *paths)
     assert (verified.returncode, verified.stderr.strip(), verified.stdout.strip()) == (0, "", "")
+
+
+def test_uninstall_removes_the_program_and_leaves_the_data(system_root, seeded):
+    """Last in this module: it removes the venv the tests above use."""
+    gone = _run("sh", ROOT / "packaging" / "uninstall.sh",
+                env={**_clean_env(system_root), "STORE_EDGE_ROOT": str(system_root)})
+    assert gone.returncode == 0, gone.stderr
+    assert "left in place" in gone.stdout
+    assert not (system_root / "opt" / "store-edge").exists()
+    assert not (system_root / "usr" / "local" / "bin" / "store-edge").is_symlink()
+    assert not list((system_root / "etc").rglob("*store-edge*"))
+    assert (seeded / "store.db").is_file() and (seeded / "store-edge.toml").is_file()
