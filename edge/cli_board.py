@@ -1,7 +1,7 @@
 """``store-edge orders list|remind|extend|return``: the task board and overdue pickups from a
 shell, for operations and HQ support (registered in the ``orders`` group by edge.cli_orders).
 
-    store-edge orders list [--status S …] [--overdue] [--json]
+    store-edge orders list [--status S …] [--overdue] [--presale] [--json]
     store-edge orders remind ORDER_NO --clerk ID
     store-edge orders extend ORDER_NO --until 2026-12-02T20:00 --clerk ID
     store-edge orders return ORDER_NO --manager ID      (PIN asked at the terminal, or
@@ -21,7 +21,7 @@ from datetime import datetime
 from edge.cli_orders import store_command
 from edge.cli_pin import MANAGER_PIN_ENV, read_pin
 from edge.clock import utcnow
-from edge.domain import board, clerks, orders, overdue
+from edge.domain import board, clerks, orders, overdue, presale
 from edge.domain import board_i18n  # noqa: F401  (registers cli.board.* messages)
 from edge.domain.errors import DomainError
 from edge.i18n import t
@@ -39,6 +39,8 @@ def add_commands(cmds, parents: list[argparse.ArgumentParser]) -> None:
     ls.add_argument("--status", action="append", default=[], metavar="STATUS",
                     help=f"one of {', '.join(LIST_STATUSES)}; repeatable")
     ls.add_argument("--overdue", action="store_true", help="only orders past their window")
+    ls.add_argument("--presale", action="store_true",
+                    help="only pre-sale orders: waiting for goods, or released to the board")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=store_command(_list))
 
@@ -75,9 +77,11 @@ def _list(store: Store, args: argparse.Namespace) -> int:
     rows = board.board_rows(store.db, now=now,
                             reminder_hours=args.cfg.made_to_order_reminder_h)
     wanted = set(args.status)
+    presold = presale.open_presale_orders(store.db) if args.presale else None
     rows = [row for row in rows
             if (not wanted or row.status in wanted or ("overdue" in wanted and row.is_overdue(now)))
-            and (not args.overdue or row.is_overdue(now))]
+            and (not args.overdue or row.is_overdue(now))
+            and (presold is None or row.order_no in presold)]
     if args.json:
         print(json.dumps([_row_dict(row, now) for row in rows], ensure_ascii=False, indent=1))
         return EXIT_OK

@@ -1,7 +1,8 @@
 """``store-edge stock …``: stock a store, count it, correct it and grant HQ units, from a shell.
 
     stock list [--near-expiry] [--json]
-    stock receive TRANSFER_ID --clerk ID | --sku S --lot L --qty N [--expiry D] --clerk ID
+    stock receive TRANSFER_ID [--got SKU=N …] --clerk ID | --sku S --lot L --qty N [--expiry D] --clerk ID
+    stock presale-end SKU --manager ID
     stock count SKU --counted N [--based-on N] --manager ID
     stock adjust SKU --qty ±N --reason R [--lot L] --manager ID
     stock grant SKU --qty N --manager ID
@@ -24,7 +25,7 @@ from typing import Any
 from rich.cells import cell_len
 
 from edge.cli_pin import MANAGER_PIN_ENV, read_pin
-from edge.domain import clerks, expiry, stock, transfers
+from edge.domain import clerks, expiry, presale, stock, transfers
 from edge.domain.errors import DomainError
 from edge.i18n import t
 from edge.present import local_time
@@ -53,8 +54,16 @@ def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
     rc.add_argument("--lot")
     rc.add_argument("--qty", type=int)
     rc.add_argument("--expiry", metavar="YYYY-MM-DD")
+    rc.add_argument("--got", action="append", default=[], metavar="SKU=N",
+                    help="a transfer line that came short: units that really came (SKU or line no.)")
     rc.add_argument("--clerk", required=True, help="who received the goods")
     rc.add_argument("--json", action="store_true")
+
+    pe = cmds.add_parser("presale-end", parents=parents,
+                         help="end a pre-sale: pre-sold units that came and nobody bought go to the shelf (manager)")
+    pe.add_argument("sku")
+    pe.add_argument("--manager", required=True)
+    pe.add_argument("--json", action="store_true")
 
     ct = cmds.add_parser("count", parents=parents, help="record a count (manager)")
     ct.add_argument("sku")
@@ -122,9 +131,11 @@ def _list(store: Store, args: argparse.Namespace) -> _Result:
     if args.near_expiry:
         return _near_expiry(store, args)
     lang, rows = args.lang, stock.overview(store.db)
+    pools = {pool.sku: pool for pool in presale.pools(store.db)}
     data = [{"sku": s.sku, "name_zh": s.name_zh, "name_en": s.name_en, "zone": s.zone,
              **_levels_dict(s.levels), "negative": s.negative, "over_promised": s.over_promised,
-             "lots": [{"lot": lot.lot, "expiry": lot.expiry, "on_hand": lot.on_hand} for lot in s.lots]}
+             "lots": [{"lot": lot.lot, "expiry": lot.expiry, "on_hand": lot.on_hand} for lot in s.lots],
+             "presale_pool": _pool_dict(pools[s.sku]) if s.sku in pools else None}
             for s in rows]
     if not rows:
         return _Result(t("cli.stock.empty", lang), data)
@@ -138,16 +149,32 @@ def _list(store: Store, args: argparse.Namespace) -> _Result:
                      + f"  {name}{'  ! ' + '; '.join(flags) if flags else ''}")
         for lot in s.lots:
             lines.append(f"    {lot.lot or '-':20} {lot.expiry or '-':10} {lot.on_hand:6}")
+    if pools:
+        lines += ["", _presale_columns(t("cli.stock.presale_header", lang).split("|"))]
+        lines += [_presale_columns([p.sku, p.granted, p.sold, p.arrived, p.held, p.waiting_orders])
+                  + f"  {p.name_zh if lang == 'zh-CN' else p.name_en}" for p in pools.values()]
     return _Result("\n".join(lines), data)
+
+
+def _pool_dict(pool: presale.PresalePool) -> dict[str, int]:
+    return {"hq_granted": pool.granted, "sold": pool.sold, "arrived": pool.arrived,
+            "held": pool.held, "waiting_orders": pool.waiting_orders,
+            "waiting_units": pool.waiting_units, "released_orders": pool.released_orders,
+            "expected": pool.expected}
+
+
+def _presale_columns(values: list) -> str:
+    """The pre-sale table: SKU, HQ's pool, sold, arrived, held, orders waiting."""
+    return _columns(values, (12, 8, 6, 6, 6, 8))
 
 
 _WIDTHS = (12, 8, 8, 9, 9)  # terminal columns of the list's SKU and four accounts
 
 
-def _columns(values: list) -> str:
+def _columns(values: list, widths: tuple[int, ...] = _WIDTHS) -> str:
     """SKU left, figures right, padded by terminal width (a Chinese character takes two)."""
     out = []
-    for i, (value, width) in enumerate(zip(values, _WIDTHS)):
+    for i, (value, width) in enumerate(zip(values, widths)):
         text = str(value)
         pad = " " * max(0, width - cell_len(text))
         out.append(text + pad if i == 0 else pad + text)
@@ -181,12 +208,26 @@ def _receive(store: Store, args: argparse.Namespace) -> _Result:
     lang = args.lang
     by_lot = (args.sku, args.lot, args.qty)
     if args.transfer_id and not any(v is not None for v in (*by_lot, args.expiry)):
-        transfer = transfers.receive_transfer(store, args.transfer_id, args.clerk)
-        what = f"{transfer.transfer_id}: " + ", ".join(f"{ln.sku} {ln.lot} ×{ln.qty}" for ln in transfer.lines)
+        got = _got(store, args)
+        before = {o.order_no for o in presale.waiting_orders(store.db)}
+        transfer = transfers.receive_transfer(store, args.transfer_id, args.clerk, received=got)
+        waiting = [o.order_no for o in presale.waiting_orders(store.db)]
+        released = sorted(before - set(waiting))
+        what = f"{transfer.transfer_id}: " + ", ".join(
+            f"{ln.sku} {ln.lot} ×{ln.received_qty}" + (f"/{ln.qty}" if ln.short else "")
+            for ln in transfer.lines)
         data = {"ok": True, "transfer_id": transfer.transfer_id,
-                "lines": [{"sku": ln.sku, "lot": ln.lot, "expiry": ln.expiry, "qty": ln.qty}
-                          for ln in transfer.lines]}
-        return _Result(t("cli.stock.received", lang, what=what), data)
+                "lines": [{"sku": ln.sku, "lot": ln.lot, "expiry": ln.expiry, "qty": ln.received_qty,
+                           "announced": ln.qty, "presale": ln.presale} for ln in transfer.lines],
+                "presale_released": released, "presale_waiting": waiting}
+        text = t("cli.stock.received_short" if any(ln.short for ln in transfer.lines)
+                 else "cli.stock.received", lang, what=what)
+        if any(ln.presale for ln in transfer.lines):
+            text += "\n" + t("cli.stock.presale_released", lang, released=len(released),
+                             waiting=len(waiting))
+        return _Result(text, data)
+    if args.got:
+        raise _Usage(t("cli.stock.receive_usage", lang))
     if args.transfer_id or any(v is None for v in by_lot):
         raise _Usage(t("cli.stock.receive_usage", lang))
     sku = stock.require_product(store.db, args.sku)
@@ -195,6 +236,22 @@ def _receive(store: Store, args: argparse.Namespace) -> _Result:
     lv = stock.levels(store.db, sku)
     return _Result(t("cli.stock.received", lang, what=f"{sku} {args.lot} ×{args.qty}"),
                    {"ok": True, "move_id": move_id, "sku": sku, **_levels_dict(lv)})
+
+
+def _got(store: Store, args: argparse.Namespace) -> dict[int, int]:
+    """``--got SKU=N`` / ``--got LINE=N`` as {line_no: units that came}."""
+    transfer = transfers.get(store.db, args.transfer_id)
+    if transfer is None:
+        raise DomainError("sync.transfer_unknown", transfer_id=args.transfer_id)
+    got: dict[int, int] = {}
+    for text in args.got:
+        key, _, qty = text.partition("=")
+        lines = [ln for ln in transfer.lines
+                 if ln.sku.casefold() == key.strip().casefold() or str(ln.line_no) == key.strip()]
+        if len(lines) != 1 or not qty.strip().isdigit():
+            raise _Usage(t("cli.stock.bad_got", args.lang, value=text))
+        got[lines[0].line_no] = int(qty)
+    return got
 
 
 # ---------------------------------------------------------------- manager actions
@@ -264,7 +321,19 @@ def _grant_or_revoke(store: Store, args: argparse.Namespace) -> _Result:
     return _as_manager(store, args, act)
 
 
+def _presale_end(store: Store, args: argparse.Namespace) -> _Result:
+    sku = stock.require_product(store.db, args.sku)
+
+    def act(manager: str) -> _Result:
+        qty = presale.end_presale(store.db, sku=sku, actor=manager)
+        lv = stock.levels(store.db, sku)
+        return _Result(t("cli.stock.presale_ended", args.lang, sku=sku, qty=qty),
+                       {"ok": True, "sku": sku, "to_shelf": qty, **_levels_dict(lv)})
+
+    return _as_manager(store, args, act)
+
+
 _COMMANDS: dict[str, Callable[[Store, argparse.Namespace], _Result]] = {
     "list": _list, "receive": _receive, "count": _count, "adjust": _adjust,
-    "grant": _grant_or_revoke, "revoke": _grant_or_revoke,
+    "grant": _grant_or_revoke, "revoke": _grant_or_revoke, "presale-end": _presale_end,
 }

@@ -42,6 +42,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "status.cancelled": ("已取消", "Cancelled"),
     "status.overdue": ("已逾期", "Overdue"),
     "status.returned": ("已退回库存", "Returned to stock"),
+    "status.presale_waiting": ("预售等货中", "Pre-sale, waiting for goods"),
     "zone.ambient": ("常温", "Ambient"),
     "zone.chilled": ("冷藏", "Chilled"),
     "zone.frozen": ("冷冻", "Frozen"),

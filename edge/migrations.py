@@ -436,6 +436,17 @@ _V12_DELIVERY = """
     CREATE INDEX orders_delivery ON orders(fulfilment, status) WHERE fulfilment = 'delivery';
     """
 
+# 13: pre-sale (issue 11): an order sold ahead of its goods waits for them (presale_state
+# 'waiting', off the task board) until a transfer brings them ('released'); a transfer line
+# says how many of its units HQ pre-sold and how many arrived (a short delivery)
+_V13_PRESALE = """
+    ALTER TABLE orders ADD COLUMN presale_state TEXT
+        CHECK (presale_state IS NULL OR presale_state IN ('waiting', 'released'));
+    CREATE INDEX orders_presale_waiting ON orders(presale_state) WHERE presale_state = 'waiting';
+    ALTER TABLE transfer_lines ADD COLUMN presale INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE transfer_lines ADD COLUMN received_qty INTEGER;
+    """
+
 MIGRATIONS: list[str] = [_V1_COUNTER, _V2_SYNC, _V3_DEVICES, _V4_SALES, _V5_DAY_END,
                           _V6_FULFIL, _V7_STAFF, _V8_DAY_END_INDEXES, _V9_ORDER_UID,
-                          _V10_SYNC_PARKED, _V11_PREP, _V12_DELIVERY]
+                          _V10_SYNC_PARKED, _V11_PREP, _V12_DELIVERY, _V13_PRESALE]

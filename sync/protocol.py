@@ -125,6 +125,15 @@ refuses the request (422 naming ``events[i]``).
 ``order.reminder_requested`` {order_no, clerk_id, at?} the store asks HQ to remind the customer
                           (an overdue pickup): HQ queues a ``reminder`` notification; an order
                           HQ holds as closed is rejected ``order_closed:<status>``
+``presale.received``      {transfer_id, lines: [{sku, presale, arrived}], released: [{order_no,
+                          order_uid?}], waiting: [...]} a transfer carrying pre-sold goods was
+                          received: ``arrived`` of its ``presale`` units came (fewer: a short
+                          delivery); ``released`` pre-sale orders went to the task board in
+                          order of purchase, ``waiting`` ones (the latest purchases) still wait
+                          for goods. HQ takes the units that did not come out of its pre-sale
+                          pool (``granted -= presale - arrived``), tells the customers
+                          (``presale_arrived`` / ``presale_delayed``) and records a
+                          ``presale_short`` conflict for operators when orders still wait.
 ``order.restored``        {order_no, order_uid, channel, customer_masked, phone_last4, lines,
                           window_start, window_end, payment_status, fulfilment, code_hash?,
                           made_to_order, presale, status, hq_version, picked_up_at?} an order
@@ -163,8 +172,11 @@ Change types HQ -> store (payload models in CHANGE_PAYLOADS)
 ``order.window_extended`` {order_no, window_end, version}
 ``catalog.item``          {sku, name_zh, name_en, zone, price_cents, barcode?, shelf_life_days?,
                           version, shelf?} (shelf: the pick-walk place; absent keeps the store's)
-``stock.transfer``        {transfer_id, lines: [{sku, lot, expiry?, qty}]} goods on the way; the
-                          store books a ``stock.moved`` transfer_in (ref = transfer_id) on receipt
+``stock.transfer``        {transfer_id, lines: [{sku, lot, expiry?, qty, presale}]} goods on the
+                          way; the store books a ``stock.moved`` transfer_in (ref = transfer_id)
+                          on receipt. ``presale`` (<= qty): units of the line HQ sells ahead
+                          (its pre-sale pool grows by them when it announces the transfer;
+                          the store holds them apart for pre-sale orders when they arrive)
 ``allotment.requested``   {sku, qty, pool} HQ asks the store to grant more; the store decides
 ``allotment.updated``     {sku, pool, granted, locked, sold, as_of_seq} HQ's allotment after a
                           grant/revoke, as of the store's events through ``as_of_seq``: the
@@ -199,7 +211,8 @@ from typing import Annotated, Any, Literal
 import math
 import re
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      model_validator)
 
 from . import pickup_code as _pickup
 
@@ -265,6 +278,7 @@ EV_ORDER_OUT_FOR_DELIVERY = "order.out_for_delivery"
 EV_ORDER_DELIVERED = "order.delivered"
 EV_ORDER_DELIVERY_FAILED = "order.delivery_failed"
 EV_ORDER_DELIVERY_DECIDED = "order.delivery_decided"
+EV_PRESALE_RECEIVED = "presale.received"
 
 # HQ -> store change types.
 CH_ORDER_ALLOCATED = "order.allocated"
@@ -441,6 +455,14 @@ class TransferLine(_Payload):
     lot: str
     expiry: str | None = None  # ISO date
     qty: int = Field(ge=1)
+    # units of this line sold ahead (pre-sale): HQ's pre-sale pool, never the shelf
+    presale: int = Field(default=0, ge=0, le=MAX_QTY)
+
+    @model_validator(mode="after")
+    def _presale_within_qty(self) -> "TransferLine":
+        if self.presale > self.qty:
+            raise ValueError(f"presale {self.presale} is more than the line's qty {self.qty}")
+        return self
 
 
 class StockTransfer(_Payload):
@@ -706,6 +728,27 @@ class ReminderRequested(_Payload):
     at: str | None = None
 
 
+class PresaleLine(_Payload):
+    sku: str
+    presale: int = Field(ge=0, le=MAX_QTY)  # units of the transfer's lines sold ahead
+    arrived: int = Field(ge=0, le=MAX_QTY)  # of those, units that came
+
+
+class OrderRef(_Payload):
+    order_no: str
+    order_uid: str | None = None
+
+
+class PresaleReceived(_Payload):
+    """A transfer with pre-sold goods was received: which pre-sale orders went to the board
+    (in order of purchase) and which still wait for goods (a short delivery)."""
+
+    transfer_id: str
+    lines: list[PresaleLine] = Field(min_length=1, max_length=1000)
+    released: list[OrderRef] = Field(default_factory=list, max_length=20_000)
+    waiting: list[OrderRef] = Field(default_factory=list, max_length=20_000)
+
+
 class EventParked(_Payload):
     """Sent in place of an event HQ refused with a 4xx (too large, does not parse): HQ
     records it as ``rejected`` so the store's seq advances; the store keeps the original
@@ -869,6 +912,7 @@ EVENT_PAYLOADS: dict[str, type[BaseModel]] = {
     EV_ORDER_DELIVERED: OrderDelivered,
     EV_ORDER_DELIVERY_FAILED: DeliveryFailed,
     EV_ORDER_DELIVERY_DECIDED: DeliveryDecided,
+    EV_PRESALE_RECEIVED: PresaleReceived,
 }
 
 

@@ -28,7 +28,10 @@ from edge.clock import iso, parse_iso
 from edge.domain import delivery_eta, picking
 from edge.domain.orders import CHANNELS, ZONES, get_order, own_store_id
 
-BOARD_STATUSES = picking.BOARD_STATUSES  # new, picking, packed, ready
+# new, picking, packed, ready; and waiting: a pre-sale order whose goods have not arrived
+# (edge.domain.presale). Nothing to prepare yet: counted, shown only when asked for.
+WAITING = "waiting"
+BOARD_STATUSES = (*picking.BOARD_STATUSES, WAITING)
 WINDOWS = ("today", "next2h", "overdue")
 OPEN_STATUSES = ("allocated", "preparing", "ready", "overdue", "delivery_failed")
 DEFAULT_REMINDER_HOURS = 4.0
@@ -91,7 +94,8 @@ _UNPACKED = (f"NOT {_GIVEN_UP} AND NOT EXISTS (SELECT 1 FROM bags b WHERE b.orde
              " AND b.zone = l.zone AND b.packed_at IS NOT NULL)")
 _ROWS_SQL = f"""
 SELECT order_no, channel, customer_masked, customer_initial, phone_last4, status,
-       CASE WHEN status = 'ready' OR (unpicked = 0 AND unpacked = 0) THEN 'ready'
+       CASE WHEN presale_state = 'waiting' THEN 'waiting'
+            WHEN status = 'ready' OR (unpicked = 0 AND unpacked = 0) THEN 'ready'
             WHEN unpicked = 0 AND COALESCE(short_state, 'without') = 'without' THEN 'packed'
             WHEN status != 'allocated' OR most_picked > 0 THEN 'picking'
             ELSE 'new' END,
@@ -156,7 +160,7 @@ def board_row(db: Database, order_no: str, *, now: datetime,
     order = get_order(db, order_no)
     if order is None or order.status not in OPEN_STATUSES or order.store_id != own_store_id(db):
         return None
-    status = picking.board_status(order)
+    status = WAITING if order.presale_state == WAITING else picking.board_status(order)
     zones = ",".join(bag.zone for bag in order.bags)
     initial = db.execute("SELECT customer_initial FROM orders WHERE order_no = ?",
                          [order_no]).fetchone()[0]
@@ -243,6 +247,9 @@ def matcher(f: BoardFilter, now: datetime) -> Callable[[BoardRow], tuple[bool, b
                   and (f.channel is None or row.channel == f.channel)
                   and window(row) and search(row)
                   and (asked or not (row.status == "ready" and row.is_overdue(now))))
+        if row.status == WAITING:  # a pre-sale waiting for goods: its tab, or a search
+            return others, others and (f.status == WAITING or (f.status is None
+                                                               and bool(f.search.strip())))
         return others, others and (f.status is None or row.status == f.status)
 
     return check

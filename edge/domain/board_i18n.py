@@ -20,6 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.status.picking": ("拣货中", "picking"),
     "board.status.packed": ("打包中", "packing"),
     "board.status.ready": ("已备好", "ready"),
+    "board.status.waiting": ("待到货", "waiting"),
     "board.channel.live": ("直播", "Live"),
     "board.channel.mini": ("小程序", "Mini"),
     "board.channel.counter": ("门店", "Store"),

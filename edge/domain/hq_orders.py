@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from edge.clock import iso, parse_iso, utcnow
 from edge.db import write_tx
-from edge.domain import audit, conflicts, hq_rules, orders, outbox, stock
+from edge.domain import audit, conflicts, hq_rules, orders, outbox, presale, stock
 from edge.store import Store
 from sync import protocol as p
 
@@ -48,6 +48,8 @@ def upsert_order(store: Store, data: dict, *, now: datetime | None = None) -> st
             _set_hq_version(db, data["order_no"], data["version"])
             if start == "cancelled" and not data.get("presale"):
                 _regrant(db, order, now)  # never reserved here: HQ's take-back is granted again
+            elif data.get("presale"):
+                presale.release_waiting(db, actor="hq", at=now)  # its goods may be here already
             return APPLIED
         if not hq_rules.same_order(_hq_uid(db, data["order_no"]), data.get("order_uid")):
             conflicts.note(db, conflict_id=conflicts.conflict_id("order_number_reused", data["order_no"]),
@@ -101,6 +103,9 @@ def cancel_from_hq(store: Store, order_no: str, reason: str, version: int, *,
         if decision.action == "nothing":
             return UNCHANGED
         orders.cancel_order(db, order_no, reason, actor="hq", now=now)
+        if order.presale_state is not None:  # pre-sold units are HQ's pool's, not the shelf's
+            presale.release_waiting(db, actor="hq", at=now)
+            return APPLIED
         _give_back(db, order, now)
         if regrant:
             _regrant(db, order, now)
@@ -191,6 +196,6 @@ def _as_restored(db: Database, order_no: str) -> dict:
         "window_start": iso(order.window_start), "window_end": iso(order.window_end),
         "payment_status": order.payment_status, "fulfilment": order.fulfilment,
         "code_hash": bytes(code_hash).hex() if code_hash else None,
-        "made_to_order": order.made_to_order,
+        "made_to_order": order.made_to_order, "presale": order.presale_state is not None,
         "status": order.status, "hq_version": hq_version, "picked_up_at": order.picked_up_at,
     }

@@ -100,6 +100,7 @@ class Order:
     cancel_reason: str | None
     short_state: str | None = None  # pending | wait | without (picking.decide_short)
     hq_uid: str | None = None  # HQ's id of the order: events about it name it (order_uid)
+    presale_state: str | None = None  # pre-sale: waiting (for goods) | released (on the board)
     lines: list[Line] = field(default_factory=list)
     bags: list[Bag] = field(default_factory=list)
 
@@ -111,7 +112,8 @@ class Order:
 
 _ORDER_COLS = ("order_no, store_id, channel, fulfilment, customer_masked, phone_last4, status,"
                " payment_status, window_start, window_end, made_to_order, total_cents, version,"
-               " picked_up_at, picked_up_by, verify_ms, cancel_reason, short_state, hq_uid")
+               " picked_up_at, picked_up_by, verify_ms, cancel_reason, short_state, hq_uid,"
+               " presale_state")
 
 
 def _order_from_row(db: Database, row: tuple) -> Order:
@@ -195,8 +197,10 @@ def receive_order(db: Database, key: bytes, data: dict, *, actor: str = "hq",
     """Take in an order allocated to this store (from HQ, or the demo seeder).
 
     ``data`` has the fields of the HQ ``order.allocated`` change, the pickup code in clear;
-    only its hash is kept. Units are moved from HQ's allotment to the order's reservation.
-    Receiving the same order twice changes nothing.
+    only its hash is kept. Units are moved from HQ's allotment to the order's reservation;
+    a pre-sale order (``presale``) reserves nothing: its goods have not arrived, it waits
+    (``presale.release_waiting`` gives it units when they come). Receiving the same order
+    twice changes nothing.
     """
     now = now or utcnow()
     lines = data["lines"]
@@ -213,8 +217,8 @@ def receive_order(db: Database, key: bytes, data: dict, *, actor: str = "hq",
             "INSERT INTO orders (order_no, store_id, channel, fulfilment, customer_masked,"
             " customer_initial, phone_last4, status, payment_status, window_start, window_end,"
             " code_hash, made_to_order, total_cents, version, created_at, updated_at, hq_uid,"
-            " delivery_address, courier_mode, delivery_code_hash)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " delivery_address, courier_mode, delivery_code_hash, presale_state)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [data["order_no"], data["store_id"], data["channel"], data.get("fulfilment", "pickup"),
              name, name[:1], data["phone_last4"], status, data.get("payment_status", "paid"),
              iso(parse_iso(data["window_start"])), iso(parse_iso(data["window_end"])),
@@ -222,7 +226,8 @@ def receive_order(db: Database, key: bytes, data: dict, *, actor: str = "hq",
              int(bool(data.get("made_to_order"))),
              sum(line["qty"] * line.get("unit_price_cents", 0) for line in lines),
              data.get("version", 1), iso(now), iso(now), data.get("order_uid"),
-             *_delivery_columns(key, data.get("delivery"))],
+             *_delivery_columns(key, data.get("delivery")),
+             "waiting" if data.get("presale") else None],
         )
         zones = []
         for line in lines:
@@ -239,7 +244,7 @@ def receive_order(db: Database, key: bytes, data: dict, *, actor: str = "hq",
         for bag_no, zone in enumerate(sorted(zones, key=ZONES.index), start=1):
             db.execute("INSERT INTO bags (order_no, zone, bag_no) VALUES (?,?,?)",
                        [data["order_no"], zone, bag_no])
-        if reserve and status not in TERMINAL:
+        if reserve and status not in TERMINAL and not data.get("presale"):
             for line in lines:
                 stock._move(db, sku=line["sku"], account="allotment", qty=-line["qty"],
                             kind="order", actor=actor, at=now, ref=data["order_no"])
@@ -311,11 +316,15 @@ def _release_reservation(db: Database, order: Order, *, actor: str, at: datetime
                          kind: str) -> None:
     # A reallocated order (a tombstone naming its new store) gave its units back when it
     # left: releasing again would drive ``reserved`` below what open orders hold.
-    if order.store_id != own_store_id(db):
-        return
+    if order.store_id != own_store_id(db) or order.presale_state == "waiting":
+        return  # a pre-sale order waiting for its goods reserved nothing
     for line in order.lines:
         stock._move(db, sku=line.sku, account="reserved", qty=-line.qty, kind=kind, actor=actor,
                     at=at, ref=order.order_no)
+        if order.presale_state == "released" and kind == "cancel":
+            # pre-sold units: back to the pre-sale pool (HQ may sell them again), not the shelf
+            stock._move(db, sku=line.sku, account="presale", qty=line.qty, kind="presale_back",
+                        actor=actor, at=at, ref=order.order_no)
 
 
 def cancel_order(db: Database, order_no: str, reason: str, *, actor: str,

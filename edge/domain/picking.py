@@ -125,8 +125,9 @@ def _wave(db: Database, order_nos: Iterable[str]) -> tuple[list[str], dict[str, 
     wave = list(dict.fromkeys(n.strip() for n in order_nos if n.strip()))
     if not wave:
         raise DomainError("pick.no_orders")
-    found = dict(db.execute(
-        "SELECT order_no, status FROM orders WHERE order_no IN (SELECT value FROM json_each(?))",
+    found = dict(db.execute(  # a pre-sale order waiting for its goods has nothing to pick yet
+        "SELECT order_no, CASE WHEN presale_state = 'waiting' THEN 'presale_waiting' ELSE status END"
+        " FROM orders WHERE order_no IN (SELECT value FROM json_each(?))",
         [json.dumps(wave)]).fetchall())
     for order_no in wave:
         if order_no not in found:

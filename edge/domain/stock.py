@@ -4,9 +4,10 @@ Accounts per SKU:
 - ``on_hand``: units physically in the store, per lot (first-expiring lot picked first).
 - ``allotment``: part of on_hand granted to HQ to sell online. The counter cannot sell it.
 - ``reserved``: part of on_hand promised to orders allocated to this store, until hand-over.
-- ``presale``: future batches sold ahead; kept apart from on_hand.
+- ``presale``: part of on_hand that arrived for pre-sale (goods HQ sold ahead, see
+  ``edge.domain.presale``) and is not yet given to a pre-sale order: the shelf never sells it.
 
-Sellable at the counter = on_hand − allotment − reserved. Because moves are facts, moves from
+Sellable at the counter = on_hand − allotment − reserved − presale. Because moves are facts, moves from
 the store and from HQ merge without loss, and a count is recorded as the difference against
 the quantity it was based on.
 """
@@ -39,8 +40,8 @@ class Levels:
 
     @property
     def sellable(self) -> int:
-        """Units the counter may sell without touching what is promised online."""
-        return self.on_hand - self.allotment - self.reserved
+        """Units the counter may sell without touching what is promised online or pre-sold."""
+        return self.on_hand - self.allotment - self.reserved - self.presale
 
 
 def levels(db: Database, sku: str) -> Levels:

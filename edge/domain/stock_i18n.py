@@ -44,6 +44,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "{sku}: granted {qty} more units to HQ for online sale; online {allotment}, sellable {sellable}"),
     "cli.stock.revoked": ("{sku} 已从总部收回 {qty} 件；授权总部 {allotment}，门店可售 {sellable}",
                           "{sku}: took {qty} units back from HQ; online {allotment}, sellable {sellable}"),
+    "stock.presale_none": ("{sku} 没有已到货未售出的预售件", "{sku} has no pre-sale units here that nobody bought"),
+    "stock.transfer_no_line": ("调拨单 {transfer_id} 没有第 {line} 行", "Transfer {transfer_id} has no line {line}"),
+    "stock.transfer_bad_received": ("{sku} 实收 {qty} 件不对：应在 0 到 {announced} 之间（多到的货请另行收货：--sku --lot --qty）",
+                                    "{sku}: {qty} received is not possible: 0 to {announced} (book extra goods with --sku --lot --qty)"),
+    "cli.stock.bad_got": ("--got 写法：商品=件数 或 行号=件数，例：--got M1=8（「{value}」）",
+                          "--got takes SKU=N or LINE=N, e.g. --got M1=8 ('{value}')"),
+    "cli.stock.received_short": ("到货不足：{what}", "Delivered short: {what}"),
+    "cli.stock.presale_released": ("预售：{released} 单进入任务看板，{waiting} 单仍在等货",
+                                   "Pre-sale: {released} orders to the task board, {waiting} still waiting for goods"),
+    "cli.stock.presale_header": ("预售商品|总部池|已售|已到|留存|等货单", "Pre-sale SKU|HQ pool|sold|arrived|held|waiting"),
+    "cli.stock.presale_ended": ("{sku} 预售已结束：{qty} 件转为门店可售", "{sku} pre-sale ended: {qty} units to the shelf"),
     "cli.stock.receive_usage": ("请给调拨单号，或同时给 --sku --lot --qty", "Give a transfer id, or --sku, --lot and --qty together"),
 }
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from pydantic import BaseModel
 
 from .. import protocol as p
-from . import delivery, orders, rules, stock, tasks
+from . import delivery, orders, presale, rules, stock, tasks
 from .clock import iso
 from .codec import dumps
 from .db import Tx
@@ -141,6 +141,11 @@ def _restored(tx: Tx, store_id: str, r: p.OrderRestored, seq: int, now: datetime
     return orders.restore_order(tx, store_id, r, seq, now)
 
 
+def _presale_received(tx: Tx, store_id: str, r: p.PresaleReceived, seq: int,
+                      now: datetime) -> str | None:
+    return presale.record_received(tx, store_id, r, seq, now)
+
+
 def _parked(tx: Tx, store_id: str, e: p.EventParked, seq: int, now: datetime) -> str | None:
     """The store kept an event HQ refused with a 4xx: recorded as rejected, seq advances."""
     return f"parked_at_store:{e.type}"[:300]
@@ -177,6 +182,7 @@ HANDLERS: dict[str, Handler] = {
     p.EV_ORDER_DELIVERED: lambda tx, store_id, e, seq, now: delivery.record_delivered(tx, store_id, e, now),
     p.EV_ORDER_DELIVERY_FAILED: lambda tx, store_id, e, seq, now: delivery.record_failed(tx, store_id, e, now),
     p.EV_ORDER_DELIVERY_DECIDED: _delivery_decided,
+    p.EV_PRESALE_RECEIVED: _presale_received,
 }
 assert set(HANDLERS) == set(p.EVENT_PAYLOADS), "every protocol event type needs a handler"
 

@@ -122,6 +122,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p.add_argument("--address", help="delivery address (HQ keeps it; the store sees it masked)")
     p.add_argument("--promised-min", type=int, default=60, help="delivery promised within N minutes")
     p.add_argument("--courier-mode", choices=("platform", "store"), default="platform")
+    p.add_argument("--presale", action="store_true", help="sell ahead from the store's pre-sale pool")
     p.add_argument("--channel", default="ops")
 
     p = add("cancel-order", help="cancel an order (units go back to the allotment)")
@@ -132,7 +133,8 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p = add("transfer", help="announce a warehouse transfer to a store")
     _db_option(p)
     p.add_argument("store_id")
-    p.add_argument("--line", action="append", required=True, metavar="SKU:QTY[:LOT[:EXPIRY]]")
+    p.add_argument("--line", action="append", required=True, metavar="SKU:QTY[:LOT[:EXPIRY[:PRESALE]]]",
+                   help="PRESALE: units of the line to sell ahead (pre-sale pool), e.g. M1:40:L7::30")
 
     p = add("sweep", help="release orders unpaid for 30 minutes, send reminders (once)")
     _db_option(p)
@@ -281,6 +283,7 @@ def _place_order(args: argparse.Namespace) -> int:
     req = PlaceOrderRequest(request_id=os.urandom(8).hex(), store_id=args.store, customer_name=args.customer,
                             customer_phone=args.phone, paid=args.paid,
                             fulfilment="delivery" if args.delivery else "pickup", delivery=delivery,
+                            presale=args.presale,
                             lines=[{"sku": s, "qty": q} for s, q in map(_parse_line, args.line)])
     view = service.place_order(_open(args), req, channel_name=args.channel, channel_kind="ops", now=utcnow())
     print(f"{view['order_no']} pickup code {view['pickup_code']} ({view['payment_status']})")
@@ -295,7 +298,8 @@ def _transfer(args: argparse.Namespace) -> int:
     for text in args.line:
         parts = text.split(":")
         lines.append(TransferLine(sku=parts[0], qty=int(parts[1]), lot=parts[2] if len(parts) > 2 else "L1",
-                                  expiry=parts[3] if len(parts) > 3 else None))
+                                  expiry=(parts[3] or None) if len(parts) > 3 else None,
+                                  presale=int(parts[4]) if len(parts) > 4 and parts[4] else 0))
     print(service.transfer_stock(_open(args), args.store_id, lines, utcnow()))
     return 0
 

@@ -28,7 +28,8 @@ from .db import Database, Tx
 KINDS = ("allocated", "ready", "picked_up", "reminder", "overdue", "cancelled", "window_extended",
          # delivery orders (sync/hq/delivery.py)
          "out_for_delivery", "delivered", "delivery_failed", "delivery_returned", "delivery_retry",
-         "courier_assigned", "courier_cancelled", "courier_late")
+         "courier_assigned", "courier_cancelled", "courier_late",
+         "presale_arrived", "presale_delayed")
 
 
 def enqueue(tx: Tx, store_id: str, order_no: str | None, kind: str, payload: dict[str, Any],

@@ -116,6 +116,9 @@ def lock_allotment(tx: Tx, store_id: str, sku: str, pool: str, qty: int) -> None
         "UPDATE allotments SET locked = locked + ? WHERE store_id = ? AND sku = ? AND pool = ? "
         "AND granted - locked - sold >= ?", (qty, store_id, sku, pool, qty))
     if changed != 1:
+        if pool == "presale":  # never falls back to the shelf: the pool is all HQ may pre-sell
+            raise HQError("insufficient_presale",
+                          f"store {store_id} has not enough {sku} in its pre-sale pool", 409)
         raise HQError("insufficient_allotment", f"store {store_id} has not enough {sku} online", 409)
 
 
@@ -236,6 +239,9 @@ def _notice(tx: Tx, order_no: str) -> dict[str, Any]:
     if missing:
         notice["missing"] = [{"line_no": n, "sku": sku, "qty": qty} for n, sku, qty in missing]
     return notice
+
+
+notice = _notice
 
 
 # ---------------------------------------------------------------- paying, cancelling

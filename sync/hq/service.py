@@ -18,7 +18,7 @@ from ..protocol import (
     CatalogItem,
     TransferLine,
 )
-from . import stock
+from . import presale, stock
 from .changes import emit, prune as prune_changes, pull, snapshot  # noqa: F401  (re-exported)
 from .clock import iso
 from .codec import dumps
@@ -74,7 +74,11 @@ def upsert_catalog_item(db: Database, item: CatalogItem, now: datetime) -> int:
 
 def transfer_stock(db: Database, store_id: str, lines: list[TransferLine], now: datetime, *,
                    transfer_id: str | None = None) -> str:
-    """Announce goods sent from the warehouse; the store books them on receipt."""
+    """Announce goods sent from the warehouse; the store books them on receipt.
+
+    A line's ``presale`` units grow HQ's pre-sale pool for the store at once (the goods are
+    HQ's own, on their way: no shelf can sell them before they arrive, so HQ need not wait
+    for the store to grant them); the store holds them apart when they arrive."""
     transfer_id = transfer_id or f"T-{uuid.uuid4().hex[:12]}"
     payload_lines = [line.model_dump() for line in lines]
 
@@ -84,6 +88,7 @@ def transfer_stock(db: Database, store_id: str, lines: list[TransferLine], now: 
         tx.run("INSERT INTO transfers (transfer_id, store_id, lines, created_at) VALUES (?, ?, ?, ?)",
                (transfer_id, store_id, dumps(payload_lines), iso(now)))
         emit(tx, store_id, CH_STOCK_TRANSFER, {"transfer_id": transfer_id, "lines": payload_lines}, now)
+        presale.grant_from_transfer(tx, store_id, lines, now)
         return transfer_id
 
     return db.run_tx(work)

@@ -69,6 +69,12 @@ def revoke_allotment(tx: Tx, store_id: str, change: AllotmentChange, seq: int, n
     tx.run("UPDATE allotments SET granted = granted - ? WHERE store_id = ? AND sku = ? AND pool = ?",
            (take, store_id, change.sku, change.pool))
     report_allotment(tx, store_id, change.sku, change.pool, seq, now)
+    if take != change.qty and change.pool == "presale":
+        # the store put the units on its shelf; orders HQ pre-sold meanwhile wait for goods
+        record_conflict(tx, store_id, "presale_revoke_short", now, sku=change.sku,
+                        key=f"{change.sku}:{seq}",
+                        detail=f"pre-sale of {change.sku} ended at the store: {change.qty - take} "
+                               "units were pre-sold meanwhile and wait for the next delivery")
     return None if take == change.qty else rules.Note(f"partial:{take}_of_{change.qty}")
 
 

@@ -104,12 +104,12 @@ def test_search_by_order_number_phone_and_name(stocked):
 def test_counts_per_status_follow_the_other_filters(stocked):
     rows = board.board_rows(stocked.db, now=NOW)
     assert board.view(rows, board.BoardFilter(), NOW).counts == {
-        "new": 3, "picking": 2, "packed": 1, "ready": 1}
+        "new": 3, "picking": 2, "packed": 1, "ready": 1, "waiting": 0}
     # the status filter itself does not change the tabs' counts
     assert board.view(rows, board.BoardFilter(status="ready"), NOW).counts == {
-        "new": 3, "picking": 2, "packed": 1, "ready": 1}
+        "new": 3, "picking": 2, "packed": 1, "ready": 1, "waiting": 0}
     assert board.view(rows, board.BoardFilter(zone="chilled"), NOW).counts == {
-        "new": 1, "picking": 2, "packed": 1, "ready": 0}
+        "new": 1, "picking": 2, "packed": 1, "ready": 0, "waiting": 0}
 
 
 def test_made_to_order_reminder_hours_before_the_window(stocked):

@@ -48,7 +48,8 @@ REFRESH_S = 2.0
 SCREEN_NAME = "task-board"  # the app keeps one board, installed under this name
 COLUMNS = ("mark", "order", "window", "channel", "lines", "zones", "status", "late", "customer")
 WIDTHS = (2, 14, 11, 6, 2, 6, 7, 12, 5)
-STATUS_STYLE = {"new": "bold cyan", "picking": "yellow", "packed": "magenta", "ready": "green"}
+STATUS_STYLE = {"new": "bold cyan", "picking": "yellow", "packed": "magenta", "ready": "green",
+                "waiting": "dim italic"}  # pre-sale orders waiting for goods (tab s, or search)
 FILTER_CYCLES: dict[str, tuple[str | None, ...]] = {
     "status": (None, *board.BOARD_STATUSES),
     "zone": (None, *ZONES),
@@ -329,11 +330,14 @@ class TaskBoardScreen(UserContext, Screen[None]):
         counts = self.counts
         head = Text(t("ui.board.title", lang) + "  ", style="bold")
         for status in board.BOARD_STATUSES:
+            if status == board.WAITING and not counts[status] and self.filter.status != status:
+                continue  # no pre-sale waiting for goods: no tab for it
             label = t("ui.board.counts", lang, label=t(f"board.status.{status}", lang), n=counts[status])
             chosen = self.filter.status == status
             head.append(label, style=("reverse " if chosen else "") + STATUS_STYLE[status])
             head.append(" ")
-        head.append(t("ui.board.total", lang, n=sum(counts.values())))
+        head.append(t("ui.board.total", lang,
+                      n=sum(n for status, n in counts.items() if status != board.WAITING)))
         unseen = sum(1 for no in self.by_no if no not in self.seen)
         if unseen:
             head.append("  " + t("ui.board.unseen", lang, n=unseen), style="bold yellow")

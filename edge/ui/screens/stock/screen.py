@@ -6,12 +6,16 @@ flagged. F6 switches to the lots near expiry with a suggested markdown. Scans (a
 or typed into the field) land here while the screen is open: a transfer carton starts or
 continues checking a transfer in, a product ticks one unit of it (or finds the product in
 the list). Managers count, adjust, grant and take back; a clerk sees the figures and is told
-the actions are for managers.
+the actions are for managers. F7 shows the pre-sale pool apart (per SKU: HQ's pool, units
+pre-sold, arrived, held for pre-sale orders, orders waiting for goods); there a manager ends
+a pre-sale with ctrl+e (units nobody bought go to the shelf). A transfer checked in short is
+received as checked: the pre-sold units that came go to the waiting orders in order of
+purchase, the rest wait and HQ is told.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from rich.text import Text
@@ -22,7 +26,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label, Static
 
-from edge.domain import expiry, stock, transfers
+from edge.domain import expiry, presale, stock, transfers
 from edge.domain.errors import DomainError
 from edge.i18n import t
 from edge.present import local_time
@@ -43,6 +47,7 @@ class Snapshot:
     rows: list[stock.SkuStock]
     near: list[expiry.NearExpiry]
     pending: list[transfers.Transfer]
+    presale: list[presale.PresalePool] = field(default_factory=list)
 
 
 PRODUCT_WIDTH, LOT_WIDTH, NOTE_WIDTH = 26, 14, 16  # terminal columns: the table fits 80
@@ -57,11 +62,18 @@ def read(store: Store, within_days: int, today: date, seen: tuple | None) -> tup
         return version, None
     rows = stock.overview(store.db)
     return version, Snapshot(rows, expiry.near_expiry_of(rows, within_days=within_days, today=today),
-                             transfers.pending(store.db))
+                             transfers.pending(store.db), presale.pools(store.db))
 
 
-def _receive(store: Store, transfer_id: str, actor: str) -> transfers.Transfer:
-    return transfers.receive_transfer(store, transfer_id, actor)
+def _receive(store: Store, transfer_id: str, actor: str,
+             received: dict[int, int] | None = None) -> tuple[transfers.Transfer, int]:
+    """Book the transfer (as checked when short); also the pre-sale orders still waiting."""
+    done = transfers.receive_transfer(store, transfer_id, actor, received=received)
+    return done, len(presale.waiting_orders(store.db))
+
+
+def _end_presale(store: Store, sku: str, actor: str) -> int:
+    return presale.end_presale(store.db, sku=sku, actor=actor)
 
 
 class StockScreen(UserContext, Screen[None]):
@@ -73,6 +85,8 @@ class StockScreen(UserContext, Screen[None]):
         Binding("escape", "back", "ui.key.stock_back"),
         Binding("f5", "receive", "ui.key.receive"),
         Binding("f6", "toggle_near", "ui.key.near_expiry"),
+        Binding("f7", "toggle_presale", "ui.key.presale"),
+        Binding("ctrl+e", "end_presale", show=False),
         Binding("ctrl+n", "act('count')", "ui.key.count"),
         Binding("ctrl+r", "act('adjust')", "ui.key.adjust"),
         Binding("ctrl+g", "act('grant')", "ui.key.grant"),
@@ -84,6 +98,7 @@ class StockScreen(UserContext, Screen[None]):
         self.today = today  # fixed by tests; else the store's date on every refresh
         self.snapshot = Snapshot([], [], [])
         self.near_view = False
+        self.presale_view = False
         self.check: ReceiptCheck | None = None
         self.row_targets: list[tuple[str, str | None]] = []  # table row -> (sku, lot)
         self.message = ""
@@ -138,11 +153,16 @@ class StockScreen(UserContext, Screen[None]):
         negative = sum(1 for r in snap.rows if r.negative)
         if negative:
             title += t("ui.stock.title_flags", lang, negative=negative)
+        if snap.presale:  # before near expiry: orders wait on it
+            title += t("ui.stock.title_presale", lang,
+                       waiting=sum(p.waiting_orders for p in snap.presale))
         if snap.near:
             title += t("ui.stock.title_near", lang, near=len(snap.near), days=self.days)
         self.query_one("#stock-title", Static).update(title)
         self._show_receipt()
-        if self.near_view:
+        if self.presale_view:
+            self._presale_table()
+        elif self.near_view:
             self._near_table()
         else:
             self._stock_table()
@@ -213,6 +233,20 @@ class StockScreen(UserContext, Screen[None]):
         head = (t("ui.stock.near_title", lang, days=self.days, today=today) if self.snapshot.near
                 else t("ui.stock.near_empty", lang, days=self.days))
         self.message = self.message or f"{head}  {t(expiry.MARKDOWN_RULE, lang)}"
+
+    def _presale_table(self) -> None:
+        lang = self.lang
+        table = self._reset_table("product", "pool", "presold", "arrived", "held", "waiting")
+        for p in self.snapshot.presale:
+            name = p.name_zh if lang == "zh-CN" else p.name_en
+            table.add_row(_cell(f"{p.sku} {name}", PRODUCT_WIDTH, "bold"), _num(p.granted),
+                          _num(p.sold), _num(p.arrived), _num(p.held),
+                          Text(t("ui.stock.waiting_cell", lang, orders=p.waiting_orders,
+                                 units=p.waiting_units),
+                               style="bold yellow" if p.waiting_orders else "dim"))
+            self.row_targets.append((p.sku, None))
+        self.message = self.message or t(
+            "ui.stock.presale_legend" if self.snapshot.presale else "ui.stock.presale_empty", lang)
 
     def _say(self, message: str, *, bad: bool = False) -> None:
         if bad:
@@ -291,20 +325,27 @@ class StockScreen(UserContext, Screen[None]):
         if check.complete:
             self.receive(tid)
             return
-        question = t("ui.stock.confirm_short", lang, transfer_id=tid, short=check.lines_short)
-        self.app.push_screen(ConfirmScreen(question), lambda yes: self.receive(tid) if yes else None)
+        got = {ln.line_no: check.done(ln) for ln in check.transfer.lines}
+        question = t("ui.stock.confirm_short", lang, transfer_id=tid, short=check.lines_short,
+                     got=sum(got.values()), listed=sum(ln.qty for ln in check.transfer.lines))
+        self.app.push_screen(ConfirmScreen(question),
+                             lambda yes: self.receive(tid, got) if yes else None)
 
     @work(exclusive=True, group="stock-receive")
-    async def receive(self, transfer_id: str) -> None:
+    async def receive(self, transfer_id: str, received: dict[int, int] | None = None) -> None:
         clerk = self.app.clerk  # type: ignore[attr-defined]
         actor = clerk.clerk_id if clerk else ""
         try:
-            done = await self.app.service.call(_receive, transfer_id, actor)  # type: ignore[attr-defined]
+            done, waiting = await self.app.service.call(  # type: ignore[attr-defined]
+                _receive, transfer_id, actor, received)
         except DomainError as exc:
             self._say(t(exc.code, self.lang, **exc.params), bad=True)
             return
         self.check = None
-        self._say(t("ui.stock.received", self.lang, transfer_id=done.transfer_id, lines=len(done.lines)))
+        said = t("ui.stock.received", self.lang, transfer_id=done.transfer_id, lines=len(done.lines))
+        if any(ln.presale for ln in done.lines):
+            said += t("ui.stock.received_presale", self.lang, waiting=waiting)
+        self._say(said, bad=bool(waiting and any(ln.presale for ln in done.lines)))
         self.load()
 
     # -- manager actions -----------------------------------------------------------------------
@@ -350,10 +391,51 @@ class StockScreen(UserContext, Screen[None]):
 
     # -- navigation ----------------------------------------------------------------------------
     def action_toggle_near(self) -> None:
-        self.near_view = not self.near_view
+        self.near_view, self.presale_view = not self.near_view, False
         self.message = ""
         self._show()
         self.query_one("#stock-table", DataTable).move_cursor(row=0, animate=False)
+
+    def action_toggle_presale(self) -> None:
+        self.presale_view, self.near_view = not self.presale_view, False
+        self.message = ""
+        self._show()
+        self.query_one("#stock-table", DataTable).move_cursor(row=0, animate=False)
+
+    def action_end_presale(self) -> None:
+        """ctrl+e in the pre-sale view: a manager ends the highlighted SKU's pre-sale."""
+        lang = self.lang
+        if not self.presale_view:
+            return
+        clerk = self.app.clerk  # type: ignore[attr-defined]
+        if clerk is None or not clerk.is_manager:
+            who = clerk.name if clerk else t("ui.stock.nobody", lang)
+            self._say(t("ui.stock.manager_only", lang, action=t("ui.stock.action.end_presale", lang),
+                        clerk=who), bad=True)
+            return
+        target = self._presale_target()
+        if target is None:
+            self._say(t("ui.stock.no_row", lang), bad=True)
+            return
+        question = t("ui.stock.confirm_end_presale", lang, sku=target.sku, held=target.held)
+        self.app.push_screen(ConfirmScreen(question),
+                             lambda yes: self.end_presale(target.sku, clerk.clerk_id) if yes else None)
+
+    def _presale_target(self) -> presale.PresalePool | None:
+        table = self.query_one("#stock-table", DataTable)
+        if not self.snapshot.presale:
+            return None
+        return self.snapshot.presale[min(table.cursor_row, len(self.snapshot.presale) - 1)]
+
+    @work(exclusive=True, group="stock-presale")
+    async def end_presale(self, sku: str, actor: str) -> None:
+        try:
+            qty = await self.app.service.call(_end_presale, sku, actor)  # type: ignore[attr-defined]
+        except DomainError as exc:
+            self._say(t(exc.code, self.lang, **exc.params), bad=True)
+            return
+        self._say(t("cli.stock.presale_ended", self.lang, sku=sku, qty=qty))
+        self.load()
 
     def action_back(self) -> None:
         if self.check is not None:  # Esc first stops checking a transfer in
