@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_hq_ingest import cpu_seconds  # noqa: E402
-from bench.flash import checks  # noqa: E402
+from bench.flash import checks, presale  # noqa: E402
 from bench.flash.channel import place_orders  # noqa: E402
 from bench.flash.plan import CATALOG, Plan  # noqa: E402
 from bench.flash.procs import Children, wait_files, wait_healthy  # noqa: E402
@@ -89,6 +89,7 @@ def setup_hq(w: World) -> None:
     for store_id in [*w.plan.store_ids, BACKLOG_STORE]:
         w.tokens[store_id] = registry.add_store(db, store_id, now)
     w.channel_key = registry.add_channel(db, "flash-live", now)
+    presale.setup_hq(db, w.plan.store_ids, w.plan, now)
     db.close()
     with listen_socket("127.0.0.1", 0) as probe:
         port = probe.getsockname()[1]
@@ -185,10 +186,12 @@ def run_sale(w: World, stores: list) -> dict:
     chaos = Chaos(w)
     started = datetime.now(timezone.utc)
     chaos.start()
+    presale_thread, presale_tally = presale.start_placing(w.hq_url, w.channel_key, w.plan.store_ids, w.plan)
     channel = w.children.python("-m", "bench.flash.channel", "--plan", str(w.work / "plan.json"),
                                 "--hq", w.hq_url, "--key", w.channel_key, "--out", str(out),
                                 log=w.work / "channel.log")
     channel.wait(timeout=w.plan.place_seconds * 3 + 60)
+    presale_thread.join(timeout=w.plan.place_seconds * 3 + 60)
     ended = datetime.now(timezone.utc)
     chaos.finish()
     for proc in stores:
@@ -198,7 +201,8 @@ def run_sale(w: World, stores: list) -> dict:
                for s in w.plan.store_ids if (w.store_dir(s) / "report.json").exists()]
     return {"channel": json.loads(out.read_text()), "started": started, "ended": ended,
             "store_codes": codes, "reports": reports, "offline_s": chaos.offline_s,
-            "outages": sum(1 for _, _, step in chaos.schedule if step == 1)}
+            "outages": sum(1 for _, _, step in chaos.schedule if step == 1),
+            "presale": presale_tally[0] if presale_tally else None}
 
 
 def converge_backlog(w: World) -> dict:
@@ -272,11 +276,13 @@ class Result:
     converge: dict
     ingest: dict
     seconds: float
+    presale: presale.PresaleFindings = field(default_factory=presale.PresaleFindings)
 
     @property
     def oversold(self) -> int:
         f = self.findings
-        return (f.oversold_units + f.negative_on_hand + f.orders_not_held + f.hq_allotment_negative)
+        return (f.oversold_units + f.negative_on_hand + f.orders_not_held + f.hq_allotment_negative
+                + self.presale.must_be_zero)
 
     @property
     def lost_or_duplicated(self) -> int:
@@ -306,7 +312,20 @@ def run(plan: Plan, work: Path) -> Result:
     stores = {s: w.store_dir(s) / "store.db" for s in [*plan.store_ids, BACKLOG_STORE]}
     findings = checks.check_all(w.hq_db, stores)
     ingest = ingest_figures(w, sale, converge, converge_start)
-    return Result(plan, findings, sale, backlog, converge, ingest, time.perf_counter() - began)
+    return Result(plan, findings, sale, backlog, converge, ingest, time.perf_counter() - began,
+                  presale=_presale_findings(w.hq_db, stores, sale["reports"]))
+
+
+def _presale_findings(hq_db: Path, stores: dict[str, Path], reports: list[dict]) -> presale.PresaleFindings:
+    """The pre-sale pool's checks, read-only over both sides like ``checks.check_all``."""
+    hq = checks.open_hq(hq_db)
+    conns = {s: checks.open_ro(path) for s, path in stores.items()}
+    try:
+        return presale.check(hq, conns, reports)
+    finally:
+        hq.close()
+        for conn in conns.values():
+            conn.close()
 
 
 # ---------------------------------------------------------------- the table
@@ -347,6 +366,7 @@ def table(r: Result) -> list[str]:
         _zero("store/SKU on-hand below 0 (or picked past the lots)", f.negative_on_hand),
         _zero("accepted orders not at the store, or not reserved/handed over", f.orders_not_held),
         _zero("HQ allotments with granted - locked - sold < 0", f.hq_allotment_negative),
+        *presale.table_rows(r.presale, r.sale.get("presale"), rep, _row, _zero),
         "-- lost or duplicated",
         _zero(f"store events missing at HQ (of {f.events_total:,} committed)", f.events_missing_at_hq),
         _zero("events at HQ the store never committed", f.events_extra_at_hq),

@@ -78,6 +78,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "order.bad_status": ("未知订单状态：{status}", "Unknown order status: {status}"),
     "bag.no_slot": ("请填写存放位置", "Enter where the bag is kept"),
     "bag.unknown": ("订单 {order_no} 没有{zone}袋", "Order {order_no} has no {zone} bag"),
+    "bag.presale_waiting": ("预售订单 {order_no} 还在等货，不能打包", "Pre-sale order {order_no} is waiting for its goods: cannot pack yet"),
     "bag.order_closed": ("订单 {order_no} 已结束（{status}），不能打包", "Order {order_no} is closed ({status}): cannot pack"),
     "handover.bad_line": ("没有第 {line_no} 行", "No line {line_no}"),
     "cli.alarm_kind.out_of_range": ("超出温度范围", "out of range"),

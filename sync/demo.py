@@ -44,6 +44,7 @@ STREAM_STOCK = 300  # units per stream SKU received and granted to HQ
 DELIVERY_SHARE = 0.25  # of the stream's orders delivered from the store (platform or clerk)
 DEMO_COURIER = "demo-courier-platform"
 DEMO_TRANSFER = "TR-DEMO-01"  # announced by the demo HQ, waiting at the stock screen
+DEMO_PRESALE = 3  # pre-sale orders of 2 units waiting for that transfer
 HQ_BLOCK = "# --- [hq] written by store-edge demo (embedded HQ) ---"
 _CHANNEL_KINDS = {"live": "live_stream", "mini": "mini_program", "counter": "counter"}
 
@@ -140,11 +141,21 @@ def _stock_stream_catalog(store: Store) -> None:
 
 def _announce_transfer(hq: EmbeddedHQ, store_id: str) -> None:
     """A warehouse transfer on its way, so the demo shows receiving: ctrl+t, then scan or type
-    ``TR-DEMO-01/1`` (a carton) and F5."""
+    ``TR-DEMO-01/1`` (a carton) and F5. Half its first line is pre-sold (DEMO_PRESALE
+    orders wait for it, F7 on the stock screen; type the product a few times instead of the
+    carton to receive it short)."""
     expiry = (utcnow() + timedelta(days=5)).date().isoformat()
-    lines = [TransferLine(sku=item.sku, lot=f"TR1-{n}", expiry=expiry, qty=12)
+    lines = [TransferLine(sku=item.sku, lot=f"TR1-{n}", expiry=expiry, qty=12,
+                          presale=6 if n == 1 else 0)
              for n, item in enumerate(DEMO_CATALOG[:2], start=1)]
     service.transfer_stock(hq.db, store_id, lines, utcnow(), transfer_id=DEMO_TRANSFER)
+    for n in range(DEMO_PRESALE):
+        service.place_order(hq.db, PlaceOrderRequest(
+            request_id=f"demo-presale-{n}", store_id=store_id, customer_name="赵预售",
+            customer_phone=f"1390000{n:04d}", lines=[{"sku": lines[0].sku, "qty": 2}], paid=True,
+            presale=True, window_start=(utcnow() + timedelta(days=1)).isoformat(),
+            window_end=(utcnow() + timedelta(days=3)).isoformat()),
+            channel_name=DEMO_CHANNEL, channel_kind="live_stream", now=utcnow())
 
 
 def _forget_hq(data_dir: Path) -> None:

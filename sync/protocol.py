@@ -184,7 +184,8 @@ Change types HQ -> store (payload models in CHANGE_PAYLOADS)
 ``task.updated``          {task_id, kind: prepare|exception|store, status, order_no?, title,
                           due_at?, fields, version} (prep task ``prep-<order_no>`` per order)
 ``conflict.noted``        {conflict_id, kind: handover_after_cancel|handover_unpaid|refund_due|
-                          negative_stock, order_no?, sku?, detail} for the manager's attention
+                          negative_stock|presale_short|presale_revoke_short, order_no?, sku?,
+                          detail} for the manager's attention
 ``stream.rate``           {channel, stream_id, started_at, as_of, window_min, orders,
                           orders_per_min, units_per_order: {sku: units}} a live stream selling
                           for this store now (from the orders HQ accepted in the last minutes);

@@ -34,6 +34,7 @@ from edge.store import Store, init_store
 from sync.client import SyncClient, SyncReport
 from sync.worker import SyncWorker
 
+from . import presale
 from .plan import CATALOG, CLERK, MANAGER, Plan
 
 QUIESCE_TIMEOUT_S = 90.0
@@ -167,7 +168,8 @@ class Counter:
 
     def pack_arrived(self) -> None:
         """Pack every bag of orders that came in (one bag per temperature zone)."""
-        for order_no in self._order_nos("status IN ('allocated', 'preparing')"):
+        for order_no in self._order_nos("status IN ('allocated', 'preparing')"
+                                        " AND presale_state IS NOT 'waiting'"):
             order = orders.get_order(self.store.db, order_no)
             try:
                 for bag in order.bags if order else []:
@@ -218,14 +220,18 @@ def run(args: argparse.Namespace) -> int:
     (data_dir / "ready").touch()
     store = Store.open(data_dir)
     counter = Counter(store, random.Random(args.seed), plan)
+    arrival = presale.Arrival(store, plan, random.Random(args.seed))
     while not stop.wait(TICK_S):
         counter.tick()
+        arrival.tick()
     worker.stop()
     client = SyncClient(store, args.hq, args.token, timeout=10.0)
     converged, rounds = sync_until_still(client, QUIESCE_TIMEOUT_S)
+    if arrival.late():  # cut off until the end: the goods still came; HQ hears of it now
+        converged, rounds = sync_until_still(client, QUIESCE_TIMEOUT_S)
     client.close()
     _write_json(data_dir / "report.json", {**asdict(counter.tally), "converged": converged,
-                                          "quiesce_rounds": rounds})
+                                          "quiesce_rounds": rounds, **arrival.report})
     store.close()
     return 0 if converged else 1
 

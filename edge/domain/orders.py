@@ -284,6 +284,8 @@ def pack_bag(db: Database, order_no: str, zone: str, slot: str, *, actor: str,
         order = require_order(db, order_no)
         if order.status not in ("allocated", "preparing", "ready", "overdue"):
             raise DomainError("bag.order_closed", order_no=order_no, status=order.status)
+        if order.presale_state == "waiting":
+            raise DomainError("bag.presale_waiting", order_no=order_no)
         cur = db.execute(
             "UPDATE bags SET slot = ?, packed_at = ?, packed_by = ? WHERE order_no = ? AND zone = ?",
             [slot, iso(now), actor, order_no, zone])

@@ -127,6 +127,8 @@ def pack(store: Store, order_no: str, zone: str, slot_text: str, *, actor: str,
         order = orders.require_order(db, order_no)
         if order.status not in ("allocated", "preparing", "overdue"):
             raise DomainError("bag.order_closed", order_no=order_no, status=order.status)
+        if order.presale_state == "waiting":
+            raise DomainError("bag.presale_waiting", order_no=order_no)
         bag = next((b for b in order.bags if b.zone == zone), None)
         if bag is None:
             raise DomainError("bag.unknown", order_no=order_no, zone=zone)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from edge.domain import board, clerks, presale, sales, stock, transfers
+from edge.domain import board, clerks, orders, presale, sales, stock, transfers
 from edge.domain.errors import DomainError
 from edge.store import init_store
 from sync.client import SyncClient
@@ -88,6 +88,9 @@ def test_a_short_delivery_releases_orders_in_purchase_order_and_tells_hq(shop, h
     assert (lv.on_hand, lv.reserved, lv.presale, lv.sellable) == (SHELF + 4, 3, 1, SHELF)
     with pytest.raises(DomainError):  # the unit held for order 3 is not the counter's
         sales.sell(store, [sales.SaleLine(SKU, SHELF + 1)], CLERK)
+    with pytest.raises(DomainError) as refused:  # nothing to pack before its goods come
+        orders.pack_bag(store.db, numbers[2], "chilled", "C-1", actor=CLERK)
+    assert refused.value.code == "bag.presale_waiting"
 
     report = client.sync_once()
     assert report.ok and report.pending == 0, report
@@ -144,3 +147,27 @@ def test_unsold_pre_sale_units_wait_for_hq_then_a_manager_ends_the_pre_sale(shop
     assert pool["granted"] - pool["locked"] - pool["sold"] == 0
     _, codes = _presell(hq_server, [1])
     assert codes == [409]
+
+
+def test_hq_refuses_what_no_store_may_say_about_a_pre_sale(hq_server):
+    """A pre-sale line beyond its transfer line, and a store naming another store's order
+    (or more arrived than was pre-sold) in ``presale.received``: refused, nothing changed."""
+    with pytest.raises(ValueError):
+        TransferLine(sku=SKU, lot="L1", qty=2, presale=3)
+    hq_server.add_product(SKU)
+    hq_server.add_store(STORE)
+    other = hq_server.add_store("S002")
+    service.transfer_stock(hq_server.db, STORE, [TransferLine(sku=SKU, lot="L1", qty=4, presale=4)],
+                           hq_server.clock())
+    numbers, codes = _presell(hq_server, [2])
+    assert codes == [201]
+    before = service.allotment(hq_server.db, STORE, SKU, "presale")
+    lines = [{"sku": SKU, "presale": 4, "arrived": 1}]
+    theirs = other.send("presale.received", {"transfer_id": "T-X", "lines": lines,
+                                             "released": [], "waiting": [{"order_no": numbers[0]}]})
+    assert (theirs["outcome"], theirs["reason"]) == ("rejected", "unknown_order")
+    too_many = other.send("presale.received", {"transfer_id": "T-X", "released": [],
+                                               "lines": [{"sku": SKU, "presale": 1, "arrived": 2}]})
+    assert too_many["outcome"] == "rejected" and too_many["reason"].startswith("bad_line")
+    assert service.allotment(hq_server.db, STORE, SKU, "presale") == before
+    assert not service.open_conflicts(hq_server.db)
