@@ -79,6 +79,8 @@ def test_accept_a_suggestion_and_see_it_on_the_board(history, run):
             await until(pilot, lambda: isinstance(pilot.app.screen, PrepScreen) and pilot.app.screen.loaded)
             await pilot.press("d")  # made: into stock
             await until(pilot, lambda: "booked into stock" in screen_text(pilot))
+            await pilot.press("plus")  # look an hour further
+            await until(pilot, lambda: "next 4 h" in screen_text(pilot) and "21h" in screen_text(pilot))
         store = open_store(history.data_dir)
         try:
             assert prep.open_tasks(store.db) == []
