@@ -36,28 +36,30 @@ from sync.hq.schema import migrate  # noqa: E402
 
 
 def make_events(store: str, n: int) -> list[dict]:
-    """A realistic mix: probe readings, stock movements, counter sales, task edits."""
-    events = []
-    for seq in range(1, n + 1):
-        kind = seq % 10
-        if kind < 4:
-            ev_type, payload = "temperature.reading", {"reading_id": f"{store}-r{seq}", "probe_id": f"fridge-{seq % 6}",
-                                                       "celsius": 3.5 + (seq % 7) / 10, "at": "2026-05-01T08:00:00+00:00"}
-        elif kind < 8:
-            ev_type, payload = "stock.moved", {"move_id": f"{store}-m{seq}", "sku": f"SKU-{seq % 300}",
-                                               "lot": "L1", "qty": -1 if kind % 2 else 3, "kind": "sale" if kind % 2 else "receipt",
-                                               "ref": f"sale-{seq}"}
-        elif kind == 8:
-            ev_type, payload = "sale.completed", {"sale_id": f"{store}-s{seq}", "clerk_id": "c1", "total_cents": 1290,
-                                                  "lines": [{"sku": f"SKU-{seq % 300}", "qty": 1, "unit_price_cents": 1290}],
-                                                  "with_pickup_order_no": None}
-        else:
-            ev_type, payload = "task.updated", {"task_id": f"{store}:t{seq % 50}", "status": "in_progress",
-                                                "fields": {"shelf": f"F{seq % 9}"}}
-        events.append({"event_id": str(uuid.uuid4()), "seq": seq, "type": ev_type, "entity": "",
-                       "base_version": None, "payload": payload, "schema": 1,
-                       "store_clock": "2026-05-01T08:00:00+00:00"})
-    return events
+    """Events 1..n of one store (see ``make_event``)."""
+    return [make_event(store, seq) for seq in range(1, n + 1)]
+
+
+def make_event(store: str, seq: int) -> dict:
+    """A realistic mix by seq: probe readings, stock movements, counter sales, task edits."""
+    kind = seq % 10
+    if kind < 4:
+        ev_type, payload = "temperature.reading", {"reading_id": f"{store}-r{seq}", "probe_id": f"fridge-{seq % 6}",
+                                                   "celsius": 3.5 + (seq % 7) / 10, "at": "2026-05-01T08:00:00+00:00"}
+    elif kind < 8:
+        ev_type, payload = "stock.moved", {"move_id": f"{store}-m{seq}", "sku": f"SKU-{seq % 300}",
+                                           "lot": "L1", "qty": -1 if kind % 2 else 3, "kind": "sale" if kind % 2 else "receipt",
+                                           "ref": f"sale-{seq}"}
+    elif kind == 8:
+        ev_type, payload = "sale.completed", {"sale_id": f"{store}-s{seq}", "clerk_id": "c1", "total_cents": 1290,
+                                              "lines": [{"sku": f"SKU-{seq % 300}", "qty": 1, "unit_price_cents": 1290}],
+                                              "with_pickup_order_no": None}
+    else:
+        ev_type, payload = "task.updated", {"task_id": f"{store}:t{seq % 50}", "status": "in_progress",
+                                            "fields": {"shelf": f"F{seq % 9}"}}
+    return {"event_id": str(uuid.uuid4()), "seq": seq, "type": ev_type, "entity": "",
+            "base_version": None, "payload": payload, "schema": 1,
+            "store_clock": "2026-05-01T08:00:00+00:00"}
 
 
 def free_port() -> int:

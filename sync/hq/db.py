@@ -33,7 +33,9 @@ class PoolExhausted(TransientDBError):
 # AnyIO's default worker-thread limit: FastAPI runs every sync route and run_in_threadpool
 # call on it, so a process never has more request threads than this wanting a connection.
 THREADPOOL_SIZE = 40
-BACKGROUND_CONNECTIONS = 2  # the sweeper and the notification deliverer
+BACKGROUND_CONNECTIONS = 3  # the sweeper, the notification deliverer, the contact log
+# outside the pool, per HQ process on PostgreSQL: the LISTEN connection of long-polls (feed_wait)
+UNPOOLED_CONNECTIONS = 1
 DEFAULT_POOL_WAIT_S = 5.0
 
 

@@ -18,7 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .db import default_pool_size, open_database
+from .db import UNPOOLED_CONNECTIONS, default_pool_size, open_database
+
+# the supervisor kills and replaces a worker that leaves its ping unanswered this long: long
+# enough that a worker merely busy on a loaded machine is not killed with requests in hand
+WORKER_PING_S = 30
 
 SQLITE_WORKERS = (
     "SQLite 只有一个写入者，多个 HQ 进程只会互相等待：请用 PostgreSQL（--db postgresql://...）运行多个进程，"
@@ -77,10 +81,11 @@ def connection_budget(plan: ServePlan) -> str | None:
                                      "'superuser_reserved_connections'", default=3))
     finally:
         db.close()
-    wanted = plan.workers * plan.pool
+    wanted = plan.workers * (plan.pool + UNPOOLED_CONNECTIONS)
     if wanted <= limit - reserved:
         return None
-    return (f"warning: {plan.workers} process(es) x {plan.pool} connections = {wanted}, above what PostgreSQL "
+    return (f"warning: {plan.workers} process(es) x ({plan.pool} pooled + {UNPOOLED_CONNECTIONS} LISTEN) "
+            f"connections = {wanted}, above what PostgreSQL "
             f"accepts ({limit} max_connections - {reserved} reserved): under load some requests will be "
             f"answered 503. Lower --db-pool or raise max_connections.")
 
@@ -113,6 +118,7 @@ def serve(plan: ServePlan, sock: socket.socket, echo: Any = print) -> int:
     # a picklable factory: each spawned worker builds its own app, pool and background threads;
     # info level so the journal shows workers dying and being replaced (no access log)
     factory = functools.partial(create_app, plan.db_url, **app_kw)
-    config = uvicorn.Config(factory, factory=True, workers=plan.workers, log_level="info", access_log=False)
+    config = uvicorn.Config(factory, factory=True, workers=plan.workers, log_level="info", access_log=False,
+                            timeout_worker_healthcheck=WORKER_PING_S)
     Multiprocess(config, sockets=[sock]).run()
     return 0

@@ -41,11 +41,11 @@ class HQProcess:
 
     def healthy(self) -> bool:
         try:  # a fresh connection each time: a kept-alive one may belong to a killed worker
-            return httpx.get(self.url + "/v1/health", timeout=5, headers={"Connection": "close"}).status_code == 200
+            return httpx.get(self.url + "/v1/health", timeout=30, headers={"Connection": "close"}).status_code == 200
         except httpx.HTTPError:
             return False
 
-    def wait_healthy(self, timeout: float = 60.0) -> "HQProcess":
+    def wait_healthy(self, timeout: float = 180.0) -> "HQProcess":
         deadline = time.monotonic() + timeout
         while not self.healthy():
             if self.proc.poll() is not None or time.monotonic() > deadline:

@@ -69,12 +69,12 @@ def test_workers_over_sqlite_are_refused_clearly(tmp_path, capsys):
 def test_workers_serve_and_a_killed_worker_is_replaced(hq_pg_url, hq_procs, wait_until):
     token, _ = _seed(hq_pg_url)
     hq = hq_procs(hq_pg_url, "--workers", "2", "--db-pool", "4")
-    assert wait_until(lambda: len(hq.workers()) == 2, timeout=60)
+    assert wait_until(lambda: len(hq.workers()) == 2, timeout=180)
     first = hq.workers()
     os.kill(first[0], signal.SIGKILL)
     # the other worker keeps accepting on the shared socket meanwhile
     assert all(hq.healthy() for _ in range(10))
-    assert wait_until(lambda: len(hq.workers()) == 2 and first[0] not in hq.workers(), timeout=60)
+    assert wait_until(lambda: len(hq.workers()) == 2 and first[0] not in hq.workers(), timeout=180)
     auth = {"Authorization": f"Bearer {token}", "Connection": "close"}
     for seq in (1, 2, 3):  # each on a new connection: any worker may take it
         r = httpx.post(hq.url + "/v1/sync/push", headers=auth, timeout=30,
@@ -168,7 +168,7 @@ def test_two_processes_deliver_each_notification_once(hq_pg_url, hq_procs, webho
         with db.tx(snapshot=True) as tx:
             return dict(tx.all("SELECT status, COUNT(*) FROM notifications GROUP BY status"))
 
-    assert wait_until(lambda: statuses() == {"delivered": 40}, timeout=60)
+    assert wait_until(lambda: statuses() == {"delivered": 40}, timeout=180)
     db.close()
     ids = [n["notification_id"] for n in webhook_receiver.received]
     assert len(ids) == 40 and len(set(ids)) == 40  # both deliverers ran; none sent one twice
