@@ -57,34 +57,43 @@ def order_lines(tx: Tx, order_no: str) -> list[dict[str, Any]]:
     return [dict(zip(keys, r)) for r in rows]
 
 
+def _payload(o: dict[str, Any], lines: list[dict[str, Any]], delivery_info: dict[str, Any] | None) -> dict[str, Any]:
+    """``order.allocated``'s payload from the order's row and lines (no query: placing an
+    order builds it from what it just wrote)."""
+    return {
+        "order_no": o["order_no"], "store_id": o["store_id"], "channel": o["channel"],
+        "customer_masked": mask_name(o["customer_name"]), "phone_last4": phone_last4(o["phone"]),
+        "lines": lines, "window_start": o["window_start"],
+        "window_end": o["window_end"], "payment_status": o["payment_status"],
+        "fulfilment": o["fulfilment"], "pickup_code": o["pickup_code"],
+        "made_to_order": bool(o["made_to_order"]), "presale": bool(o["presale"]),
+        "status": o["status"], "version": o["version"], "order_uid": o["order_uid"],
+        **({"delivery": delivery_info} if delivery_info else {}),
+    }
+
+
 def order_payload(tx: Tx, order_no: str) -> dict[str, Any]:
     """The full ``order.allocated`` payload (protocol.OrderAllocated)."""
     o = load_order(tx, order_no)
     if o is None:
         raise not_found("order", order_no)
-    return {
-        "order_no": o["order_no"], "store_id": o["store_id"], "channel": o["channel"],
-        "customer_masked": mask_name(o["customer_name"]), "phone_last4": phone_last4(o["phone"]),
-        "lines": order_lines(tx, order_no), "window_start": o["window_start"],
-        "window_end": o["window_end"], "payment_status": o["payment_status"],
-        "fulfilment": o["fulfilment"], "pickup_code": o["pickup_code"],
-        "made_to_order": bool(o["made_to_order"]), "presale": bool(o["presale"]),
-        "status": o["status"], "version": o["version"], "order_uid": o["order_uid"],
-        **({"delivery": info} if (info := delivery.store_info(tx, order_no)) else {}),
-    }
+    return _payload(o, order_lines(tx, order_no), delivery.store_info(tx, order_no))
 
 
-def order_view(tx: Tx, order_no: str) -> dict[str, Any]:
-    """What a channel sees (protocol.OrderView)."""
-    p = order_payload(tx, order_no)
+def _view(p: dict[str, Any], d: dict[str, Any] | None) -> dict[str, Any]:
+    """What a channel sees, from the payload and the delivery details (if any)."""
     keys = ("order_no", "store_id", "status", "payment_status", "pickup_code", "version",
             "lines", "window_start", "window_end")
     view = {k: p[k] for k in keys}
-    d = delivery.details(tx, order_no)
     if d is not None:  # the customer's app shows the delivery code; the courier gets the pickup code
         view.update(promised_at=d["promised_at"], courier_mode=d["courier_mode"],
                     delivery_code=d["delivery_code"])
     return view
+
+
+def order_view(tx: Tx, order_no: str) -> dict[str, Any]:
+    """What a channel sees (protocol.OrderView)."""
+    return _view(order_payload(tx, order_no), delivery.details(tx, order_no))
 
 
 def get_order(db: Database, order_no: str, *, channel_name: str | None = None) -> dict[str, Any]:
@@ -109,12 +118,14 @@ def _sku_totals(lines: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return sorted(totals.items())
 
 
-def lock_allotment(tx: Tx, store_id: str, sku: str, pool: str, qty: int) -> None:
+def lock_allotment(tx: Tx, store_id: str, sku: str, pool: str, qty: int, *, paid: bool = False) -> None:
     """Online orders take only units the store granted and HQ has not promised (rule 3),
-    atomically: the WHERE re-checks under the row lock."""
+    atomically: the WHERE re-checks under the row lock. ``paid``: locked and deducted at
+    once (rule 5), the units go straight to sold."""
+    locked, sold = (0, qty) if paid else (qty, 0)
     changed = tx.run(
-        "UPDATE allotments SET locked = locked + ? WHERE store_id = ? AND sku = ? AND pool = ? "
-        "AND granted - locked - sold >= ?", (qty, store_id, sku, pool, qty))
+        "UPDATE allotments SET locked = locked + ?, sold = sold + ? WHERE store_id = ? AND sku = ? "
+        "AND pool = ? AND granted - locked - sold >= ?", (locked, sold, store_id, sku, pool, qty))
     if changed != 1:
         if pool == "presale":  # never falls back to the shelf: the pool is all HQ may pre-sell
             raise HQError("insufficient_presale",
@@ -140,9 +151,13 @@ def _give_back(tx: Tx, store_id: str, pool: str, totals: list[tuple[str, int]], 
 
 # ---------------------------------------------------------------- placing
 def _resolve_lines(tx: Tx, req: PlaceOrderRequest) -> list[dict[str, Any]]:
+    skus = sorted({wanted.sku for wanted in req.lines})
+    found = {row[0]: row[1:] for row in tx.all(  # one query for every line
+        f"SELECT sku, name_zh, name_en, zone, price_cents FROM catalog WHERE sku IN ({', '.join('?' * len(skus))})",
+        skus)}
     lines = []
     for no, wanted in enumerate(req.lines, start=1):
-        row = tx.one("SELECT name_zh, name_en, zone, price_cents FROM catalog WHERE sku = ?", (wanted.sku,))
+        row = found.get(wanted.sku)
         if row is None:
             raise HQError("unknown_sku", f"sku {wanted.sku!r} is not in the catalog", 422)
         lines.append({"line_no": no, "sku": wanted.sku, "name_zh": row[0], "name_en": row[1],
@@ -161,10 +176,9 @@ def _window(req: PlaceOrderRequest, now: datetime) -> tuple[str, str]:
         raise HQError("bad_window", "window_start/window_end must be ISO 8601", 422) from None
 
 
-def new_order_no(tx: Tx, store_id: str, seq: int) -> str:
+def order_number(store_id: str, series: str, seq: int) -> str:
     """``<store>-<series>-<seq>``: the series changes with every ``hq bump-epoch``, so an HQ
     restored from a backup never gives out a number its lost state had already issued."""
-    series = tx.scalar("SELECT value FROM meta WHERE key = 'order_series'")
     return f"{store_id}-{series}-{seq:06d}"
 
 
@@ -186,56 +200,63 @@ def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, chan
         if seq is None:
             raise not_found("store", req.store_id)
         request_key = f"{channel_name}:{req.request_id}"
-        existing = tx.scalar("SELECT order_no FROM orders WHERE request_key = ?", (request_key,))
+        # read under the store's row lock (a new snapshot: a twin request committed meanwhile shows)
+        existing, series = tx.one("SELECT (SELECT order_no FROM orders WHERE request_key = ?), "
+                                  "(SELECT value FROM meta WHERE key = 'order_series')", (request_key,))
         if existing:
             return order_view(tx, existing)
         delivery.check_request(req)
         lines = _resolve_lines(tx, req)
         window_start, window_end = delivery.window(req, now) if req.delivery else _window(req, now)
         pool = rules.allotment_pool(req.presale)
-        totals = _sku_totals(lines)
-        for sku, qty in totals:
-            lock_allotment(tx, req.store_id, sku, pool, qty)
-        if req.paid:
-            _deduct(tx, req.store_id, pool, totals)
-        order_no = new_order_no(tx, req.store_id, seq)
-        tx.run(
-            f"INSERT INTO orders ({_ORDER_COLUMNS}, request_key, channel_name, paid_at) "
-            "VALUES (?, ?, ?, ?, ?, 'allocated', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
-            (order_no, req.store_id, channel_kind, req.customer_name, req.customer_phone,
-             "paid" if req.paid else "pending", req.fulfilment, window_start, window_end,
-             _unique_pickup_code(tx, req.store_id), int(req.made_to_order), int(req.presale),
-             iso(now), uuid.uuid4().hex, request_key, channel_name, iso(now) if req.paid else None))
+        for sku, qty in _sku_totals(lines):
+            lock_allotment(tx, req.store_id, sku, pool, qty, paid=req.paid)
+        order = dict(zip(_ORDER_COLUMNS.split(", "), (
+            order_number(req.store_id, series, seq), req.store_id, channel_kind, req.customer_name,
+            req.customer_phone, "allocated", "paid" if req.paid else "pending", req.fulfilment,
+            window_start, window_end, _unique_pickup_code(tx, req.store_id), int(req.made_to_order),
+            int(req.presale), 1, iso(now), uuid.uuid4().hex)))
+        order_no = order["order_no"]
+        tx.run(f"INSERT INTO orders ({_ORDER_COLUMNS}, request_key, channel_name, paid_at) "
+               f"VALUES ({', '.join('?' * (len(order) + 3))})",
+               (*order.values(), request_key, channel_name, iso(now) if req.paid else None))
         tx.many("INSERT INTO order_lines (order_no, line_no, sku, name_zh, name_en, qty, zone, "
                 "unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(order_no, l["line_no"], l["sku"], l["name_zh"], l["name_en"], l["qty"], l["zone"],
                   l["unit_price_cents"]) for l in lines])
+        details = None
         if req.delivery:
             delivery.on_placed(tx, order_no, req, [l["zone"] for l in lines], now)
-        emit(tx, req.store_id, CH_ORDER_ALLOCATED, order_payload(tx, order_no), now)
+            details = delivery.details(tx, order_no)
+        # built from what was just written, not read back: placing is the hot path of a burst
+        payload = _payload(order, lines, delivery.store_info(tx, order_no) if details else None)
+        emit(tx, req.store_id, CH_ORDER_ALLOCATED, payload, now)
         tasks.create_task(tx, req.store_id, f"prep-{order_no}", "prepare", f"Prepare {order_no}", now,
                           order_no=order_no, due_at=window_start,
                           fields={"made_to_order": req.made_to_order})
-        notify.enqueue(tx, req.store_id, order_no, "allocated", _notice(tx, order_no), now)
-        return order_view(tx, order_no)
+        notify.enqueue(tx, req.store_id, order_no, "allocated", _notice_of(payload, details, []), now)
+        return _view(payload, details)
 
     return db.run_tx(work)
 
 
 def _notice(tx: Tx, order_no: str) -> dict[str, Any]:
     """What a customer notification carries (the customer's own app shows the rest)."""
-    p = order_payload(tx, order_no)
-    notice = {"order_no": order_no, "store_id": p["store_id"], "status": p["status"],
+    missing = tx.all("SELECT line_no, sku, qty FROM order_shorts WHERE order_no = ? AND "
+                     "status = 'refund_on_pickup' ORDER BY line_no", (order_no,))
+    return _notice_of(order_payload(tx, order_no), delivery.details(tx, order_no), missing)
+
+
+def _notice_of(p: dict[str, Any], d: dict[str, Any] | None, missing: list[tuple]) -> dict[str, Any]:
+    """The notification from the order's payload, delivery details and lines let go."""
+    notice = {"order_no": p["order_no"], "store_id": p["store_id"], "status": p["status"],
               "window_start": p["window_start"], "window_end": p["window_end"],
               "pickup_code": p["pickup_code"]}
-    d = delivery.details(tx, order_no)
     if d is not None:  # the pickup code is the courier's; the customer's is the delivery code
         notice.update(pickup_code=None, promised_at=d["promised_at"], courier_mode=d["courier_mode"],
                       delivery_code=d["delivery_code"] if d["courier_mode"] == "store" else None)
     # lines the store could not supply and its manager let go: the customer learns before
     # coming that these are missing and refunded
-    missing = tx.all("SELECT line_no, sku, qty FROM order_shorts WHERE order_no = ? AND "
-                     "status = 'refund_on_pickup' ORDER BY line_no", (order_no,))
     if missing:
         notice["missing"] = [{"line_no": n, "sku": sku, "qty": qty} for n, sku, qty in missing]
     return notice

@@ -42,11 +42,12 @@ def create_task(tx: Tx, store_id: str, task_id: str, kind: str, title: str, now:
                 order_no: str | None = None, due_at: str | None = None,
                 fields: dict[str, Any] | None = None) -> None:
     """Create a task at HQ and send it to the store."""
-    tx.run(
-        f"INSERT INTO tasks ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, 1, ?)",
-        (task_id, store_id, kind, order_no, title, due_at, dumps(fields or {}), iso(now)),
-    )
-    emit(tx, store_id, CH_TASK_UPDATED, task_payload(tx, task_id), now)
+    task = {"task_id": task_id, "store_id": store_id, "kind": kind, "order_no": order_no,
+            "status": "open", "title": title, "due_at": due_at, "fields": fields or {}, "version": 1}
+    tx.run(f"INSERT INTO tasks ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           (*{**task, "fields": dumps(task["fields"])}.values(), iso(now)))
+    task.pop("store_id")  # the payload is task_payload's, built from what was just written
+    emit(tx, store_id, CH_TASK_UPDATED, task, now)
 
 
 def _save(tx: Tx, task: dict[str, Any], now: datetime) -> None:

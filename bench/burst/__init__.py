@@ -1,0 +1,1 @@
+"""Parts of the live-stream burst bench (bench/bench_burst.py)."""
