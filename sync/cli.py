@@ -1,8 +1,9 @@
 """``store-edge sync [--once] [--hq URL] [--token T]``: sync this store with HQ from a shell.
 
 HQ's address and token come from the flags or the store's config (``[hq] url/token``).
-Without ``--once`` it syncs every ``[hq] interval_s`` seconds until Ctrl-C (what the
-store-edge-sync service runs when the terminal UI is closed). Exit codes: 0 synced, 1 HQ
+Without ``--once`` it runs the background sync until Ctrl-C (what the store-edge-sync
+service runs when the terminal UI is closed): HQ's orders arrive by long-poll as they are
+placed, the outbox is sent as it grows; ``[hq] interval_s`` paces retries and overdue sweeps. Exit codes: 0 synced, 1 HQ
 unreachable or refused, 2 bad usage or configuration.
 """
 
@@ -22,9 +23,10 @@ from edge.i18n import t
 from edge.services.backups import DailyBackup
 from edge.store import Store, StoreNotInitialised
 from sync.client import SyncClient, SyncReport
-from sync.worker import backoff_delay, status_message
+from sync.worker import SyncWorker, status_message
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+REPORT_POLL_S = 0.2  # how soon the agent prints what its worker did
 
 
 def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
@@ -90,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         # the sync agent is what runs when the counter UI is closed: it takes the daily backup
         backups = DailyBackup(cfg.data_dir, keep=cfg.backup_keep).start()
         try:
-            return _loop(client, args, args.interval or cfg.sync_interval_s)
+            return _loop(client, args, SyncWorker(cfg.data_dir, url, token, interval=args.interval or cfg.sync_interval_s,
+                                                  timeout=cfg.hq_timeout_s, lang=args.lang))
         finally:
             backups.stop(timeout=5)
     finally:
@@ -131,20 +134,28 @@ def _sweep_overdue(store: Store, args: argparse.Namespace) -> None:
         print(t("cli.board.marked_overdue", args.lang, n=len(marked)), file=sys.stderr, flush=True)
 
 
-def _loop(client: SyncClient, args: argparse.Namespace, interval: float) -> int:
-    print(t("sync.looping", args.lang, interval=interval), file=sys.stderr, flush=True)
+def _loop(client: SyncClient, args: argparse.Namespace, worker: SyncWorker) -> int:
+    """The worker syncs in its threads; this one sweeps overdue orders every interval and
+    prints each report that moved something or went wrong."""
+    print(t("sync.looping", args.lang, interval=worker.interval), file=sys.stderr, flush=True)
     # systemd stops the agent with SIGTERM: the same clean stop as Ctrl-C (a transaction
     # under way rolls back, the database closes)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    failures = 0
+    shown = None
+    worker.start()
     try:
         while True:
             _sweep_overdue(client.store, args)
-            report = client.sync_once()
-            failures = 0 if report.ok else failures + 1
-            if not report.ok or report.pushed or report.pulled or args.json:
-                _print(report, args)
-            time.sleep(backoff_delay(interval, failures))
+            deadline = time.monotonic() + worker.interval
+            while time.monotonic() < deadline:
+                report = worker.last_report
+                if report is not None and report is not shown:
+                    shown = report
+                    if not report.ok or report.pushed or report.pulled or args.json:
+                        _print(report, args)
+                time.sleep(REPORT_POLL_S)
     except KeyboardInterrupt:
         print(t("sync.stopped", args.lang), file=sys.stderr)
         return EXIT_OK
+    finally:
+        worker.stop()

@@ -52,7 +52,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "{pending} events waiting, {conflicts} conflicts need attention, {transfers} transfers to receive; HQ rejected {rejected}, {skipped} HQ changes could not be applied"),
     "sync.last_ok": ("上次成功同步：{at}", "Last successful sync: {at}"),
     "sync.never": ("尚未成功同步", "Not synced yet"),
-    "sync.looping": ("每 {interval} 秒同步一次，按 Ctrl-C 停止", "Syncing every {interval} s; press Ctrl-C to stop"),
+    "sync.looping": ("后台同步中：总部订单即到即收，出错后每 {interval} 秒起重试；按 Ctrl-C 停止",
+                     "Syncing in the background: HQ's orders arrive as placed, retries from every {interval} s; "
+                     "press Ctrl-C to stop"),
     "sync.stopped": ("同步已停止", "Sync stopped"),
     "sync.reason.timeout": ("超时未答复", "no answer in time"),
     "sync.reason.unreachable": ("网络不通", "no connection"),

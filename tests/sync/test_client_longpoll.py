@@ -7,9 +7,14 @@ request, and a hand-over still goes out at once while the long-poll is held.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import httpx
 from conftest_client import channel, edge, hq, pack_all  # noqa: F401
@@ -98,3 +103,22 @@ def test_client_pull_with_wait_returns_the_order_into_the_store(hq, edge, channe
     follower.join(timeout=40)
     assert got and got[0].pulled >= 1
     assert orders.get_order(edge.db, view["order_no"]) is not None
+
+
+def test_sync_agent_receives_orders_as_placed_and_stops_on_ctrl_c(hq, edge, channel, wait_until):
+    """``store-edge sync`` (the service when the counter UI is closed) runs the same worker."""
+    token = hq.add_store()
+    root = Path(__file__).resolve().parents[2]
+    agent = subprocess.Popen([sys.executable, "-m", "edge.cli", "sync", "--data-dir", str(edge.data_dir),
+                              "--hq", hq.url, "--token", token, "--interval", "3600", "--lang", "en"],
+                             cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: _held(hq) or agent.poll() is not None) and agent.poll() is None
+        view = channel.place([("B001", 1)])
+        assert wait_until(lambda: orders.get_order(edge.db, view["order_no"]) is not None)
+    finally:
+        agent.send_signal(signal.SIGINT)
+        _, err = agent.communicate(timeout=60)
+    assert agent.returncode == 0, err
+    assert "Sync stopped" in err
