@@ -233,7 +233,11 @@ async def place_orders(http: httpx.AsyncClient, key: str, store_ids: list[str], 
         body = {"request_id": str(uuid.uuid4()), "store_id": store_id, "customer_name": "王小明",
                 "customer_phone": "13800138000", "paid": True, "lines": [{"sku": random.choice(SKUS), "qty": 1}]}
         shared.requests["order"] += 1
-        r = await http.post(p.ORDERS_PATH, json=body, headers=headers, timeout=30)
+        try:
+            r = await http.post(p.ORDERS_PATH, json=body, headers=headers, timeout=30)
+        except httpx.HTTPError as exc:
+            shared.errors.append(f"order {store_id}: {type(exc).__name__}")
+            return
         now = time.monotonic()
         if r.status_code != 201:
             shared.errors.append(f"order {store_id}: {r.status_code} {r.text[:100]}")
@@ -264,6 +268,7 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     missing: int = 0
     cpu_s: float = 0.0
+    client_cpu_s: float = 0.0  # this process (the simulated stores and the channel)
     idle_seconds: float = 0.0
     idle_cpu_s: float = 0.0
     requests: dict[str, int] = field(default_factory=dict)
@@ -293,7 +298,7 @@ async def run_phase(mode: str, stores: list[SimStore], url: str, hq_pid: int, ke
         store.shared = shared
     limits = httpx.Limits(max_connections=2 * len(stores) + 50, max_keepalive_connections=2 * len(stores) + 50)
     async with httpx.AsyncClient(base_url=url, limits=limits) as http, \
-            httpx.AsyncClient(base_url=url) as channel:
+            httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=500)) as channel:
         loops = [asyncio.create_task(s.follow(http, mode)) for s in stores]
         loops += [asyncio.create_task(s.readings(http)) for s in stores]
         await asyncio.sleep(3.0)  # every store parked or on its schedule
@@ -302,9 +307,9 @@ async def run_phase(mode: str, stores: list[SimStore], url: str, hq_pid: int, ke
         idle_cpu = cpu_seconds(hq_pid) - idle0
         for key_ in shared.requests:
             shared.requests[key_] = 0
-        cpu0 = cpu_seconds(hq_pid)
+        cpu0, own0 = cpu_seconds(hq_pid), cpu_seconds(os.getpid())
         placed = await place_orders(channel, key, [s.store_id for s in stores], rate, seconds, shared)
-        cpu = cpu_seconds(hq_pid) - cpu0
+        cpu, own = cpu_seconds(hq_pid) - cpu0, cpu_seconds(os.getpid()) - own0
         requests = dict(shared.requests)
         deadline = time.monotonic() + POLL_EVERY_S * 3
         while time.monotonic() < deadline and any(o not in shared.arrived for o in placed):
@@ -313,7 +318,7 @@ async def run_phase(mode: str, stores: list[SimStore], url: str, hq_pid: int, ke
             task.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
     phase = Phase(mode, len(stores), seconds, orders=len(placed), cpu_s=cpu, requests=requests,
-                  errors=shared.errors, idle_seconds=idle_seconds, idle_cpu_s=idle_cpu)
+                  errors=shared.errors, idle_seconds=idle_seconds, idle_cpu_s=idle_cpu, client_cpu_s=own)
     phase.latencies = [max(0.0, shared.arrived[o] - shared.accepted[o]) for o in placed if o in shared.arrived]
     phase.missing = len(placed) - len(phase.latencies)
     return phase
@@ -353,6 +358,9 @@ def table(long: Phase, poll: Phase) -> list[str]:
         f"{poll.idle_cpu_per_1000_store_min:>16.2f}",
         f"{'HQ CPU-s per 1,000 store-min, with orders':44}{long.cpu_per_1000_store_min:>14.2f}"
         f"{poll.cpu_per_1000_store_min:>16.2f}",
+        f"{'HQ / bench process busy (CPU-s per s)':44}"
+        f"{f'{long.cpu_s / long.seconds:.2f} / {long.client_cpu_s / long.seconds:.2f}':>14}"
+        f"{f'{poll.cpu_s / poll.seconds:.2f} / {poll.client_cpu_s / poll.seconds:.2f}':>16}",
         f"{'pull requests / s':44}{long.requests['pull'] / long.seconds:>14.1f}"
         f"{poll.requests['pull'] / poll.seconds:>16.1f}",
         f"{'push requests / s':44}{long.requests['push'] / long.seconds:>14.1f}"

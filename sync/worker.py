@@ -154,6 +154,9 @@ class SyncWorker(threading.Thread):
         """First a full sync; once it worked, the follower pulls and this thread only pushes,
         and only when something waits to be sent."""
         if self.follower is not None and not client.has_unpushed():
+            last = self.last_report
+            if last is not None and last.pending:  # counted before the push that sent them
+                self.publish(dataclasses.replace(last, pending=0))
             return
         report = _attempt(lambda: client.sync_once(pull=self.follower is None))
         self.failures = 0 if report.ok else self.failures + 1
