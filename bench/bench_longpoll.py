@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import re
 import sqlite3
+import ssl
 import statistics
 import sys
 import tempfile
@@ -61,6 +63,8 @@ POLL_EVERY_S = 5.0
 PUSH_EVERY_S = 10.0
 TARGET_P99_S = 1.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# held pulls hold no connection, so HQ needs few; and the PostgreSQL is shared with the tests
+HQ_DB_POOL = 12
 
 
 # ---------------------------------------------------------------- database and HQ
@@ -101,7 +105,7 @@ def register(db_url: str, n: int) -> tuple[dict[str, str], str]:
 
 def start_hq(children: Children, db_url: str, log: Path) -> tuple[str, int]:
     proc = children.python("-m", "sync.hq.cli", "hq", "serve", "--db", db_url, "--port", "0",
-                           "--sweep-interval", "0", stdout=-1, log=log)
+                           "--sweep-interval", "0", "--db-pool", str(HQ_DB_POOL), stdout=-1, log=log)
     line = proc.stdout.readline().decode() if proc.stdout else ""
     found = re.search(r"http://[\d.]+:\d+", line)
     if not found:
@@ -296,21 +300,30 @@ async def run_phase(mode: str, stores: list[SimStore], url: str, hq_pid: int, ke
     shared = Shared()
     for store in stores:
         store.shared = shared
-    limits = httpx.Limits(max_connections=2 * len(stores) + 50, max_keepalive_connections=2 * len(stores) + 50)
-    async with httpx.AsyncClient(base_url=url, limits=limits) as http, \
-            httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=500)) as channel:
-        loops = [asyncio.create_task(s.follow(http, mode)) for s in stores]
-        loops += [asyncio.create_task(s.readings(http)) for s in stores]
+    # one small client per store, as each store PC has its own: httpcore's pool scans all its
+    # connections per request, so one shared pool of 2,000 would measure the pool, not HQ
+    tls = ssl.create_default_context()
+    clients = [httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=2), verify=tls)
+               for _ in stores]
+    async with contextlib.AsyncExitStack() as stack:
+        for client in clients:
+            await stack.enter_async_context(client)
+        channel = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=100), verify=tls))
+        loops = [asyncio.create_task(s.follow(c, mode)) for s, c in zip(stores, clients)]
+        loops += [asyncio.create_task(s.readings(c)) for s, c in zip(stores, clients)]
         await asyncio.sleep(3.0)  # every store parked or on its schedule
         idle0 = cpu_seconds(hq_pid)
         await asyncio.sleep(idle_seconds)
         idle_cpu = cpu_seconds(hq_pid) - idle0
         for key_ in shared.requests:
             shared.requests[key_] = 0
+        print(f"  {mode}: {idle_seconds:g} s without orders measured; placing orders", flush=True)
         cpu0, own0 = cpu_seconds(hq_pid), cpu_seconds(os.getpid())
         placed = await place_orders(channel, key, [s.store_id for s in stores], rate, seconds, shared)
         cpu, own = cpu_seconds(hq_pid) - cpu0, cpu_seconds(os.getpid()) - own0
         requests = dict(shared.requests)
+        print(f"  {mode}: {len(placed)} orders placed; waiting for the last to arrive", flush=True)
         deadline = time.monotonic() + POLL_EVERY_S * 3
         while time.monotonic() < deadline and any(o not in shared.arrived for o in placed):
             await asyncio.sleep(0.1)

@@ -66,8 +66,14 @@ class FeedWaiters:
         self._loop, self.closed = loop, False
 
     def waiting(self) -> dict[str, int]:
-        """Store id -> the lowest cursor a parked request holds."""
-        return {s: min(w.cursor for w in ws) for s, ws in self._by_store.items() if ws}
+        """Store id -> the lowest cursor a parked request holds (copies first: also read from
+        other threads, e.g. by tests)."""
+        found = {}
+        for store_id, parked in list(self._by_store.items()):
+            cursors = [w.cursor for w in list(parked)]
+            if cursors:
+                found[store_id] = min(cursors)
+        return found
 
     def wake(self, store_ids: Iterable[str]) -> None:
         """On the loop: every request parked for these stores re-reads its feed."""
