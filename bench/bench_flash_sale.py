@@ -410,6 +410,8 @@ def table(r: Result) -> list[str]:
         _row(f"counter sales {_sum_reports(rep, 'sales'):,}, add-ons "
              f"{_sum_reports(rep, 'addons'):,}; hand-overs {f.handed_over:,}, open orders {f.open_orders:,}",
              "", "", "", "info"),
+        _row(f"delivery: {_sum_reports(rep, 'parcels_out'):,} parcels handed to couriers; orders out "
+             f"{f.delivered_out:,}, not delivered and back in stock {f.delivery_returned:,}", "", "", "", "info"),
         "* 'ready' reported for an order HQ had cancelled meanwhile: refused (status only moves forward)",
     ]
     return lines + [f"  ! {note}" for note in f.notes]

@@ -85,8 +85,9 @@ conflict. ``order_uid`` may be null for orders HQ sent before uids existed.
 ``order.status_changed``  {order_no, from?, to: preparing|ready|overdue|returned, at?}
                           forward only; a backwards report is rejected ``status_not_forward``.
 ``stock.moved``           {move_id, sku, lot?, qty (signed), kind: sale|pick|receipt|adjustment|
-                          count|waste|transfer_in, ref?, counted_base?} -- a ledger entry; for a
-                          count, qty is the counted quantity and HQ books qty - counted_base.
+                          count|waste|transfer_in|missing|delivery_return, ref?, counted_base?}
+                          -- a ledger entry; for a count, qty is the counted quantity and HQ
+                          books qty - counted_base.
                           Negative levels are kept and raise an exception task.
 ``allotment.granted``     {sku, qty >= 1, pool: on_hand|presale} units the store sets aside online
 ``allotment.revoked``     {sku, qty >= 1, pool} takes back only units HQ has not locked or sold
@@ -613,9 +614,10 @@ class StockMoved(_Payload):
     sku: str
     lot: str | None = None
     qty: Qty
-    # missing: units an order should have taken that were not in the store (booked out)
+    # missing: units an order should have taken that were not in the store (booked out);
+    # delivery_return: a failed delivery's goods back into the lots they left (a manager's call)
     kind: Literal["sale", "pick", "receipt", "adjustment", "count", "waste", "transfer_in",
-                  "missing"]
+                  "missing", "delivery_return"]
     ref: str | None = None
     counted_base: Qty | None = None
 

@@ -3,7 +3,8 @@
 Orders are spread over the stores at random, with 1-3 lines drawn from the catalog's
 weights (scarce SKUs are in few orders, but their allotment is small: HQ must refuse some).
 A tenth are placed unpaid, and most of those are paid a little later; a few are cancelled
-by the customer. A retried request reuses its ``request_id`` (HQ answers it idempotently).
+by the customer. A share is delivered from the store within 30 or 60 minutes (a platform's
+courier, or the store's own clerk). A retried request reuses its ``request_id`` (HQ answers it idempotently).
 
     python -m bench.flash.channel --plan P --hq URL --key K --out result.json
 """
@@ -29,6 +30,7 @@ UNPAID_SHARE = 0.10
 CANCEL_EVERY = 60  # every Nth order, the customer cancels an earlier one
 PAY_EVERY = 12  # every Nth order, an unpaid one is paid
 RETRIES = 3
+DELIVERY_SHARE = 0.15  # of the orders, delivered from the store
 
 
 def order_body(rng: random.Random, request_id: str, store_id: str, paid: bool) -> dict:
@@ -39,6 +41,16 @@ def order_body(rng: random.Random, request_id: str, store_id: str, paid: bool) -
         if sku not in chosen:
             chosen.append(sku)
     now = datetime.now(timezone.utc)
+    if rng.random() < DELIVERY_SHARE:
+        return {**_body(rng, request_id, store_id, True, chosen, now), "fulfilment": "delivery",
+                "delivery": {"address": f"上海市静安区南京西路{rng.randint(1, 1999)}弄{rng.randint(1, 30)}号",
+                             "promised_min": rng.choice((30, 60)),
+                             "courier_mode": rng.choice(("platform", "store"))}}
+    return _body(rng, request_id, store_id, paid, chosen, now)
+
+
+def _body(rng: random.Random, request_id: str, store_id: str, paid: bool, chosen: list[str],
+          now: datetime) -> dict:
     return {"request_id": request_id, "store_id": store_id, "customer_name": "王小明",
             "customer_phone": f"138{rng.randrange(10**8):08d}", "paid": paid,
             "window_start": (now - timedelta(minutes=5)).isoformat(),

@@ -17,7 +17,8 @@ from . import presale
 # a bag packed (order ready) before the store pulled HQ's cancellation: HQ's "cancelled" stands
 # and the late report is refused by rule (status only moves forward); the pull then cancels it
 RACE_REJECTION = "status_not_forward:cancelled->"
-TERMINAL = ("picked_up", "partially_picked_up", "cancelled", "returned")
+TERMINAL = ("picked_up", "partially_picked_up", "cancelled", "returned",
+            "out_for_delivery", "delivered", "delivery_failed")  # delivery: the goods left
 
 
 def open_ro(path: Path) -> sqlite3.Connection:
@@ -80,6 +81,8 @@ class Findings:
     shrunk_units: int = 0
     open_orders: int = 0
     handed_over: int = 0
+    delivered_out: int = 0  # delivery orders whose parcels all left with a courier
+    delivery_returned: int = 0  # failed deliveries the manager put back into stock
     notes: list[str] = field(default_factory=list)
 
     def note(self, text: str) -> None:
@@ -127,6 +130,9 @@ def check_oversell(f: Findings, hq: sqlite3.Connection, st: sqlite3.Connection, 
                        " WHERE o.store_id = ? AND o.status != 'cancelled' GROUP BY l.sku", (store_id,))
     not_taken = _sums(st, "SELECT l.sku, SUM(l.qty_not_taken) FROM order_lines l JOIN orders o"
                           " USING (order_no) WHERE o.status != 'cancelled' GROUP BY l.sku")
+    # a failed delivery the manager sent back to stock: sold online, then on the shelf again
+    came_back = _sums(st, "SELECT sku, SUM(qty) FROM stock_moves WHERE account = 'on_hand'"
+                          " AND kind = 'delivery_return' GROUP BY sku")
     marks = ", ".join("?" * len(SHRINK_KINDS))
     shrunk = _sums(st, "SELECT sku, -SUM(qty) FROM stock_moves WHERE account = 'on_hand'"
                        f" AND kind IN ({marks}) GROUP BY sku", SHRINK_KINDS)
@@ -137,7 +143,7 @@ def check_oversell(f: Findings, hq: sqlite3.Connection, st: sqlite3.Connection, 
         online[sku] = online.get(sku, 0) - qty
     for sku in set(received) | set(sold) | set(online) | set(shrunk):
         over = (sold.get(sku, 0) + online.get(sku, 0) - not_taken.get(sku, 0) + shrunk.get(sku, 0)
-                - received.get(sku, 0))
+                - received.get(sku, 0) - came_back.get(sku, 0))
         excused = min(max(over, 0), lost.get(sku, 0))
         f.lost_after_sold += excused
         if over - excused > 0:
@@ -159,6 +165,7 @@ def check_orders_held(f: Findings, hq: sqlite3.Connection, st: sqlite3.Connectio
     """Each order HQ accepted is at the store, reserved while open, released once closed."""
     hq_orders = dict(hq.execute("SELECT order_no, status FROM orders WHERE store_id = ?", (store_id,)))
     here = dict(st.execute("SELECT order_no, status FROM orders"))
+    delivered_here = {r[0] for r in st.execute("SELECT order_no FROM orders WHERE fulfilment = 'delivery'")}
     wanted = _sums(st, "SELECT order_no, SUM(qty) FROM order_lines GROUP BY order_no")
     waiting = {r[0] for r in st.execute("SELECT order_no FROM orders WHERE presale_state = 'waiting'")}
     reserved = _sums(st, "SELECT ref, SUM(qty) FROM stock_moves WHERE account = 'reserved' GROUP BY ref")
@@ -178,6 +185,8 @@ def check_orders_held(f: Findings, hq: sqlite3.Connection, st: sqlite3.Connectio
             f.note(f"{store_id} {order_no}: store {status}, HQ {hq_status}")
         f.open_orders += status not in TERMINAL
         f.handed_over += status in ("picked_up", "partially_picked_up")
+        f.delivered_out += status in ("out_for_delivery", "delivered")
+        f.delivery_returned += status == "returned" and order_no in delivered_here
     f.orders_unknown_at_hq += len(set(here) - set(hq_orders))
 
 

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from edge.db import write_tx
-from edge.domain import clerks, orders, pickup, sales, stock, temperatures
+from edge.domain import clerks, delivery, orders, pickup, sales, stock, temperatures
 from edge.domain.errors import DomainError
 from edge.store import Store, init_store
 from sync.client import SyncClient, SyncReport
@@ -41,6 +41,8 @@ QUIESCE_TIMEOUT_S = 90.0
 TICK_S = 0.2
 PACK_PER_TICK = 25
 CUSTOMER_PER_TICK = 0.08  # chance a ready order's customer arrives in one tick
+COURIER_PER_TICK = 0.15  # chance a ready delivery order's courier (or clerk) takes it in one tick
+NOT_HOME_SHARE = 0.3  # of the store clerk's deliveries: nobody home, the goods come back
 ADDON_SHARE = 0.35
 BIG_SHRINK_SHARE = 0.1
 
@@ -83,6 +85,9 @@ class CounterTally:
     packed_orders: int = 0
     handed_over: int = 0
     handover_refused: int = 0
+    parcels_out: int = 0  # delivery parcels handed to a courier or the store's clerk
+    delivery_failed: int = 0  # the clerk found nobody home
+    delivery_returned: int = 0  # ...and the manager put the goods back into stock
     counts_short: int = 0
     wasted: int = 0
     missing_at_pick: int = 0
@@ -108,6 +113,7 @@ class Counter:
             self.shrink()
         self.pack_arrived()
         self.serve_customers()
+        self.serve_couriers()
 
     def shrink(self) -> None:
         """A count that finds less, or goods thrown away: never units an order already holds
@@ -182,7 +188,8 @@ class Counter:
 
     def serve_customers(self) -> None:
         """Customers of ready, paid orders turn up at random; some buy something more."""
-        for order_no in self._order_nos("status = 'ready' AND payment_status = 'paid'"):
+        for order_no in self._order_nos("status = 'ready' AND payment_status = 'paid'"
+                                        " AND fulfilment = 'pickup'"):
             if self.rng.random() >= CUSTOMER_PER_TICK:
                 continue
             missing = self._missing(order_no)
@@ -197,6 +204,28 @@ class Counter:
             self.tally.units_shrunk += len(missing)
             if self.rng.random() < ADDON_SHARE:
                 self.sell(order_no=order_no)
+
+
+    def serve_couriers(self) -> None:
+        """Couriers collect ready delivery orders; the store's clerk finds nobody home now and
+        then, and the manager puts those goods back into stock (the clerk's others are on
+        their way: the customer's delivery code is not the store's to know)."""
+        for order_no in self._order_nos("status = 'ready' AND fulfilment = 'delivery'"):
+            if self.rng.random() >= COURIER_PER_TICK:
+                continue
+            try:
+                order = delivery.hand_off(self.store, order_no, clerk_id=CLERK[0], courier_name="骑手")
+            except DomainError:
+                self.tally.handover_refused += 1  # cancelled or changed meanwhile
+                continue
+            self.tally.parcels_out += len(order.bags)
+            held = delivery.info(self.store.db, order_no)
+            if held is None or held.courier_mode != "store" or self.rng.random() >= NOT_HOME_SHARE:
+                continue
+            delivery.fail(self.store, order_no, clerk_id=CLERK[0])
+            delivery.decide(self.store, order_no, "return", manager_id=MANAGER[0], pin=MANAGER[2])
+            self.tally.delivery_failed += 1
+            self.tally.delivery_returned += 1
 
 
 # ---------------------------------------------------------------- modes

@@ -93,7 +93,9 @@ def cancel_from_hq(store: Store, order_no: str, reason: str, version: int, *,
         if order is None:
             return UNKNOWN
         _set_hq_version(db, order_no, version)
-        decision = hq_rules.handover_beats_cancellation(order.status)
+        # a delivery parcel already with a courier: the goods left, like a hand-over
+        left = "out_for_delivery" if any(b.out_at for b in order.bags) else order.status
+        decision = hq_rules.handover_beats_cancellation(left)
         if decision.action == "keep_handover":
             conflicts.note(db, conflict_id=conflicts.conflict_id(decision.conflict, order_no),
                            kind=decision.conflict, source="store", order_no=order_no, now=now,

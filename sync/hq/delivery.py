@@ -75,6 +75,12 @@ def parcels(tx: Tx, order_no: str) -> list[dict[str, Any]]:
         f"SELECT {', '.join(keys)} FROM parcels WHERE order_no = ? ORDER BY zone", (order_no,))]
 
 
+def parcels_out(tx: Tx, order_no: str) -> int:
+    """Parcels of the order a courier already took (the order can no longer be cancelled)."""
+    return tx.scalar("SELECT COUNT(*) FROM parcels WHERE order_no = ? AND status != 'waiting'",
+                     (order_no,)) or 0
+
+
 def _notify(tx: Tx, store_id: str, order_no: str, kind: str, now: datetime, **extra: Any) -> None:
     notify.enqueue(tx, store_id, order_no, kind, {**hq_orders._notice(tx, order_no), **extra}, now)
 
@@ -99,6 +105,7 @@ def record_parcel_out(tx: Tx, store_id: str, e: p.ParcelOut, now: datetime) -> s
     if not decision.apply:
         return decision.reject_reason
     if decision.conflict:
+        _rebook_parcel(tx, store_id, o, e.zone)
         hq_orders.record_conflict(tx, store_id, decision.conflict, now, order_no=e.order_no,
                                   key=f"{e.order_no}:{e.zone}",
                                   detail=f"parcel {e.zone} given to courier {e.courier_name} "
@@ -106,7 +113,7 @@ def record_parcel_out(tx: Tx, store_id: str, e: p.ParcelOut, now: datetime) -> s
     tx.run("UPDATE parcels SET status = 'out', courier_name = ?, out_at = ? WHERE order_no = ? AND zone = ?",
            (e.courier_name, iso(now), e.order_no, e.zone))
     waiting = tx.scalar("SELECT COUNT(*) FROM parcels WHERE order_no = ? AND status = 'waiting'", (e.order_no,))
-    if waiting == 0 and o["status"] != "cancelled":
+    if waiting == 0:  # the goods are gone, also after a cancellation (like a hand-over)
         _set_status(tx, e.order_no, "out_for_delivery", now, handed=True)
         tasks.set_status_from_hq(tx, f"prep-{e.order_no}", "done", now)
         # the platform's rider collected: tell the platform; never asked yet: ask no more
@@ -116,6 +123,18 @@ def record_parcel_out(tx: Tx, store_id: str, e: p.ParcelOut, now: datetime) -> s
     _notify(tx, store_id, e.order_no, "out_for_delivery", now, zone=e.zone,
             courier_name=e.courier_name, parcels=parcels(tx, e.order_no))
     return None
+
+
+def _rebook_parcel(tx: Tx, store_id: str, o: dict[str, Any], zone: str) -> None:
+    """The cancellation gave the parcel's units back, but they left with the courier: they
+    count as sold again (as ``orders.record_handover`` does for a hand-over)."""
+    pool = rules.allotment_pool(bool(o["presale"]))
+    back = 1 if rules.cancelled_units_back_to_store(pool) else 0
+    for line in hq_orders.order_lines(tx, o["order_no"]):
+        if line["zone"] == zone:
+            tx.run("UPDATE allotments SET sold = sold + ?, granted = granted + ? "
+                   "WHERE store_id = ? AND sku = ? AND pool = ?",
+                   (line["qty"], line["qty"] * back, store_id, line["sku"], pool))
 
 
 def record_delivered(tx: Tx, store_id: str, d: p.OrderDelivered, now: datetime) -> str | None:

@@ -299,7 +299,8 @@ def cancel_in_tx(tx: Tx, order_no: str, reason: str, now: datetime) -> dict[str,
     o = load_order(tx, order_no)
     if o["status"] == "cancelled":
         return order_view(tx, order_no)
-    if o["status"] in rules.PICKED_UP or o["status"] in ("returned", *rules.LEFT_STORE):
+    if (o["status"] in rules.PICKED_UP or o["status"] in ("returned", *rules.LEFT_STORE)
+            or delivery.parcels_out(tx, order_no)):
         raise HQError("not_cancellable", f"order {order_no} is already {o['status']}", 409)
     paid = o["payment_status"] == "paid"
     _give_back(tx, o["store_id"], rules.allotment_pool(bool(o["presale"])),

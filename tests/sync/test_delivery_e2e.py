@@ -160,6 +160,12 @@ def test_failed_delivery_goes_back_to_stock_by_the_managers_decision(shop):
     with hq.db.tx(snapshot=True) as tx:
         audit = tx.all("SELECT action, manager_id FROM audit WHERE ref = ?", (order_no,))
     assert [tuple(a) for a in audit] == [("delivery_return", "m01")]
+    assert rejected(hq) == []  # every event of the round trip applied, stock moves too
+
+
+def rejected(hq) -> list[tuple]:
+    with hq.db.tx(snapshot=True) as tx:
+        return [tuple(r) for r in tx.all("SELECT type, reason FROM events WHERE outcome = 'rejected'")]
 
 
 def test_a_second_attempt_goes_out_again(shop):
@@ -362,7 +368,7 @@ def test_the_courier_platform_names_a_rider_collects_and_delivers(shop, platform
     delivery.hand_off(store, order_no, clerk_id="c01", courier_name=rider)
     assert client.sync_once().ok
     assert wait_until(lambda: hq_status(hq, order_no) == "delivered")
-    assert (order_no, "delivered") in platform.events
+    assert wait_until(lambda: (order_no, "delivered") in platform.events)  # HQ's answer reached it
     assert notices(hq, order_no) == ["allocated", "courier_assigned", "ready", "out_for_delivery",
                                      "out_for_delivery", "delivered"]  # a notice per parcel
 
