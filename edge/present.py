@@ -91,6 +91,8 @@ def verdict_message(verdict: Verdict, lang: str) -> str:
             item.format(name=line_name(line, lang), qty=line.qty, zone=t("zone." + line.zone, lang))
             for line in missing
         ) or t(f"status.{verdict.order.status}", lang)
+        if verdict.order.presale_state == "waiting":  # sold ahead: its goods have not come
+            p["missing_text"] = f"{t('status.presale_waiting', lang)} — {p['missing_text']}"
     elif kind == "before_window":
         p["start"] = local_time(p["start"])
     elif kind == "overdue":

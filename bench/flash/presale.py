@@ -162,6 +162,7 @@ class PresaleFindings:
     out_of_order: int = 0  # a later purchase released while an earlier one waits
     not_received: int = 0  # stores whose transfer never arrived (the bench's own failure)
     counter_over_shelf: int = 0  # the counter sold more of it than the shelf line brought
+    untold: int = 0  # orders waiting at the store whose customer HQ did not tell (presale_delayed)
     announced_units: int = 0
     accepted_units: int = 0
     arrived_units: int = 0
@@ -175,7 +176,7 @@ class PresaleFindings:
     @property
     def must_be_zero(self) -> int:
         return (self.oversold_units + self.pool_mixed + self.shelf_took_presale + self.out_of_order
-                + self.not_received + self.counter_over_shelf)
+                + self.not_received + self.counter_over_shelf + self.untold)
 
 
 def check(hq, stores: dict[str, object], reports: list[dict]) -> PresaleFindings:
@@ -206,11 +207,13 @@ def check(hq, stores: dict[str, object], reports: list[dict]) -> PresaleFindings
         for kind, n in hq.execute("SELECT kind, COUNT(*) FROM notifications WHERE store_id = ? AND"
                                   " kind LIKE 'presale%' GROUP BY kind", (store_id,)).fetchall():
             f.notices[kind] += n
-        _check_store(f, st, store_id)
+        told = {r[0] for r in hq.execute("SELECT order_no FROM notifications WHERE store_id = ? AND"
+                                         " kind = 'presale_delayed'", (store_id,)).fetchall()}
+        _check_store(f, st, store_id, told)
     return f
 
 
-def _check_store(f: PresaleFindings, st, store_id: str) -> None:
+def _check_store(f: PresaleFindings, st, store_id: str, told: set[str]) -> None:
     state = st.execute("SELECT status FROM transfers WHERE transfer_id = ?",
                        (TRANSFER.format(store_id=store_id),)).fetchone()
     if state is None or state[0] != "received":
@@ -235,6 +238,9 @@ def _check_store(f: PresaleFindings, st, store_id: str) -> None:
             f.waiting_orders += 1
             f.owed_units += qty
             waiting_seen = True
+            if order_no not in told:
+                f.untold += 1
+                f.notes.append(f"{store_id} {order_no}: waits, HQ never told its customer")
             if reserved:
                 f.shelf_took_presale += 1
                 f.notes.append(f"{store_id} {order_no}: waiting but holds {reserved}")
@@ -272,6 +278,7 @@ def table_rows(f: PresaleFindings, tally: PresaleTally | None, reports: list[dic
              f.shelf_took_presale),
         zero("pre-sale orders released out of purchase order", f.out_of_order),
         zero("stores whose pre-sale transfer was never received", f.not_received),
+        zero("orders waiting for goods whose customer HQ did not tell", f.untold),
         row(f"  {t.accepted:,} pre-sale orders accepted, {t.refused:,} refused (pool sold out),"
             f" other answers {dict(t.other) or 'none'}", "", "", "", "info"),
         row(f"  arrived {f.arrived_units:,} of {f.accepted_units:,} pre-sold units: {f.released_orders:,}"

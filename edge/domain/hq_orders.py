@@ -50,6 +50,7 @@ def upsert_order(store: Store, data: dict, *, now: datetime | None = None) -> st
                 _regrant(db, order, now)  # never reserved here: HQ's take-back is granted again
             elif data.get("presale"):
                 presale.release_waiting(db, actor="hq", at=now)  # its goods may be here already
+                presale.tell_hq_if_stranded(db, data["order_no"], at=now)
             return APPLIED
         if not hq_rules.same_order(_hq_uid(db, data["order_no"]), data.get("order_uid")):
             conflicts.note(db, conflict_id=conflicts.conflict_id("order_number_reused", data["order_no"]),

@@ -116,6 +116,30 @@ def on_transfer_received(db: Database, transfer_id: str, lines: list[tuple[str, 
                          "waiting": len(waiting)})
 
 
+def tell_hq_if_stranded(db: Database, order_no: str, *, at: datetime) -> bool:
+    """A pre-sale order that arrives after its goods came (HQ sold it before it heard the
+    delivery was short) and finds no units held waits with no transfer on its way: HQ is
+    told as at a short receipt (inside write_tx), so its customer and operators know.
+    True if told."""
+    order = orders.require_order(db, order_no)
+    if order.presale_state != WAITING:
+        return False
+    skus = sorted(_totals(order))
+    marks = ",".join("?" * len(skus))
+    rows = db.execute(
+        "SELECT t.status, t.transfer_id FROM transfer_lines l JOIN transfers t USING (transfer_id)"
+        f" WHERE l.presale > 0 AND l.sku IN ({marks}) ORDER BY t.status = 'received',"
+        " t.received_at DESC LIMIT 1", skus).fetchall()
+    if not rows or rows[0][0] != "received":
+        return False  # goods on their way (or no pre-sale of it known here): it just waits
+    outbox.append(db, type=p.EV_PRESALE_RECEIVED, entity=f"transfer:{rows[0][1]}", at=at, payload={
+        "transfer_id": rows[0][1], "lines": [{"sku": sku, "presale": 0, "arrived": 0} for sku in skus],
+        "released": [], "waiting": [orders.order_ref(order)]})
+    audit.record(db, actor="hq", action="presale.stranded", entity=f"order:{order_no}", at=at,
+                 detail={"after": rows[0][1]})
+    return True
+
+
 def end_presale(db: Database, *, sku: str, actor: str, now: datetime | None = None) -> int:
     """A manager ends the pre-sale of ``sku``: the pre-sold units that came and nobody bought
     go to the shelf, and HQ takes them out of its pre-sale pool (``allotment.revoked`` pool

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from edge.domain import board, clerks, orders, presale, sales, stock, transfers
+from edge import present
+from edge.domain import board, clerks, orders, pickup, presale, sales, stock, transfers
 from edge.domain.errors import DomainError
 from edge.store import init_store
 from sync.client import SyncClient
@@ -91,6 +92,10 @@ def test_a_short_delivery_releases_orders_in_purchase_order_and_tells_hq(shop, h
     with pytest.raises(DomainError) as refused:  # nothing to pack before its goods come
         orders.pack_bag(store.db, numbers[2], "chilled", "C-1", actor=CLERK)
     assert refused.value.code == "bag.presale_waiting"
+    verdict = pickup.judge(store, orders.require_order(store.db, numbers[2]))
+    assert verdict.kind == "not_ready"  # at the counter: said plainly, in both languages
+    assert "预售等货中" in present.verdict_message(verdict, "zh-CN")
+    assert "waiting for goods" in present.verdict_message(verdict, "en")
 
     report = client.sync_once()
     assert report.ok and report.pending == 0, report
@@ -171,3 +176,23 @@ def test_hq_refuses_what_no_store_may_say_about_a_pre_sale(hq_server):
     assert too_many["outcome"] == "rejected" and too_many["reason"].startswith("bad_line")
     assert service.allotment(hq_server.db, STORE, SKU, "presale") == before
     assert not service.open_conflicts(hq_server.db)
+
+
+def test_an_order_hq_sold_before_it_heard_of_the_short_delivery_waits_and_hq_is_told(shop, hq_server):
+    store, client, transfer_id = shop
+    first, _ = _presell(hq_server, [2, 2])
+    assert client.sync_once().ok
+    transfers.receive_transfer(store, transfer_id, CLERK, received={1: 3})  # 3 of 6 pre-sold came
+    late, codes = _presell(hq_server, [2])  # HQ has not heard yet: its pool still has 2 free
+    assert codes == [201]
+    report = client.sync_once()  # the receipt goes up, the late order comes down
+    assert report.ok
+    assert client.sync_once().ok and client.sync_once().pending == 0
+    assert [o.order_no for o in presale.waiting_orders(store.db)] == [first[1], late[0]]
+    sent = hq_server.db.run_tx(lambda tx: tx.all(
+        "SELECT order_no FROM notifications WHERE kind = 'presale_delayed' ORDER BY ord"), snapshot=True)
+    assert [r[0] for r in sent] == [first[1], late[0]]
+    assert len([c for c in service.open_conflicts(hq_server.db, STORE) if c["kind"] == "presale_short"]) == 2
+    pool = service.allotment(hq_server.db, STORE, SKU, "presale")
+    assert (pool["granted"], pool["sold"]) == (3, 6)  # 3 never came: the pool owes 3
+    assert stock.levels(store.db, SKU).sellable == SHELF  # the shelf untouched throughout
