@@ -207,8 +207,12 @@ def _store_auth(db: Database, clock: Clock, contacts: ContactLog):
 
 
 def _channel_auth(db: Database):
-    def channel(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> tuple[str, str]:
-        found = registry.channel_for_key(db, creds.credentials) if creds else None
+    keys = registry.ChannelKeys(db)
+
+    async def channel(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> tuple[str, str]:
+        found = None
+        if creds:  # a key seen lately costs no query and no thread
+            found = keys.known(creds.credentials) or await run_in_threadpool(keys.lookup, creds.credentials)
         if found is None:
             raise HQError("unauthorized", "a valid channel key is required", 401)
         return found

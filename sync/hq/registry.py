@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -165,6 +166,30 @@ def channel_for_key(db: Database, key: str) -> tuple[str, str] | None:
     with db.tx(snapshot=True) as tx:
         row = tx.one("SELECT name, kind FROM channels WHERE key_hash = ?", (hash_secret(key),))
     return None if row is None else (row[0], row[1])
+
+
+class ChannelKeys:
+    """``channel_for_key`` with what it found remembered for ``ttl`` seconds: every order a
+    live stream places names its key, and the lookup (a transaction of its own, a thread hop
+    in the server) was an eighth of an order's database work. Channel keys are never revoked
+    today; should that come, it takes effect within ``ttl``. Unknown keys are not remembered."""
+
+    def __init__(self, db: Database, *, ttl: float = 30.0, size: int = 1024) -> None:
+        self._db, self._ttl, self._size = db, ttl, size
+        self._found: dict[str, tuple[float, tuple[str, str]]] = {}
+
+    def known(self, key: str) -> tuple[str, str] | None:
+        """The channel if looked up within ``ttl`` (no I/O: safe on the event loop)."""
+        hit = self._found.get(key)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def lookup(self, key: str) -> tuple[str, str] | None:
+        found = channel_for_key(self._db, key)
+        if found is not None:
+            if len(self._found) >= self._size:
+                self._found.clear()
+            self._found[key] = (time.monotonic() + self._ttl, found)
+        return found
 
 
 # added to every version HQ holds at an epoch bump: more than any lost state could have
