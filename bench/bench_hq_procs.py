@@ -276,12 +276,13 @@ def report(results: dict[int, list[Step]], args: argparse.Namespace) -> bool:
             print(f"{size:<14}{'none passed':>20}{'':>40}  MISS")
             ok = False
             continue
-        ratio = top.rate / base.rate if base else float("nan")
+        ratio = top.rate / base.rate if base else None
         target = TARGETS.get(size)
-        met = target is None or ratio >= target
+        met = target is None or (ratio is not None and ratio >= target)
         ok = ok and met
+        shown = "-" if ratio is None else f"{ratio:.2f}"
         print(f"{size:<14}{top.rate:>20,.0f}{top.p50:>8.1f}{top.p99:>8.1f}{top.cpu_per_1000:>17.2f}"
-              f"{ratio:>7.2f}{(f'>={target:g}x' if target else 'base'):>8}  {'MET' if met else 'NOT MET: FAIL'}")
+              f"{shown:>7}{(f'>={target:g}x' if target else 'base'):>8}  {'MET' if met else 'NOT MET: FAIL'}")
     if load > (os.cpu_count() or 1):
         print("machine busy (load above CPU count): rates are low; the HQ CPU column is steadier")
     return ok

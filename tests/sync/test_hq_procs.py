@@ -21,6 +21,7 @@ from sync.hq.clock import utcnow
 from sync.hq.db import open_database
 from sync.hq.notify import Deliverer
 from sync.hq.schema import migrate
+from sync.hq.serve import ServePlan, connection_budget, shown_url
 from sync.protocol import CatalogItem
 from tests.support.hq_procs import HQProcess, alive
 
@@ -63,6 +64,22 @@ def test_workers_over_sqlite_are_refused_clearly(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "PostgreSQL" in err and "多个 HQ 进程" in err and "single writer" in err
     assert not (tmp_path / "hq.db").exists()  # refused before anything was created
+
+
+def test_bad_sizes_are_refused_and_passwords_never_printed(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path}/hq.db"
+    assert main(["hq", "serve", "--db", db, "--workers", "0"]) == 2
+    assert main(["hq", "serve", "--db", db, "--db-pool", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers 至少为 1" in err and "--db-pool must be at least 1" in err
+    assert shown_url("postgresql://hq:s3cret@db.example:5432/hq") == "postgresql://hq:***@db.example:5432/hq"
+
+
+@pytest.mark.postgres
+def test_more_connections_than_postgresql_accepts_is_warned(hq_pg_url):
+    assert connection_budget(ServePlan(hq_pg_url, "127.0.0.1", 0, workers=2, db_pool=5)) is None
+    warning = connection_budget(ServePlan(hq_pg_url, "127.0.0.1", 0, workers=4, db_pool=500))
+    assert "4 process(es) x (500 pooled + 1 LISTEN)" in warning and "max_connections" in warning
 
 
 @pytest.mark.postgres
