@@ -28,6 +28,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "dev.label.bag": ("袋", "Bag"),
     "dev.label.slot": ("位置", "Slot"),
     "dev.label.pickup": ("取货时间", "Pickup"),
+    "dev.label.delivery": ("外送送达", "Deliver by"),
     "dev.label.customer": ("顾客", "Customer"),
     "dev.label.copy": ("重印 副本 COPY", "COPY - REPRINT"),
     "dev.zone_label.ambient": ("常温 AMBIENT", "AMBIENT 常温"),

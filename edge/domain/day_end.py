@@ -141,10 +141,12 @@ def day_end(store: Store, day: date, tz: ZoneInfo, *, actor: str,
     start_dt, end_dt = day_bounds(day, tz)
     start, end = iso(start_dt), iso(end_dt)
     own = store.store_id
+    # a delivery order is never picked up at the counter: not a pickup due
     due, due_done = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(status IN ('picked_up','partially_picked_up')"
         " AND picked_up_at < ?), 0) FROM orders WHERE store_id = ? AND window_end >= ?"
-        " AND window_end < ? AND status != 'cancelled'", [end, own, start, end]).fetchone()
+        " AND window_end < ? AND status != 'cancelled' AND fulfilment = 'pickup'",
+        [end, own, start, end]).fetchone()
     handed = db.execute(
         "SELECT order_no, status, verify_ms FROM orders WHERE store_id = ? AND picked_up_at >= ?"
         " AND picked_up_at < ? AND status IN (?, ?)", [own, start, end, *sorted(HANDED_OVER)]

@@ -101,6 +101,7 @@ class Order:
     short_state: str | None = None  # pending | wait | without (picking.decide_short)
     hq_uid: str | None = None  # HQ's id of the order: events about it name it (order_uid)
     presale_state: str | None = None  # pre-sale: waiting (for goods) | released (on the board)
+    delivery_address: str | None = None  # delivery orders: as the store may hold it (delivery.py)
     lines: list[Line] = field(default_factory=list)
     bags: list[Bag] = field(default_factory=list)
 
@@ -113,7 +114,7 @@ class Order:
 _ORDER_COLS = ("order_no, store_id, channel, fulfilment, customer_masked, phone_last4, status,"
                " payment_status, window_start, window_end, made_to_order, total_cents, version,"
                " picked_up_at, picked_up_by, verify_ms, cancel_reason, short_state, hq_uid,"
-               " presale_state")
+               " presale_state, delivery_address")
 
 
 def _order_from_row(db: Database, row: tuple) -> Order:

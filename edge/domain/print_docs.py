@@ -8,7 +8,7 @@ it prints an hour later after the paper is changed. Payloads are the field dicts
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -144,17 +144,28 @@ def _window(order: Order) -> str:
     return f"{start:%m-%d %H:%M}-{end:%m-%d %H:%M}"
 
 
+def _delivery_line(order: Order) -> str:
+    """A delivery parcel's label: by when, and where (as the store holds the address: the
+    street for a platform's rider, in full for the store's own clerk)."""
+    return f"{order.window_end.astimezone():%m-%d %H:%M} · {order.delivery_address or ''}".rstrip(" ·")
+
+
 def labels_for_order(order: Order, settings: PrintSettings) -> list[dict]:
-    """One label per bag (zone): big order number, zone, slot, window, masked customer, QR."""
+    """One label per bag (zone): big order number, zone, slot, window (a delivery: promised
+    time and address), masked customer, QR."""
     lang = settings.lang
     bags = sorted(order.bags, key=lambda b: b.bag_no)
+    delivery = order.fulfilment == "delivery"
+    captions = _label_captions(lang)
+    if delivery:
+        captions = replace(captions, pickup=t("dev.label.delivery", lang))
     return [asdict(BagLabel(
         order_no=order.order_no, bag_no=i, bag_count=len(bags), zone=bag.zone,
         zone_label=t(f"dev.zone_label.{bag.zone}", lang), slot=bag.slot or "-",
-        pickup_window=_window(order), customer_masked=order.customer_masked,
-        phone_last4=order.phone_last4,
+        pickup_window=_delivery_line(order) if delivery else _window(order),
+        customer_masked=order.customer_masked, phone_last4=order.phone_last4,
         qr_payload=bag_qr_payload(order.store_id, order.order_no, bag.zone),
-        captions=_label_captions(lang))) for i, bag in enumerate(bags, start=1)]
+        captions=captions)) for i, bag in enumerate(bags, start=1)]
 
 
 def report_for_day_end(db: Database, report, settings: PrintSettings) -> dict:

@@ -107,6 +107,12 @@ def test_two_parcels_two_couriers_then_the_clerk_delivers(shop):
     assert delivery.check(store, code).verdict.kind == "not_ready"  # nothing packed yet
     prepare(store, order_no)
     assert delivery.check(store, code).verdict.kind == "courier_ok"
+    from edge.domain.print_docs import PrintSettings, labels_for_order
+
+    labels = labels_for_order(orders.get_order(store.db, order_no), PrintSettings(lang="en"))
+    assert [lb["zone"] for lb in labels] == ["ambient", "chilled"]  # a label per parcel
+    assert all(lb["captions"]["pickup"] == "Deliver by" and lb["pickup_window"].endswith(ADDRESS)
+               for lb in labels)  # our clerk carries it: the door is on the label
     # two parcels, two couriers: each scans its own label
     chilled = bag_qr_payload(STORE_ID, order_no, "chilled")
     assert delivery.check(store, chilled).zones == ("chilled",)
