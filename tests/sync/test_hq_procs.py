@@ -103,11 +103,13 @@ def test_workers_serve_and_a_killed_worker_is_replaced(hq_pg_url, hq_procs, wait
 
 
 @pytest.mark.postgres
-def test_two_processes_keep_a_stores_pulls_gapless(hq_pg_url, hq_procs):
+def test_two_processes_keep_pulls_gapless_and_notify_once(hq_pg_url, hq_procs, webhook_receiver, wait_until):
     """Pushes and channel orders for one store go to two HQ processes at once; a puller
-    asking either process in turn sees every cursor once, in order."""
+    asking either process in turn sees every cursor once, in order; both processes deliver
+    customer notifications, none twice."""
     token, key = _seed(hq_pg_url)
-    servers = [hq_procs(hq_pg_url, "--db-pool", "6").url, hq_procs(hq_pg_url, "--db-pool", "6").url]
+    options = ("--db-pool", "6", "--webhook", webhook_receiver.url)
+    servers = [hq_procs(hq_pg_url, *options).url, hq_procs(hq_pg_url, *options).url]
     store = {"Authorization": f"Bearer {token}"}
     channel = {"Authorization": f"Bearer {key}"}
     with httpx.Client(timeout=30) as c:
@@ -163,32 +165,17 @@ def test_two_processes_keep_a_stores_pulls_gapless(hq_pg_url, hq_procs):
     with db.tx(snapshot=True) as tx:
         head = tx.scalar("SELECT change_seq FROM stores WHERE store_id = 'S1'")
         kinds = dict(tx.all("SELECT type, COUNT(*) FROM changes WHERE store_id = 'S1' GROUP BY type"))
-    db.close()
     assert seen == list(range(1, head + 1))
     assert kinds["order.allocated"] == 60 and kinds["allotment.updated"] == 31
-
-
-@pytest.mark.postgres
-def test_two_processes_deliver_each_notification_once(hq_pg_url, hq_procs, webhook_receiver, wait_until):
-    token, key = _seed(hq_pg_url)
-    hooks = ("--webhook", webhook_receiver.url, "--db-pool", "4")
-    servers = [hq_procs(hq_pg_url, *hooks).url, hq_procs(hq_pg_url, *hooks).url]
-    with httpx.Client(timeout=30) as c:
-        c.post(servers[0] + "/v1/sync/push", headers={"Authorization": f"Bearer {token}"},
-               json={"events": [new_event(1, "allotment.granted", {"sku": "A1", "qty": 100})]})
-        for i in range(40):
-            r = c.post(servers[i % 2] + "/v1/orders", headers={"Authorization": f"Bearer {key}"}, json=_order(i))
-            assert r.status_code == 201, r.text
-    db = open_database(hq_pg_url, pool_size=1)
 
     def statuses() -> dict[str, int]:
         with db.tx(snapshot=True) as tx:
             return dict(tx.all("SELECT status, COUNT(*) FROM notifications GROUP BY status"))
 
-    assert wait_until(lambda: statuses() == {"delivered": 40}, timeout=180)
+    assert wait_until(lambda: statuses() == {"delivered": 60}, timeout=180)
     db.close()
     ids = [n["notification_id"] for n in webhook_receiver.received]
-    assert len(ids) == 40 and len(set(ids)) == 40  # both deliverers ran; none sent one twice
+    assert len(ids) == 60 and len(set(ids)) == 60  # two deliverers on one table: none sent twice
 
 
 def test_a_claimed_notification_is_no_other_deliverers(hq_server, webhook_receiver):
@@ -210,29 +197,33 @@ def test_a_claimed_notification_is_no_other_deliverers(hq_server, webhook_receiv
     assert [(r[2], r[3]) for r in theirs.claim_due(10)] == [(first, "cancelled")]
 
 
-def test_concurrent_sweeps_remind_each_customer_once(hq_server):
+def test_concurrent_sweeps_act_once(hq_server):
+    """Four sweepers at once (as four HQ processes would run them): each ready order's
+    customer is reminded once, each unpaid order released once."""
     hq_server.add_product("A1")
     store = hq_server.add_store("S1")
     channel = hq_server.add_channel("shop")
-    store.send("allotment.granted", {"sku": "A1", "qty": 12})
+    store.send("allotment.granted", {"sku": "A1", "qty": 20})
     for _ in range(12):
         order_no = channel.place("S1", [("A1", 1)], paid=True).json()["order_no"]
         store.send("order.status_changed", {"order_no": order_no, "to": "ready"})
+    unpaid = {channel.place("S1", [("A1", 1)]).json()["order_no"] for _ in range(8)}
+    hq_server.clock.advance(minutes=31)
     start = threading.Barrier(4)
-    sent: list[int] = []
 
-    def sweep() -> None:
+    def sweep() -> tuple[int, list[str]]:
         start.wait()
-        sent.append(service.send_reminders(hq_server.db, hq_server.clock()))
+        return service.send_reminders(hq_server.db, hq_server.clock()), \
+            service.release_unpaid_orders(hq_server.db, hq_server.clock())
 
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(4) as pool:
+        rounds = list(pool.map(lambda _: sweep(), range(4)))
+    released = [o for _, orders in rounds for o in orders]
     with hq_server.db.tx(snapshot=True) as tx:
-        reminders = tx.scalar("SELECT COUNT(*) FROM notifications WHERE kind = 'reminder'")
-    assert sum(sent) == 12 and reminders == 12
+        kinds = dict(tx.all("SELECT kind, COUNT(*) FROM notifications GROUP BY kind"))
+        cancels = tx.scalar("SELECT COUNT(*) FROM changes WHERE type = 'order.cancelled'")
+    assert sum(sent for sent, _ in rounds) == 12 and kinds["reminder"] == 12
+    assert sorted(released) == sorted(unpaid) and kinds["cancelled"] == 8 and cancels == 8
 
 
 def test_an_exhausted_pool_answers_503_busy_not_a_hang(make_hq_server):
