@@ -303,8 +303,10 @@ async def run_phase(mode: str, stores: list[SimStore], url: str, hq_pid: int, ke
     # one small client per store, as each store PC has its own: httpcore's pool scans all its
     # connections per request, so one shared pool of 2,000 would measure the pool, not HQ
     tls = ssl.create_default_context()
-    clients = [httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=2), verify=tls)
-               for _ in stores]
+    # idle connections dropped after 4 s: uvicorn closes them at 5 s, and a request sent on one
+    # it is closing fails (the poll phase's 5 s interval hit that race hundreds of times)
+    limits = httpx.Limits(max_connections=2, keepalive_expiry=4.0)
+    clients = [httpx.AsyncClient(base_url=url, limits=limits, verify=tls) for _ in stores]
     async with contextlib.AsyncExitStack() as stack:
         for client in clients:
             await stack.enter_async_context(client)
@@ -423,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
             for store in stores:
                 store.db.close()
     print("\n".join(table(long, poll)))
+    print(f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work slows both phases)")
     for phase in (long, poll):
         for line in phase.errors[:5]:
             print(f"  {phase.mode}: {line}")
