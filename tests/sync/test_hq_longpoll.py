@@ -7,6 +7,7 @@ ran out can only have been woken by the change."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
 import time
@@ -235,3 +236,30 @@ def _grant_event() -> dict:
     from tests.sync.conftest import new_event
 
     return new_event(1, "allotment.granted", {"sku": "A1", "qty": 5})
+
+
+def test_change_committed_between_the_empty_read_and_the_wait_is_not_missed():
+    """The commit hook fires while the (empty) read is still returning: the waiter, registered
+    before the read, keeps the wake and re-reads at once instead of waiting out its 40 s."""
+    from sync.hq.feed_wait import FeedWaiters
+    from sync.protocol import PullResponse
+
+    async def body() -> tuple[PullResponse, int]:
+        waiters = FeedWaiters()
+        waiters.bind(asyncio.get_running_loop())
+        reads = []
+
+        def read() -> PullResponse:  # runs in the threadpool, like changes.pull
+            reads.append(1)
+            if len(reads) == 1:
+                waiters.wake_threadsafe(["S1"])  # what Database.commit_hooks does on commit
+                return PullResponse(epoch="e", next_cursor=4)
+            return PullResponse(epoch="e", changes=[{"cursor": 5, "change_id": "c5", "type": "stock.transfer",
+                                                      "payload": {}}], next_cursor=5)
+
+        never = asyncio.get_running_loop().create_future()
+        page = await asyncio.wait_for(waiters.long_pull(read, "S1", 4, LONG, never), timeout=LONG - 10)
+        return page, len(reads)
+
+    page, reads = asyncio.run(body())
+    assert reads == 2 and [c.cursor for c in page.changes] == [5]
