@@ -13,12 +13,20 @@ processes add nothing but waiting, and ``--workers`` over SQLite is refused.
 from __future__ import annotations
 
 import functools
+import logging
+import os
+import signal
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .db import UNPOOLED_CONNECTIONS, default_pool_size, open_database
+from .db import UNPOOLED_CONNECTIONS, TransientDBError, default_pool_size, open_database
+
+log = logging.getLogger("uvicorn.error")  # the journal the supervisor's own lines go to
 
 # the supervisor kills and replaces a worker that leaves its ping unanswered this long: long
 # enough that a worker merely busy on a loaded machine is not killed with requests in hand
@@ -90,6 +98,52 @@ def connection_budget(plan: ServePlan) -> str | None:
             f"answered 503. Lower --db-pool or raise max_connections.")
 
 
+def worker_app(db_url: str, *, retry_cap: float = 30.0, **app_kw: Any) -> Any:
+    """One worker's app. The supervisor reached the database just before starting the
+    workers, so a worker that cannot (PostgreSQL restarting while a worker is replaced) waits
+    for it with backoff: dying instead would have the supervisor respawn it twice a second,
+    each respawn a whole Python start-up, for as long as the database is away. SIGTERM or
+    SIGINT while it waits ends the worker at once."""
+    from .app import create_app
+
+    delay = 1.0
+    with _stop_signals() as stop:
+        while True:
+            try:
+                return create_app(db_url, **app_kw)
+            except TransientDBError as exc:
+                log.warning("worker %d: database unavailable (%s), trying again in %.0f s",
+                            os.getpid(), str(exc).splitlines()[0], delay)
+            if stop.wait(delay):
+                raise SystemExit(0)
+            delay = min(delay * 2, retry_cap)
+
+
+@contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """An event set by SIGTERM/SIGINT while the app is being built (uvicorn's own handlers
+    only note a signal until the app exists); one that came is raised again afterwards, for
+    uvicorn to stop the worker as usual."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    caught: list[int] = []
+
+    def note(sig: int, frame: Any) -> None:
+        caught.append(sig)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in caught[:1]:
+            signal.raise_signal(sig)
+
+
 def serve(plan: ServePlan, sock: socket.socket, echo: Any = print) -> int:
     """Run HQ on an already bound socket until stopped; returns the exit code."""
     import uvicorn
@@ -117,7 +171,7 @@ def serve(plan: ServePlan, sock: socket.socket, echo: Any = print) -> int:
         db.close()
     # a picklable factory: each spawned worker builds its own app, pool and background threads;
     # info level so the journal shows workers dying and being replaced (no access log)
-    factory = functools.partial(create_app, plan.db_url, **app_kw)
+    factory = functools.partial(worker_app, plan.db_url, **app_kw)
     config = uvicorn.Config(factory, factory=True, workers=plan.workers, log_level="info", access_log=False,
                             timeout_worker_healthcheck=WORKER_PING_S)
     Multiprocess(config, sockets=[sock]).run()

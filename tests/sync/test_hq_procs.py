@@ -4,6 +4,7 @@ gapless, background jobs that never act twice, and a bounded connection pool (50
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -21,11 +22,12 @@ from sync.hq.clock import utcnow
 from sync.hq.db import open_database
 from sync.hq.notify import Deliverer
 from sync.hq.schema import migrate
-from sync.hq.serve import ServePlan, connection_budget, shown_url
+from sync.hq.serve import ServePlan, connection_budget, shown_url, worker_app
 from sync.protocol import CatalogItem
 from tests.support.hq_procs import HQProcess, alive
+from tests.support.tcp_proxy import TcpProxy
 
-from conftest import new_event  # noqa: E402
+from conftest import free_socket, new_event  # noqa: E402
 
 
 @pytest.fixture
@@ -176,6 +178,28 @@ def test_two_processes_keep_pulls_gapless_and_notify_once(hq_pg_url, hq_procs, w
     db.close()
     ids = [n["notification_id"] for n in webhook_receiver.received]
     assert len(ids) == 60 and len(set(ids)) == 60  # two deliverers on one table: none sent twice
+
+
+@pytest.mark.postgres
+def test_a_worker_waits_for_postgresql_instead_of_dying(hq_pg_url, caplog, wait_until):
+    port = free_socket()
+    address = port.getsockname()
+    port.close()  # nothing listens there yet: connections are refused, as while PG restarts
+    url = hq_pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{address[1]}")
+    assert url != hq_pg_url
+    built: list = []
+    worker = threading.Thread(target=lambda: built.append(worker_app(url, sweep_interval=None)), daemon=True)
+    with caplog.at_level(logging.WARNING, logger="uvicorn.error"):
+        worker.start()
+        assert wait_until(lambda: "database unavailable" in caplog.text, timeout=60)
+    assert worker.is_alive() and not built
+    proxy = TcpProxy(("127.0.0.1", 5432), port=address[1])  # PostgreSQL is back
+    try:
+        worker.join(120)
+        assert built and built[0].state.db.dialect == "postgresql"
+        built[0].state.db.close()
+    finally:
+        proxy.close()
 
 
 def test_a_claimed_notification_is_no_other_deliverers(hq_server, webhook_receiver):
