@@ -96,7 +96,7 @@ def add_stores_from_csv(db: Database, csv_path: Path, out: Path, now: datetime, 
     if problems:
         raise BulkRefused(problems)
     expires = registry.token_expiry(now, token_days)
-    tokens = {r.store_id: registry.new_store_token() for r in rows}
+    tokens = {r.store_id: registry.new_store_token(r.store_id) for r in rows}
     _write_tokens(out, [(r.store_id, r.name, tokens[r.store_id], expires or "") for r in rows])
     try:
         registry.add_stores(db, [(r.store_id, r.name) for r in rows], now, token_days=token_days, tokens=tokens)

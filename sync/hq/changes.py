@@ -137,7 +137,7 @@ def _order_items(tx: Tx, store_id: str, now: datetime) -> list[SnapshotItem]:
         "SELECT order_no FROM orders WHERE store_id = ? AND (status NOT IN "
         "('picked_up', 'partially_picked_up', 'cancelled', 'returned') OR placed_at >= ?) "
         "ORDER BY order_no", (store_id, since))
-    return [SnapshotItem(type=CH_ORDER_ALLOCATED, payload=order_payload(tx, r[0])) for r in rows]
+    return [SnapshotItem(type=CH_ORDER_ALLOCATED, payload=order_payload(tx, store_id, r[0])) for r in rows]
 
 
 def _task_items(tx: Tx, store_id: str) -> list[SnapshotItem]:
@@ -145,7 +145,7 @@ def _task_items(tx: Tx, store_id: str) -> list[SnapshotItem]:
 
     rows = tx.all("SELECT task_id FROM tasks WHERE store_id = ? AND status NOT IN ('done', 'cancelled') "
                   "ORDER BY task_id", (store_id,))
-    return [SnapshotItem(type=CH_TASK_UPDATED, payload=task_payload(tx, r[0])) for r in rows]
+    return [SnapshotItem(type=CH_TASK_UPDATED, payload=task_payload(tx, store_id, r[0])) for r in rows]
 
 
 def _allotment_items(tx: Tx, store_id: str, acked: int) -> list[SnapshotItem]:

@@ -49,12 +49,12 @@ def apply_event(db: Database, e: p.CourierEvent, now: datetime) -> dict[str, str
             delivery.courier_assigned(tx, e.order_no, None, e.note or "cancelled by the platform", now)
         elif e.kind == "late":
             notify.enqueue(tx, store_id, e.order_no, "courier_late",
-                           {**hq_orders._notice(tx, e.order_no), "note": e.note,
+                           {**hq_orders._notice(tx, store_id, e.order_no), "note": e.note,
                             "eta_min": e.eta_min}, now)
         elif e.kind == "delivered" and status in ("to_collect", "collected"):
             tx.run("UPDATE courier_jobs SET status = 'delivered', updated_at = ? WHERE order_no = ?",
                    (iso(now), e.order_no))
-            o = hq_orders.load_order(tx, e.order_no)
+            o = hq_orders.load_order(tx, store_id, e.order_no)
             if o is not None and o["status"] == "out_for_delivery":
                 delivery.mark_delivered(tx, store_id, e.order_no, now)
         current = tx.scalar("SELECT status FROM courier_jobs WHERE order_no = ?", (e.order_no,))
@@ -66,8 +66,8 @@ def apply_event(db: Database, e: p.CourierEvent, now: datetime) -> dict[str, str
 def job_request(tx: Tx, order_no: str) -> dict:
     """What the platform needs to send a rider: the full address (only HQ and the platform
     hold it), by when, which parcels."""
-    o = hq_orders.load_order(tx, order_no)
-    d = delivery.details(tx, order_no) or {}
+    o = hq_orders.load_order(tx, None, order_no)  # the platform knows the number only
+    d = delivery.details(tx, o["store_id"], order_no) or {} if o else {}
     name = tx.scalar("SELECT name FROM stores WHERE store_id = ?", (o["store_id"],)) if o else ""
     return {"order_no": order_no, "store_id": o["store_id"] if o else "", "store_name": name or "",
             "address": d.get("address", ""), "promised_at": d.get("promised_at"),

@@ -50,19 +50,19 @@ def on_placed(tx: Tx, order_no: str, req: p.PlaceOrderRequest, zones: list[str],
                "VALUES (?, ?, 'to_request', ?, ?)", (order_no, req.store_id, iso(now), iso(now)))
 
 
-def details(tx: Tx, order_no: str) -> dict[str, Any] | None:
+def details(tx: Tx, store_id: str, order_no: str) -> dict[str, Any] | None:
     """(address, courier mode, delivery code) of a delivery order, else None."""
     row = tx.one("SELECT delivery_address, courier_mode, delivery_code, window_end FROM orders "
-                 "WHERE order_no = ? AND fulfilment = 'delivery'", (order_no,))
+                 "WHERE store_id = ? AND order_no = ? AND fulfilment = 'delivery'", (store_id, order_no))
     if row is None or row[0] is None:
         return None
     return {"address": row[0], "courier_mode": row[1], "delivery_code": row[2], "promised_at": row[3]}
 
 
-def store_info(tx: Tx, order_no: str) -> dict[str, Any] | None:
+def store_info(tx: Tx, store_id: str, order_no: str) -> dict[str, Any] | None:
     """``order.allocated``'s ``delivery`` (protocol.DeliveryInfo): the address as the store
     may hold it."""
-    d = details(tx, order_no)
+    d = details(tx, store_id, order_no)
     if d is None:
         return None
     return {**d, "address": p.address_for_store(d["address"], d["courier_mode"]),
@@ -82,7 +82,7 @@ def parcels_out(tx: Tx, order_no: str) -> int:
 
 
 def _notify(tx: Tx, store_id: str, order_no: str, kind: str, now: datetime, **extra: Any) -> None:
-    notify.enqueue(tx, store_id, order_no, kind, {**hq_orders._notice(tx, order_no), **extra}, now)
+    notify.enqueue(tx, store_id, order_no, kind, {**hq_orders._notice(tx, store_id, order_no), **extra}, now)
 
 
 def _set_status(tx: Tx, order_no: str, status: str, now: datetime, *, handed: bool = False) -> None:
@@ -115,7 +115,7 @@ def record_parcel_out(tx: Tx, store_id: str, e: p.ParcelOut, now: datetime) -> s
     waiting = tx.scalar("SELECT COUNT(*) FROM parcels WHERE order_no = ? AND status = 'waiting'", (e.order_no,))
     if waiting == 0:  # the goods are gone, also after a cancellation (like a hand-over)
         _set_status(tx, e.order_no, "out_for_delivery", now, handed=True)
-        tasks.set_status_from_hq(tx, f"prep-{e.order_no}", "done", now)
+        tasks.set_status_from_hq(tx, store_id, f"prep-{e.order_no}", "done", now)
         # the platform's rider collected: tell the platform; never asked yet: ask no more
         tx.run("UPDATE courier_jobs SET status = CASE WHEN status IN ('requested', 'assigned') "
                "THEN 'to_collect' ELSE 'not_needed' END, updated_at = ? WHERE order_no = ? "
@@ -130,7 +130,7 @@ def _rebook_parcel(tx: Tx, store_id: str, o: dict[str, Any], zone: str) -> None:
     count as sold again (as ``orders.record_handover`` does for a hand-over)."""
     pool = rules.allotment_pool(bool(o["presale"]))
     back = 1 if rules.cancelled_units_back_to_store(pool) else 0
-    for line in hq_orders.order_lines(tx, o["order_no"]):
+    for line in hq_orders.order_lines(tx, store_id, o["order_no"]):
         if line["zone"] == zone:
             tx.run("UPDATE allotments SET sold = sold + ?, granted = granted + ? "
                    "WHERE store_id = ? AND sku = ? AND pool = ?",
@@ -195,7 +195,7 @@ def record_decided(tx: Tx, store_id: str, d: p.DeliveryDecided, now: datetime) -
 def courier_assigned(tx: Tx, order_no: str, courier_name: str | None, note: str, now: datetime) -> None:
     """The platform named a rider (or gave the order up: ``courier_name`` None). The store
     sees who will come; the customer is told."""
-    o = hq_orders.load_order(tx, order_no)
+    o = hq_orders.load_order(tx, None, order_no)  # the platform knows the number only
     if o is None:
         return
     hq_orders.lock_store(tx, o["store_id"])

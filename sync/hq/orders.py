@@ -45,15 +45,21 @@ _ORDER_COLUMNS = (
 
 
 # ---------------------------------------------------------------- reading
-def load_order(tx: Tx, order_no: str) -> dict[str, Any] | None:
-    row = tx.one(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE order_no = ?", (order_no,))
+def load_order(tx: Tx, store_id: str | None, order_no: str) -> dict[str, Any] | None:
+    """The order, looked up in its store (one shard on Citus); ``store_id`` None only where
+    just the number is known (a courier platform's callback)."""
+    if store_id is None:
+        row = tx.one(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE order_no = ?", (order_no,))
+    else:
+        row = tx.one(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE store_id = ? AND order_no = ?",
+                     (store_id, order_no))
     return None if row is None else dict(zip(_ORDER_COLUMNS.split(", "), row))
 
 
-def order_lines(tx: Tx, order_no: str) -> list[dict[str, Any]]:
+def order_lines(tx: Tx, store_id: str, order_no: str) -> list[dict[str, Any]]:
     keys = ("line_no", "sku", "name_zh", "name_en", "qty", "zone", "unit_price_cents")
-    rows = tx.all(f"SELECT {', '.join(keys)} FROM order_lines WHERE order_no = ? ORDER BY line_no",
-                  (order_no,))
+    rows = tx.all(f"SELECT {', '.join(keys)} FROM order_lines WHERE store_id = ? AND order_no = ? "
+                  "ORDER BY line_no", (store_id, order_no))
     return [dict(zip(keys, r)) for r in rows]
 
 
@@ -72,12 +78,12 @@ def _payload(o: dict[str, Any], lines: list[dict[str, Any]], delivery_info: dict
     }
 
 
-def order_payload(tx: Tx, order_no: str) -> dict[str, Any]:
+def order_payload(tx: Tx, store_id: str, order_no: str) -> dict[str, Any]:
     """The full ``order.allocated`` payload (protocol.OrderAllocated)."""
-    o = load_order(tx, order_no)
+    o = load_order(tx, store_id, order_no)
     if o is None:
         raise not_found("order", order_no)
-    return _payload(o, order_lines(tx, order_no), delivery.store_info(tx, order_no))
+    return _payload(o, order_lines(tx, store_id, order_no), delivery.store_info(tx, store_id, order_no))
 
 
 def _view(p: dict[str, Any], d: dict[str, Any] | None) -> dict[str, Any]:
@@ -91,15 +97,14 @@ def _view(p: dict[str, Any], d: dict[str, Any] | None) -> dict[str, Any]:
     return view
 
 
-def order_view(tx: Tx, order_no: str) -> dict[str, Any]:
+def order_view(tx: Tx, store_id: str, order_no: str) -> dict[str, Any]:
     """What a channel sees (protocol.OrderView)."""
-    return _view(order_payload(tx, order_no), delivery.details(tx, order_no))
+    return _view(order_payload(tx, store_id, order_no), delivery.details(tx, store_id, order_no))
 
 
 def get_order(db: Database, order_no: str, *, channel_name: str | None = None) -> dict[str, Any]:
     def read(tx: Tx) -> dict[str, Any]:
-        _check_channel(tx, order_no, channel_name)
-        return order_view(tx, order_no)
+        return order_view(tx, _check_channel(tx, order_no, channel_name), order_no)
 
     return db.run_tx(read, snapshot=True)
 
@@ -201,10 +206,11 @@ def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, chan
             raise not_found("store", req.store_id)
         request_key = f"{channel_name}:{req.request_id}"
         # read under the store's row lock (a new snapshot: a twin request committed meanwhile shows)
-        existing, series = tx.one("SELECT (SELECT order_no FROM orders WHERE request_key = ?), "
-                                  "(SELECT value FROM meta WHERE key = 'order_series')", (request_key,))
+        existing, series = tx.one("SELECT (SELECT order_no FROM orders WHERE store_id = ? AND request_key = ?), "
+                                  "(SELECT value FROM meta WHERE key = 'order_series')",
+                                  (req.store_id, request_key))
         if existing:
-            return order_view(tx, existing)
+            return order_view(tx, req.store_id, existing)
         delivery.check_request(req)
         lines = _resolve_lines(tx, req)
         window_start, window_end = delivery.window(req, now) if req.delivery else _window(req, now)
@@ -220,16 +226,16 @@ def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, chan
         tx.run(f"INSERT INTO orders ({_ORDER_COLUMNS}, request_key, channel_name, paid_at) "
                f"VALUES ({', '.join('?' * (len(order) + 3))})",
                (*order.values(), request_key, channel_name, iso(now) if req.paid else None))
-        tx.many("INSERT INTO order_lines (order_no, line_no, sku, name_zh, name_en, qty, zone, "
-                "unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(order_no, l["line_no"], l["sku"], l["name_zh"], l["name_en"], l["qty"], l["zone"],
+        tx.many("INSERT INTO order_lines (store_id, order_no, line_no, sku, name_zh, name_en, qty, zone, "
+                "unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(req.store_id, order_no, l["line_no"], l["sku"], l["name_zh"], l["name_en"], l["qty"], l["zone"],
                   l["unit_price_cents"]) for l in lines])
         details = None
         if req.delivery:
             delivery.on_placed(tx, order_no, req, [l["zone"] for l in lines], now)
-            details = delivery.details(tx, order_no)
+            details = delivery.details(tx, req.store_id, order_no)
         # built from what was just written, not read back: placing is the hot path of a burst
-        payload = _payload(order, lines, delivery.store_info(tx, order_no) if details else None)
+        payload = _payload(order, lines, delivery.store_info(tx, req.store_id, order_no) if details else None)
         emit(tx, req.store_id, CH_ORDER_ALLOCATED, payload, now)
         tasks.create_task(tx, req.store_id, f"prep-{order_no}", "prepare", f"Prepare {order_no}", now,
                           order_no=order_no, due_at=window_start,
@@ -240,11 +246,11 @@ def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, chan
     return db.run_tx(work)
 
 
-def _notice(tx: Tx, order_no: str) -> dict[str, Any]:
+def _notice(tx: Tx, store_id: str, order_no: str) -> dict[str, Any]:
     """What a customer notification carries (the customer's own app shows the rest)."""
-    missing = tx.all("SELECT line_no, sku, qty FROM order_shorts WHERE order_no = ? AND "
-                     "status = 'refund_on_pickup' ORDER BY line_no", (order_no,))
-    return _notice_of(order_payload(tx, order_no), delivery.details(tx, order_no), missing)
+    missing = tx.all("SELECT line_no, sku, qty FROM order_shorts WHERE store_id = ? AND order_no = ? "
+                     "AND status = 'refund_on_pickup' ORDER BY line_no", (store_id, order_no))
+    return _notice_of(order_payload(tx, store_id, order_no), delivery.details(tx, store_id, order_no), missing)
 
 
 def _notice_of(p: dict[str, Any], d: dict[str, Any] | None, missing: list[tuple]) -> dict[str, Any]:
@@ -280,47 +286,48 @@ def pay_order(db: Database, order_no: str, now: datetime, *, channel_name: str |
     def work(tx: Tx) -> dict[str, Any]:
         store_id = _check_channel(tx, order_no, channel_name)
         lock_store(tx, store_id)
-        o = load_order(tx, order_no)
+        o = load_order(tx, store_id, order_no)
         if o["status"] == "cancelled":
             raise HQError("order_cancelled", f"order {order_no} was cancelled; refund the payment", 409)
         if o["payment_status"] != "pending":
-            return order_view(tx, order_no)
-        _deduct(tx, store_id, rules.allotment_pool(bool(o["presale"])), _sku_totals(order_lines(tx, order_no)))
+            return order_view(tx, store_id, order_no)
+        _deduct(tx, store_id, rules.allotment_pool(bool(o["presale"])), _sku_totals(order_lines(tx, store_id, order_no)))
         tx.run("UPDATE orders SET payment_status = 'paid', paid_at = ?, version = version + 1 "
-               "WHERE order_no = ?", (iso(now), order_no))
-        emit(tx, store_id, CH_ORDER_ALLOCATED, order_payload(tx, order_no), now)
-        return order_view(tx, order_no)
+               "WHERE store_id = ? AND order_no = ?", (iso(now), store_id, order_no))
+        emit(tx, store_id, CH_ORDER_ALLOCATED, order_payload(tx, store_id, order_no), now)
+        return order_view(tx, store_id, order_no)
 
     return db.run_tx(work)
 
 
-def cancel_in_tx(tx: Tx, order_no: str, reason: str, now: datetime) -> dict[str, Any]:
+def cancel_in_tx(tx: Tx, store_id: str, order_no: str, reason: str, now: datetime) -> dict[str, Any]:
     """Cancel (HQ, customer or payment timeout): give the units back, tell store and customer."""
-    o = load_order(tx, order_no)
+    o = load_order(tx, store_id, order_no)
     if o["status"] == "cancelled":
-        return order_view(tx, order_no)
+        return order_view(tx, store_id, order_no)
     if (o["status"] in rules.PICKED_UP or o["status"] in ("returned", *rules.LEFT_STORE)
             or delivery.parcels_out(tx, order_no)):
         raise HQError("not_cancellable", f"order {order_no} is already {o['status']}", 409)
     paid = o["payment_status"] == "paid"
     _give_back(tx, o["store_id"], rules.allotment_pool(bool(o["presale"])),
-               _sku_totals(order_lines(tx, order_no)), paid)
+               _sku_totals(order_lines(tx, store_id, order_no)), paid)
     tx.run("UPDATE orders SET status = 'cancelled', cancel_reason = ?, payment_status = ?, "
-           "version = version + 1 WHERE order_no = ?",
-           (reason, "refunded" if paid else o["payment_status"], order_no))
+           "version = version + 1 WHERE store_id = ? AND order_no = ?",
+           (reason, "refunded" if paid else o["payment_status"], store_id, order_no))
     emit(tx, o["store_id"], CH_ORDER_CANCELLED,
          {"order_no": order_no, "reason": reason, "version": o["version"] + 1,
           "regrant": rules.cancelled_units_back_to_store(rules.allotment_pool(bool(o["presale"])))}, now)
-    tasks.set_status_from_hq(tx, f"prep-{order_no}", "cancelled", now)
-    notify.enqueue(tx, o["store_id"], order_no, "cancelled", _notice(tx, order_no), now)
-    return order_view(tx, order_no)
+    tasks.set_status_from_hq(tx, store_id, f"prep-{order_no}", "cancelled", now)
+    notify.enqueue(tx, o["store_id"], order_no, "cancelled", _notice(tx, store_id, order_no), now)
+    return order_view(tx, store_id, order_no)
 
 
 def cancel_order(db: Database, order_no: str, reason: str, now: datetime, *,
                  channel_name: str | None = None) -> dict[str, Any]:
     def work(tx: Tx) -> dict[str, Any]:
-        lock_store(tx, _check_channel(tx, order_no, channel_name))
-        return cancel_in_tx(tx, order_no, reason, now)
+        store_id = _check_channel(tx, order_no, channel_name)
+        lock_store(tx, store_id)
+        return cancel_in_tx(tx, store_id, order_no, reason, now)
 
     return db.run_tx(work)
 
@@ -338,11 +345,12 @@ def release_unpaid_orders(db: Database, now: datetime) -> list[str]:
             continue
 
         def work(tx: Tx, order_no: str = order_no) -> bool:
-            lock_store(tx, _check_channel(tx, order_no, None))
-            o = load_order(tx, order_no)
+            store_id = _check_channel(tx, order_no, None)
+            lock_store(tx, store_id)
+            o = load_order(tx, store_id, order_no)
             if o["payment_status"] != "pending" or o["status"] == "cancelled" or o["status"] in rules.PICKED_UP:
                 return False  # paid or handed over meanwhile
-            cancel_in_tx(tx, order_no, "payment_timeout", now)
+            cancel_in_tx(tx, store_id, order_no, "payment_timeout", now)
             return True
 
         if db.run_tx(work):
@@ -354,12 +362,12 @@ def extend_window(db: Database, order_no: str, window_end: datetime, now: dateti
     def work(tx: Tx) -> dict[str, Any]:
         store_id = _check_channel(tx, order_no, None)
         lock_store(tx, store_id)
-        tx.run("UPDATE orders SET window_end = ?, version = version + 1, reminded = 0 WHERE order_no = ?",
-               (iso(window_end), order_no))
-        o = load_order(tx, order_no)
+        tx.run("UPDATE orders SET window_end = ?, version = version + 1, reminded = 0 "
+               "WHERE store_id = ? AND order_no = ?", (iso(window_end), store_id, order_no))
+        o = load_order(tx, store_id, order_no)
         emit(tx, store_id, CH_ORDER_WINDOW_EXTENDED,
              {"order_no": order_no, "window_end": o["window_end"], "version": o["version"]}, now)
-        return order_view(tx, order_no)
+        return order_view(tx, store_id, order_no)
 
     return db.run_tx(work)
 
@@ -373,8 +381,9 @@ def send_reminders(db: Database, now: datetime, ahead: timedelta = timedelta(hou
                       "AND window_end <= ?", (iso(now + ahead),))
         sent = 0
         for order_no, store_id in rows:
-            if tx.run("UPDATE orders SET reminded = 1 WHERE order_no = ? AND reminded = 0", (order_no,)):
-                notify.enqueue(tx, store_id, order_no, "reminder", _notice(tx, order_no), now)
+            if tx.run("UPDATE orders SET reminded = 1 WHERE store_id = ? AND order_no = ? AND reminded = 0",
+                      (store_id, order_no)):
+                notify.enqueue(tx, store_id, order_no, "reminder", _notice(tx, store_id, order_no), now)
                 sent += 1
         return sent
 
@@ -383,8 +392,7 @@ def send_reminders(db: Database, now: datetime, ahead: timedelta = timedelta(hou
 def _store_order(tx: Tx, store_id: str, order_no: str) -> dict[str, Any] | None:
     """The order if it is this store's own; another store's order is answered like an
     unknown one (no store learns what another holds)."""
-    o = load_order(tx, order_no)
-    return o if o is not None and o["store_id"] == store_id else None
+    return load_order(tx, store_id, order_no)
 
 
 store_order = _store_order
@@ -398,7 +406,8 @@ def order_about(tx: Tx, store_id: str, order_no: str, order_uid: str | None,
         return None, "unknown_order"
     if not rules.same_order(o["order_uid"], order_uid):
         key = f"{order_no}:{order_uid}"
-        if tx.one("SELECT 1 FROM conflicts WHERE conflict_id = ?", (f"order_mismatch:{key}",)) is None:
+        if tx.one("SELECT 1 FROM conflicts WHERE store_id = ? AND conflict_id = ?",
+                  (store_id, f"order_mismatch:{key}")) is None:
             _record_conflict(tx, store_id, "order_mismatch", now, order_no=order_no,
                              key=key, detail=f"the store's event is about order uid {order_uid}, "
                                              f"HQ's {order_no} is {o['order_uid']}")
@@ -426,7 +435,7 @@ def record_handover(tx: Tx, store_id: str, h: OrderHandedOver, now: datetime) ->
     decision = rules.handover_beats_cancellation(o["status"])
     if not decision.apply:
         return decision.reject_reason
-    lines = order_lines(tx, h.order_no)
+    lines = order_lines(tx, store_id, h.order_no)
     pool = rules.allotment_pool(bool(o["presale"]))
     totals = _sku_totals(lines)
     if decision.conflict:
@@ -448,10 +457,10 @@ def record_handover(tx: Tx, store_id: str, h: OrderHandedOver, now: datetime) ->
         _record_conflict(tx, store_id, "refund_due", now, order_no=h.order_no, key=h.order_no,
                          detail=f"not taken: {missing}")
     # rule 8: HQ's receipt time, never the store PC's clock (h.at)
-    tx.run("UPDATE orders SET status = ?, handed_over_at = ?, version = version + 1 WHERE order_no = ?",
-           (status, iso(now), h.order_no))
-    tasks.set_status_from_hq(tx, f"prep-{h.order_no}", "done", now)
-    notify.enqueue(tx, store_id, h.order_no, "picked_up", _notice(tx, h.order_no), now)
+    tx.run("UPDATE orders SET status = ?, handed_over_at = ?, version = version + 1 "
+           "WHERE store_id = ? AND order_no = ?", (status, iso(now), store_id, h.order_no))
+    tasks.set_status_from_hq(tx, store_id, f"prep-{h.order_no}", "done", now)
+    notify.enqueue(tx, store_id, h.order_no, "picked_up", _notice(tx, store_id, h.order_no), now)
     return None
 
 
@@ -464,8 +473,8 @@ def record_window_extended(tx: Tx, store_id: str, e: WindowExtendedByStore, now:
     if not rules.window_extension_reopens(o["status"], e.status):
         return f"window_not_extendable:{o['status']}"
     tx.run("UPDATE orders SET window_end = ?, status = ?, reminded = 0, version = version + 1"
-           " WHERE order_no = ?", (e.window_end, e.status, e.order_no))
-    notify.enqueue(tx, store_id, e.order_no, "window_extended", _notice(tx, e.order_no), now)
+           " WHERE store_id = ? AND order_no = ?", (e.window_end, e.status, store_id, e.order_no))
+    notify.enqueue(tx, store_id, e.order_no, "window_extended", _notice(tx, store_id, e.order_no), now)
     return None
 
 
@@ -477,7 +486,7 @@ def record_reminder(tx: Tx, store_id: str, r: ReminderRequested, now: datetime) 
     if o["status"] in ORDER_TERMINAL:
         return f"order_closed:{o['status']}"
     notify.enqueue(tx, store_id, r.order_no, "reminder",
-                   {**_notice(tx, r.order_no), "asked_by": "store", "clerk_id": r.clerk_id}, now)
+                   {**_notice(tx, store_id, r.order_no), "asked_by": "store", "clerk_id": r.clerk_id}, now)
     return None
 
 
@@ -488,9 +497,10 @@ def record_status(tx: Tx, store_id: str, s: OrderStatusChanged, now: datetime) -
         return refused
     if not rules.order_status_may_advance(o["status"], s.to):
         return f"status_not_forward:{o['status']}->{s.to}"
-    tx.run("UPDATE orders SET status = ?, version = version + 1 WHERE order_no = ?", (s.to, s.order_no))
+    tx.run("UPDATE orders SET status = ?, version = version + 1 WHERE store_id = ? AND order_no = ?",
+           (s.to, store_id, s.order_no))
     if s.to in ("ready", "overdue"):
-        notify.enqueue(tx, store_id, s.order_no, s.to, _notice(tx, s.order_no), now)
+        notify.enqueue(tx, store_id, s.order_no, s.to, _notice(tx, store_id, s.order_no), now)
     return None
 
 
@@ -502,13 +512,14 @@ def record_short(tx: Tx, store_id: str, s: OrderShortPicked, seq: int, now: date
         return refused
     if o["status"] in rules.PICKED_UP or o["status"] in ("cancelled", "returned"):
         return f"order_closed:{o['status']}"
-    known = {line["line_no"]: line for line in order_lines(tx, s.order_no)}
+    known = {line["line_no"]: line for line in order_lines(tx, store_id, s.order_no)}
     for line in s.lines:
         if line.line_no not in known or line.qty > known[line.line_no]["qty"]:
             return f"bad_line:{line.line_no}"
     for line in s.lines:
         tx.run("INSERT INTO order_shorts (order_no, line_no, store_id, sku, qty, status, updated_at) "
-               "VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (order_no, line_no) DO UPDATE SET "
+               "VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (store_id, order_no, line_no) "
+               "DO UPDATE SET "
                "qty = order_shorts.qty + excluded.qty, status = 'pending', updated_at = excluded.updated_at",
                (s.order_no, line.line_no, store_id, known[line.line_no]["sku"], line.qty, iso(now)))
     missing = ", ".join(f"line {ln.line_no} {known[ln.line_no]['sku']} x{ln.qty}" for ln in s.lines)
@@ -526,13 +537,13 @@ def record_short_decision(tx: Tx, store_id: str, d: OrderShortDecided, now: date
     o, refused = order_about(tx, store_id, d.order_no, d.order_uid, now)
     if o is None:
         return refused
-    if tx.one("SELECT 1 FROM order_shorts WHERE order_no = ?", (d.order_no,)) is None:
+    if tx.one("SELECT 1 FROM order_shorts WHERE store_id = ? AND order_no = ?", (store_id, d.order_no)) is None:
         return "no_short_pick"
     if d.decision == "resolved":
-        tx.run("DELETE FROM order_shorts WHERE order_no = ?", (d.order_no,))
+        tx.run("DELETE FROM order_shorts WHERE store_id = ? AND order_no = ?", (store_id, d.order_no))
     else:
-        tx.run("UPDATE order_shorts SET status = ?, decided_by = ?, updated_at = ? WHERE order_no = ?",
-               (SHORT_STATUS[d.decision], d.by, iso(now), d.order_no))
+        tx.run("UPDATE order_shorts SET status = ?, decided_by = ?, updated_at = ? "
+               "WHERE store_id = ? AND order_no = ?", (SHORT_STATUS[d.decision], d.by, iso(now), store_id, d.order_no))
     return None
 
 
@@ -546,7 +557,7 @@ def restore_order(tx: Tx, store_id: str, r: OrderRestored, seq: int, now: dateti
     -- and book its units in the allotment again (rules.restored_order_allotment)."""
     if store_id not in (r.order_no.rsplit("-", 2)[0], r.order_no.rsplit("-", 1)[0]):
         return "unknown_order"  # order numbers name their store; never another store's
-    held = load_order(tx, r.order_no)
+    held = load_order(tx, None, r.order_no)  # by number: another store's is refused
     if held is not None:
         if held["store_id"] != store_id:
             return "unknown_order"
@@ -559,9 +570,9 @@ def restore_order(tx: Tx, store_id: str, r: OrderRestored, seq: int, now: dateti
         (r.order_no, store_id, channel, r.customer_masked, r.phone_last4, r.status, r.payment_status,
          r.fulfilment, r.window_start, r.window_end, int(r.made_to_order), int(r.presale),
          max(r.hq_version, 1), iso(now), r.order_uid, "restored", r.picked_up_at, r.code_hash))
-    tx.many("INSERT INTO order_lines (order_no, line_no, sku, name_zh, name_en, qty, zone, "
-            "unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r.order_no, l.line_no, l.sku, l.name_zh, l.name_en, l.qty, l.zone, l.unit_price_cents)
+    tx.many("INSERT INTO order_lines (store_id, order_no, line_no, sku, name_zh, name_en, qty, zone, "
+            "unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(store_id, r.order_no, l.line_no, l.sku, l.name_zh, l.name_en, l.qty, l.zone, l.unit_price_cents)
              for l in r.lines])
     pool = rules.allotment_pool(r.presale)
     column = rules.restored_order_allotment(r.status, r.payment_status)
@@ -573,12 +584,12 @@ def restore_order(tx: Tx, store_id: str, r: OrderRestored, seq: int, now: dateti
             from .stock import report_allotment  # local: stock imports this module
 
             report_allotment(tx, store_id, sku, pool, seq, now)
-    if tasks.load_task(tx, f"prep-{r.order_no}") is None:
+    if tasks.load_task(tx, store_id, f"prep-{r.order_no}") is None:
         tasks.create_task(tx, store_id, f"prep-{r.order_no}", "prepare", f"Prepare {r.order_no}", now,
                           order_no=r.order_no, due_at=r.window_start,
                           fields={"made_to_order": r.made_to_order})
         if r.status in rules.PICKED_UP or r.status in ("cancelled", "returned"):
-            tasks.set_status_from_hq(tx, f"prep-{r.order_no}",
+            tasks.set_status_from_hq(tx, store_id, f"prep-{r.order_no}",
                                      "cancelled" if r.status == "cancelled" else "done", now)
     return rules.Note("restored")
 

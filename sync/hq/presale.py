@@ -64,7 +64,7 @@ def record_received(tx: Tx, store_id: str, r: PresaleReceived, seq: int, now: da
                    "AND pool = ?", (short, store_id, line.sku, POOL))
             report_allotment(tx, store_id, line.sku, POOL, seq, now)
     for ref, kind in named:
-        notice = {**orders.notice(tx, ref.order_no), "transfer_id": r.transfer_id}
+        notice = {**orders.notice(tx, store_id, ref.order_no), "transfer_id": r.transfer_id}
         notify.enqueue(tx, store_id, ref.order_no, kind, notice, now)
     if r.waiting:
         came = ", ".join(f"{ln.sku} {ln.arrived}/{ln.presale}" for ln in r.lines)

@@ -28,9 +28,11 @@ def _new_secret(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
 
 
-def new_store_token() -> str:
-    """A store token: 256 random bits (why a fast hash is enough to keep only its hash)."""
-    return _new_secret("st")
+def new_store_token(store_id: str) -> str:
+    """``st_<store_id>.<secret>``: 256 random bits (why a fast hash is enough to keep only
+    its hash), prefixed with the store it opens so HQ finds the store by its key
+    (``store_token``: one store's row, one shard on Citus), not by searching every store."""
+    return f"st_{store_id}.{secrets.token_urlsafe(32)}"
 
 
 STORE_ID_MAX = 32
@@ -91,7 +93,7 @@ def add_stores(db: Database, stores: Sequence[tuple[str, str]], now: datetime, *
         if store_id in seen:
             raise HQError("store_exists", f"store {store_id!r} is listed twice", 409)
         seen.add(store_id)
-    tokens = tokens or {store_id: new_store_token() for store_id in ids}
+    tokens = tokens or {store_id: new_store_token(store_id) for store_id in ids}
     expiry = token_expiry(now, token_days)
     from .changes import catalog_items
 
@@ -117,7 +119,7 @@ def rotate_store_token(db: Database, store_id: str, now: datetime, *,
                        token_days: int | None = DEFAULT_TOKEN_DAYS) -> str:
     """A new token for the store (shown once); the old one stops working at once. Also how
     a revoked store is let back in."""
-    token = _new_secret("st")
+    token = new_store_token(store_id)
     with db.tx() as tx:
         if tx.run("UPDATE stores SET token_hash = ?, token_expires_at = ?, revoked_at = NULL WHERE store_id = ?",
                   (hash_secret(token), token_expiry(now, token_days), store_id)) != 1:
@@ -147,8 +149,14 @@ def add_channel(db: Database, name: str, now: datetime, *, kind: str = "live_str
 
 def store_token(db: Database, token: str) -> tuple[str, str | None] | None:
     """(store id, expiry or None) of the store holding ``token``."""
+    named, dot, _ = token.removeprefix("st_").rpartition(".")
     with db.tx(snapshot=True) as tx:
-        row = tx.one("SELECT store_id, token_expires_at FROM stores WHERE token_hash = ?", (hash_secret(token),))
+        if dot:  # the token names its store: look in that store's row only
+            row = tx.one("SELECT store_id, token_expires_at FROM stores WHERE store_id = ? AND token_hash = ?",
+                         (named, hash_secret(token)))
+        else:  # a token issued before tokens named their store (until rotated or expired)
+            row = tx.one("SELECT store_id, token_expires_at FROM stores WHERE token_hash = ?",
+                         (hash_secret(token),))
     return None if row is None else (row[0], row[1])
 
 

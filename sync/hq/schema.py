@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 
 from .db import Database, Tx
 from .migrator import Step, migrate_steps
+from .rekey import rekey_by_store
 
 # 1: the schema HQ first shipped (commit 9218439), exactly
 _V1_FIRST: tuple[str, ...] = (
@@ -190,6 +191,7 @@ STEPS: tuple[Step, ...] = (
     ("when each store last talked to HQ (contact.py; /metrics)", (
         """CREATE TABLE store_contact (
         store_id TEXT PRIMARY KEY, last_contact DOUBLE PRECISION NOT NULL)""",)),
+    ("every table keyed by store_id first (Citus / partitioning by store; rekey.py)", (rekey_by_store,)),
 )
 
 

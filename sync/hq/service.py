@@ -127,7 +127,7 @@ def store_tasks(db: Database, store_id: str, kind: str | None = None) -> list[di
         where, params = ("AND kind = ?", (store_id, kind)) if kind else ("", (store_id,))
         ids = [r[0] for r in tx.all(f"SELECT task_id FROM tasks WHERE store_id = ? {where} ORDER BY task_id",
                                     params)]
-        return [load_task(tx, task_id) for task_id in ids]
+        return [load_task(tx, store_id, task_id) for task_id in ids]
 
 
 def day_reports(db: Database, store_id: str, day: str | None = None) -> list[dict[str, Any]]:

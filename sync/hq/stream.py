@@ -65,7 +65,7 @@ def _live_orders(tx: Tx, now: datetime) -> dict[tuple[str, str], list[PlacedOrde
     found: dict[tuple[str, str], list[PlacedOrder]] = {}
     for store_id, channel_name in active:
         rows = tx.all("SELECT o.order_no, o.placed_at, l.sku, l.qty FROM orders o "
-                      "JOIN order_lines l ON l.order_no = o.order_no WHERE o.store_id = ? AND "
+                      "JOIN order_lines l ON l.store_id = o.store_id AND l.order_no = o.order_no WHERE o.store_id = ? AND "
                       "o.channel_name = ? AND o.channel = ? AND o.placed_at > ? AND o.placed_at <= ? "
                       "ORDER BY o.placed_at", (store_id, channel_name, LIVE_KIND,
                                                iso(now - LOOKBACK), iso(now)))

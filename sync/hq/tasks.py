@@ -25,14 +25,15 @@ def _row_to_task(row: tuple) -> dict[str, Any]:
     return task
 
 
-def load_task(tx: Tx, task_id: str) -> dict[str, Any] | None:
-    row = tx.one(f"SELECT {_COLUMNS} FROM tasks WHERE task_id = ?", (task_id,))
+def load_task(tx: Tx, store_id: str, task_id: str) -> dict[str, Any] | None:
+    """The store's task (another store's is not found: tasks are keyed by store)."""
+    row = tx.one(f"SELECT {_COLUMNS} FROM tasks WHERE store_id = ? AND task_id = ?", (store_id, task_id))
     return None if row is None else _row_to_task(row)
 
 
-def task_payload(tx: Tx, task_id: str) -> dict[str, Any]:
+def task_payload(tx: Tx, store_id: str, task_id: str) -> dict[str, Any]:
     """The ``task.updated`` change payload (protocol.TaskChange)."""
-    task = load_task(tx, task_id)
+    task = load_task(tx, store_id, task_id)
     assert task is not None
     task.pop("store_id")
     return task
@@ -52,18 +53,19 @@ def create_task(tx: Tx, store_id: str, task_id: str, kind: str, title: str, now:
 
 def _save(tx: Tx, task: dict[str, Any], now: datetime) -> None:
     tx.run("UPDATE tasks SET status = ?, fields = ?, version = version + 1, updated_at = ? "
-           "WHERE task_id = ?", (task["status"], dumps(task["fields"]), iso(now), task["task_id"]))
+           "WHERE store_id = ? AND task_id = ?",
+           (task["status"], dumps(task["fields"]), iso(now), task["store_id"], task["task_id"]))
 
 
-def set_status_from_hq(tx: Tx, task_id: str, status: str, now: datetime) -> None:
+def set_status_from_hq(tx: Tx, store_id: str, task_id: str, status: str, now: datetime) -> None:
     """HQ moves a task (e.g. prep task cancelled with its order); forward only."""
-    task = load_task(tx, task_id)
+    task = load_task(tx, store_id, task_id)
     if task is None:
         return
     merged = rules.merge_task(task, TaskUpdate(task_id=task_id, status=status))
     if merged != task:
         _save(tx, merged, now)
-        emit(tx, task["store_id"], CH_TASK_UPDATED, task_payload(tx, task_id), now)
+        emit(tx, store_id, CH_TASK_UPDATED, task_payload(tx, store_id, task_id), now)
 
 
 def apply_store_update(tx: Tx, store_id: str, update: TaskUpdate, now: datetime) -> str | None:
@@ -73,7 +75,7 @@ def apply_store_update(tx: Tx, store_id: str, update: TaskUpdate, now: datetime)
     (``<store_id>:…``); any other unknown id, and a task of another store, is answered as
     unknown. If the merge refuses the store's
     status (it would move backwards), HQ sends the task back so the store converges."""
-    task = load_task(tx, update.task_id)
+    task = load_task(tx, store_id, update.task_id)
     if task is None and not update.task_id.startswith(f"{store_id}:"):
         # a store creates tasks only in its own id space (``<store_id>:…``): an id HQ issues
         # (prep-, neg-) or one another store may use later is never the store's to take
@@ -88,5 +90,5 @@ def apply_store_update(tx: Tx, store_id: str, update: TaskUpdate, now: datetime)
     if merged != task:
         _save(tx, merged, now)
     if update.status is not None and merged["status"] != update.status:
-        emit(tx, store_id, CH_TASK_UPDATED, task_payload(tx, update.task_id), now)
+        emit(tx, store_id, CH_TASK_UPDATED, task_payload(tx, store_id, update.task_id), now)
     return None

@@ -86,7 +86,7 @@ def hq_parcels(hq, order_no: str) -> list[tuple]:
 
 def hq_status(hq, order_no: str) -> str:
     with hq.db.tx(snapshot=True) as tx:
-        return hq_orders.load_order(tx, order_no)["status"]
+        return hq_orders.load_order(tx, None, order_no)["status"]
 
 
 def notices(hq, order_no: str) -> list[str]:

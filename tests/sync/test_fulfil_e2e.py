@@ -81,7 +81,7 @@ def place(hq, channel, lines, *, code: bool = False):
 
 def hq_order(hq, order_no: str) -> dict:
     with hq.db.tx(snapshot=True) as tx:
-        return hq_orders.load_order(tx, order_no)
+        return hq_orders.load_order(tx, None, order_no)
 
 
 def hq_shorts(hq, order_no: str) -> list[tuple]:

@@ -118,6 +118,8 @@ def test_first_schema_with_data_migrates_to_today_with_nothing_lost(hq_db_url, t
     with db.tx(snapshot=True) as tx:
         assert tx.scalar("SELECT value FROM meta WHERE key = 'epoch'") == epoch  # stores keep syncing
         assert tx.scalar("SELECT value FROM meta WHERE key = 'order_series'")
+        # order lines learnt their store when tables were keyed by store
+        assert tx.all("SELECT store_id, order_no FROM order_lines") == [("S001", "S001-000001")]
         # notifications keep the order they were written in
         assert tx.all("SELECT notification_id FROM notifications ORDER BY ord") == [("n1",), ("n2",)]
         assert tx.all("SELECT version FROM schema_version ORDER BY version") == [
