@@ -142,7 +142,7 @@ def _stock_stream_catalog(store: Store) -> None:
 def _announce_transfer(hq: EmbeddedHQ, store_id: str) -> None:
     """A warehouse transfer on its way, so the demo shows receiving: ctrl+t, then scan or type
     ``TR-DEMO-01/1`` (a carton) and F5. Half its first line is pre-sold (DEMO_PRESALE
-    orders wait for it, F7 on the stock screen; type the product a few times instead of the
+    orders wait for it, ctrl+s on the stock screen; type the product a few times instead of the
     carton to receive it short)."""
     expiry = (utcnow() + timedelta(days=5)).date().isoformat()
     lines = [TransferLine(sku=item.sku, lot=f"TR1-{n}", expiry=expiry, qty=12,

@@ -85,3 +85,32 @@ def test_simulate_stream_needs_a_key(capsys):
 def test_cli_errors_are_messages_not_tracebacks(capsys, tmp_path, argv):
     assert main(["--data-dir", str(tmp_path), *argv]) == 1
     assert "unknown_store" in capsys.readouterr().err
+
+
+def test_cli_announces_a_pre_sale_and_sells_from_its_pool_only(capsys, tmp_path):
+    """hq transfer --line SKU:QTY:LOT:EXPIRY:PRESALE grows the pre-sale pool; hq place-order
+    --presale sells from it and is refused beyond it (exit 1, nothing sold)."""
+    from sync.hq import service
+    from sync.hq.db import open_database
+
+    data = str(tmp_path)
+    _cli(capsys, "--data-dir", data, "hq", "add-store", "S001")
+    _cli(capsys, "--data-dir", data, "hq", "seed-catalog")
+    db = open_database(default_db_url(data))
+    sku = db.run_tx(lambda tx: tx.scalar("SELECT sku FROM catalog ORDER BY sku LIMIT 1"),
+                    snapshot=True)
+    db.close()
+    assert _cli(capsys, "--data-dir", data, "hq", "transfer", "S001", "--line", f"{sku}:10:PS1::3")
+    out = _cli(capsys, "--data-dir", data, "hq", "place-order", "--store", "S001", "--line",
+               f"{sku}:3", "--paid", "--presale")
+    assert "pickup code" in out
+    assert main(["--data-dir", data, "hq", "place-order", "--store", "S001", "--line", f"{sku}:1",
+                 "--paid", "--presale"]) == 1
+    assert "insufficient_presale" in capsys.readouterr().err
+    db = open_database(default_db_url(data))
+    try:
+        assert service.allotment(db, "S001", sku, "presale") == {
+            "sku": sku, "pool": "presale", "granted": 3, "locked": 0, "sold": 3}
+        assert service.allotment(db, "S001", sku)["sold"] == 0
+    finally:
+        db.close()

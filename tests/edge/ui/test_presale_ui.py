@@ -1,4 +1,4 @@
-"""Pre-sale at 80x24 by keys (issue 11): the stock screen shows the pre-sale pool apart (F7),
+"""Pre-sale at 80x24 by keys (issue 11): the stock screen shows the pre-sale pool apart (ctrl+s),
 a transfer checked in short is received as checked and the pre-sale orders go to the task
 board in order of purchase, the rest stay on the board's own "waiting" tab."""
 
@@ -53,11 +53,14 @@ def test_pre_sale_pool_short_receipt_and_waiting_tab(store):
             await settle(pilot)
             screen = pilot.app.screen
             assert isinstance(screen, StockScreen)
-            assert "pre-sale: 2 orders wait (F7)" in screen_text(pilot)
-            await pilot.press("f7")
+            assert "pre-sale: 2 orders wait (ctrl+s)" in screen_text(pilot)
+            await pilot.press("ctrl+s")
             await settle(pilot)
             row = next(line.split() for line in screen_text(pilot).splitlines() if "B001" in line)
             assert "2" in row and "ord" in row  # two orders wait
+            await pilot.press("ctrl+f")  # ending a pre-sale is a manager's: c01 is told so
+            await settle(pilot)
+            assert "Manager only: end a pre-sale" in str(screen.query_one("#stock-message", Static).content)
             await _type(pilot, TRANSFER + "/9")  # starts checking it in (no such carton)
             for _ in range(3):  # 3 of the 6 units came
                 await _type(pilot, "B001")

@@ -6,9 +6,9 @@ flagged. F6 switches to the lots near expiry with a suggested markdown. Scans (a
 or typed into the field) land here while the screen is open: a transfer carton starts or
 continues checking a transfer in, a product ticks one unit of it (or finds the product in
 the list). Managers count, adjust, grant and take back; a clerk sees the figures and is told
-the actions are for managers. F7 shows the pre-sale pool apart (per SKU: HQ's pool, units
+the actions are for managers. ctrl+s shows the pre-sale pool apart (per SKU: HQ's pool, units
 pre-sold, arrived, held for pre-sale orders, orders waiting for goods); there a manager ends
-a pre-sale with ctrl+e (units nobody bought go to the shelf). A transfer checked in short is
+a pre-sale with ctrl+f (units nobody bought go to the shelf). A transfer checked in short is
 received as checked: the pre-sold units that came go to the waiting orders in order of
 purchase, the rest wait and HQ is told.
 """
@@ -85,8 +85,9 @@ class StockScreen(UserContext, Screen[None]):
         Binding("escape", "back", "ui.key.stock_back"),
         Binding("f5", "receive", "ui.key.receive"),
         Binding("f6", "toggle_near", "ui.key.near_expiry"),
-        Binding("f7", "toggle_presale", "ui.key.presale"),
-        Binding("ctrl+e", "end_presale", show=False),
+        # not F7 (the app's fridges) nor ctrl+e (day end, and the scan field's end-of-line)
+        Binding("ctrl+s", "toggle_presale", "ui.key.presale"),
+        Binding("ctrl+f", "end_presale", show=False),
         Binding("ctrl+n", "act('count')", "ui.key.count"),
         Binding("ctrl+r", "act('adjust')", "ui.key.adjust"),
         Binding("ctrl+g", "act('grant')", "ui.key.grant"),
@@ -403,7 +404,7 @@ class StockScreen(UserContext, Screen[None]):
         self.query_one("#stock-table", DataTable).move_cursor(row=0, animate=False)
 
     def action_end_presale(self) -> None:
-        """ctrl+e in the pre-sale view: a manager ends the highlighted SKU's pre-sale."""
+        """ctrl+f in the pre-sale view: a manager ends the highlighted SKU's pre-sale."""
         lang = self.lang
         if not self.presale_view:
             return
