@@ -46,14 +46,11 @@ class Refused(ValueError):
         self.en, self.zh = en, zh
 
 
-def _refuse(en: str, zh: str) -> Refused:
-    return Refused(en, zh)
-
 
 def _whole_days(value: int, where: str, bounds: tuple[int, int]) -> int:
     low, high = bounds
     if not low <= value <= high:
-        raise _refuse(f"'{where}' must be a whole number of days from {low} to {high}, not {value}",
+        raise Refused(f"'{where}' must be a whole number of days from {low} to {high}, not {value}",
                       f"「{where}」须为 {low} 到 {high} 之间的整天数，不能是 {value}")
     return value
 
@@ -74,7 +71,7 @@ class HqTable(_Table):
     def _url(cls, url: str | None) -> str | None:
         parts = urlsplit(url) if url is not None else None
         if parts is not None and (parts.scheme not in ("http", "https") or not parts.hostname):
-            raise _refuse(f"'hq.url' must be an http:// or https:// address with a host"
+            raise Refused(f"'hq.url' must be an http:// or https:// address with a host"
                           f" (e.g. https://hq.example.com), not '{url}'",
                           f"「hq.url」应为带主机名的 http:// 或 https:// 地址"
                           f"（例：https://hq.example.com），不能是「{url}」")
@@ -84,7 +81,7 @@ class HqTable(_Table):
     @classmethod
     def _token(cls, token: str | None) -> str | None:
         if token is not None and not token.strip():
-            raise _refuse("'hq.token' is empty: copy the token `store-edge hq add-store` printed",
+            raise Refused("'hq.token' is empty: copy the token `store-edge hq add-store` printed",
                           "「hq.token」是空的：请填入 `store-edge hq add-store` 打印的令牌")
         return token
 
@@ -92,7 +89,7 @@ class HqTable(_Table):
     @classmethod
     def _seconds(cls, value: float, info) -> float:
         if not 0 < value <= 3600:
-            raise _refuse(f"'hq.{info.field_name}' must be seconds from above 0 to 3600, not {value}",
+            raise Refused(f"'hq.{info.field_name}' must be seconds from above 0 to 3600, not {value}",
                           f"「hq.{info.field_name}」须为大于 0、不超过 3600 的秒数，不能是 {value}")
         return value
 
@@ -114,7 +111,7 @@ class BoardTable(_Table):
     @classmethod
     def _hours(cls, value: float) -> float:
         if not 0 <= value <= MAX_REMINDER_H:
-            raise _refuse(
+            raise Refused(
                 f"'board.made_to_order_reminder_h' must be 0–{MAX_REMINDER_H} hours, not {value:g}",
                 f"「board.made_to_order_reminder_h」须在 0–{MAX_REMINDER_H} 小时之间，不能是 {value:g}")
         return value
@@ -128,7 +125,7 @@ class StaffTable(_Table):
     @classmethod
     def _minutes(cls, value: float) -> float:
         if not 0 <= value <= MAX_IDLE_LOCK_MIN:
-            raise _refuse(
+            raise Refused(
                 f"'staff.idle_lock_min' must be minutes from 0 (never lock) to {MAX_IDLE_LOCK_MIN},"
                 f" not {value:g}",
                 f"「staff.idle_lock_min」应为 0（不自动锁屏）到 {MAX_IDLE_LOCK_MIN} 之间的分钟数，"
@@ -165,7 +162,7 @@ class ConfigFile(_Table):
     @classmethod
     def _language(cls, language: str) -> str:
         if language not in LANGUAGES:
-            raise _refuse(f"language must be one of {', '.join(LANGUAGES)}, not '{language}'",
+            raise Refused(f"language must be one of {', '.join(LANGUAGES)}, not '{language}'",
                           f"language 只能是 {'、'.join(LANGUAGES)}，不能是「{language}」")
         return language
 
@@ -173,7 +170,7 @@ class ConfigFile(_Table):
     @classmethod
     def _timezone(cls, zone: str) -> str:
         if not _known_timezone(zone):
-            raise _refuse(f"timezone '{zone}' is not a known time zone (e.g. Asia/Shanghai)",
+            raise Refused(f"timezone '{zone}' is not a known time zone (e.g. Asia/Shanghai)",
                           f"时区「{zone}」不存在（例：Asia/Shanghai）")
         return zone
 
