@@ -26,8 +26,9 @@ test: setup
 	@$(PY) -m pytest -q -p no:cacheprovider -n 2
 
 # the one artifact a store PC installs (packaging/install.sh): dist/store_edge-<version>-py3-none-any.whl
-dist: $(STAMP)
-	@PYTHON=$(PY) sh packaging/build.sh dist
+# (pip of any Python 3.11+ builds it: no virtualenv needed)
+dist:
+	@PYTHON=$(PYTHON) sh packaging/build.sh dist
 
 bench: setup
 	@$(PY) -m bench
