@@ -38,19 +38,27 @@ def get_epoch(tx: Tx) -> str:
 def emit(tx: Tx, store_id: str, kind: str, payload: dict[str, Any], now: datetime) -> int:
     """Append one change for a store; returns its cursor. The store's long-poll wakes when
     the transaction commits (``Tx.woken``)."""
-    cursor = tx.scalar(
-        "UPDATE stores SET change_seq = change_seq + 1 WHERE store_id = ? RETURNING change_seq",
-        (store_id,),
+    return emit_many(tx, store_id, [(kind, payload)], now)
+
+
+def emit_many(tx: Tx, store_id: str, items: list[tuple[str, dict[str, Any]]], now: datetime) -> int:
+    """Append several changes for a store in order, with one cursor update (placing an
+    order sends the order and its prep task); returns the last cursor."""
+    last = tx.scalar(
+        "UPDATE stores SET change_seq = change_seq + ? WHERE store_id = ? RETURNING change_seq",
+        (len(items), store_id),
     )
-    if cursor is None:
+    if last is None:
         raise not_found("store", store_id)
-    tx.run(
+    first = last - len(items) + 1
+    tx.many(
         "INSERT INTO changes (store_id, cursor, change_id, type, payload, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (store_id, cursor, str(uuid.uuid4()), kind, dumps(payload), iso(now)),
+        [(store_id, first + i, str(uuid.uuid4()), kind, dumps(payload), iso(now))
+         for i, (kind, payload) in enumerate(items)],
     )
     tx.woken.add(store_id)
-    return cursor
+    return last
 
 
 def pull(db: Database, store_id: str, cursor: int, limit: int, epoch: str | None) -> PullResponse:

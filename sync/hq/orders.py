@@ -17,6 +17,7 @@ from ..protocol import (
     CH_ORDER_ALLOCATED,
     CH_ORDER_CANCELLED,
     CH_ORDER_WINDOW_EXTENDED,
+    CH_TASK_UPDATED,
     ORDER_TERMINAL,
     OrderHandedOver,
     OrderShortDecided,
@@ -31,7 +32,7 @@ from ..protocol import (
     phone_last4,
 )
 from . import delivery, notify, rules, tasks
-from .changes import emit
+from .changes import emit, emit_many
 from .clock import iso, parse_iso
 from .db import Database, Tx
 from .errors import HQError, not_found
@@ -236,10 +237,10 @@ def place_order(db: Database, req: PlaceOrderRequest, *, channel_name: str, chan
             details = delivery.details(tx, req.store_id, order_no)
         # built from what was just written, not read back: placing is the hot path of a burst
         payload = _payload(order, lines, delivery.store_info(tx, req.store_id, order_no) if details else None)
-        emit(tx, req.store_id, CH_ORDER_ALLOCATED, payload, now)
-        tasks.create_task(tx, req.store_id, f"prep-{order_no}", "prepare", f"Prepare {order_no}", now,
-                          order_no=order_no, due_at=window_start,
-                          fields={"made_to_order": req.made_to_order})
+        task = tasks.new_task(tx, req.store_id, f"prep-{order_no}", "prepare", f"Prepare {order_no}", now,
+                              order_no=order_no, due_at=window_start,
+                              fields={"made_to_order": req.made_to_order})
+        emit_many(tx, req.store_id, [(CH_ORDER_ALLOCATED, payload), (CH_TASK_UPDATED, task)], now)
         notify.enqueue(tx, req.store_id, order_no, "allocated", _notice_of(payload, details, []), now)
         return _view(payload, details)
 

@@ -43,12 +43,21 @@ def create_task(tx: Tx, store_id: str, task_id: str, kind: str, title: str, now:
                 order_no: str | None = None, due_at: str | None = None,
                 fields: dict[str, Any] | None = None) -> None:
     """Create a task at HQ and send it to the store."""
+    emit(tx, store_id, CH_TASK_UPDATED, new_task(tx, store_id, task_id, kind, title, now, order_no=order_no,
+                                                 due_at=due_at, fields=fields), now)
+
+
+def new_task(tx: Tx, store_id: str, task_id: str, kind: str, title: str, now: datetime, *,
+             order_no: str | None = None, due_at: str | None = None,
+             fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write a task at HQ; returns its ``task.updated`` payload (task_payload's, built from
+    what was just written) for the caller to send."""
     task = {"task_id": task_id, "store_id": store_id, "kind": kind, "order_no": order_no,
             "status": "open", "title": title, "due_at": due_at, "fields": fields or {}, "version": 1}
     tx.run(f"INSERT INTO tasks ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
            (*{**task, "fields": dumps(task["fields"])}.values(), iso(now)))
-    task.pop("store_id")  # the payload is task_payload's, built from what was just written
-    emit(tx, store_id, CH_TASK_UPDATED, task, now)
+    task.pop("store_id")
+    return task
 
 
 def _save(tx: Tx, task: dict[str, Any], now: datetime) -> None:
