@@ -844,7 +844,8 @@ class OrderRestored(_Payload):
     made_to_order: bool = False
     presale: bool = False
     status: Literal["allocated", "preparing", "ready", "overdue", "returned", "picked_up",
-                    "partially_picked_up", "cancelled"]
+                    "partially_picked_up", "cancelled",
+                    "out_for_delivery", "delivered", "delivery_failed"]
     hq_version: int = Field(ge=0)
     picked_up_at: str | None = None
 
@@ -1139,7 +1140,9 @@ _STREET_END = re.compile(r"(路|街|道|巷|弄|村|Road|Street|Rd\.?|St\.?|Lane
 def mask_address(address: str) -> str:
     """What a courier label shows: the address up to its street or lane, the rest (building,
     door, room) with every digit and letter hidden: 南京西路1266弄3号楼1201室 ->
-    南京西路1266弄*号楼****室. Without a street word, everything after the first 6 characters."""
+    南京西路1266弄*号楼****室. Without a street word, everything after the first 6 characters.
+    Addresses are taken as written big to small (city, district, street, lane, building,
+    room), as Chinese addresses and the shops' forms are."""
     text = " ".join(address.split())
     ends = list(_STREET_END.finditer(text))
     cut = ends[-1].end() if ends else min(len(text), 6)

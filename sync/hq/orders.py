@@ -589,7 +589,7 @@ def restore_order(tx: Tx, store_id: str, r: OrderRestored, seq: int, now: dateti
         tasks.create_task(tx, store_id, f"prep-{r.order_no}", "prepare", f"Prepare {r.order_no}", now,
                           order_no=r.order_no, due_at=r.window_start,
                           fields={"made_to_order": r.made_to_order})
-        if r.status in rules.PICKED_UP or r.status in ("cancelled", "returned"):
+        if r.status in rules.PICKED_UP or r.status in ("cancelled", "returned", *rules.LEFT_STORE):
             tasks.set_status_from_hq(tx, store_id, f"prep-{r.order_no}",
                                      "cancelled" if r.status == "cancelled" else "done", now)
     return rules.Note("restored")
