@@ -45,7 +45,8 @@ def add_subparsers(sub, parents: list[argparse.ArgumentParser]) -> None:
 
     off = cmds.add_parser("handoff", parents=parents, help="give the parcels to a courier")
     off.add_argument("code", help="the courier's pickup code or a bag label's QR text")
-    off.add_argument("--courier", help="the courier's name (a store clerk's own order: theirs)")
+    off.add_argument("--courier", help="the courier's name (default: the rider the platform named; "
+                     "a store clerk's own order: the clerk)")
     off.add_argument("--zone", choices=ZONES, help="only this parcel")
     off.add_argument("--clerk", required=True, help="who hands it over")
     off.add_argument("--json", action="store_true")

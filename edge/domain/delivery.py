@@ -163,8 +163,8 @@ def hand_off(store: Store, order_no: str, *, clerk_id: str, courier_name: str | 
              zone: str | None = None, now: datetime | None = None) -> Order:
     """Give the order's parcels (or the one of ``zone``) to a courier, in one transaction:
     each parcel's courier and time, stock out of the store, audit, one
-    ``order.out_for_delivery`` event per parcel. The store's own clerk is the courier of a
-    ``store`` order (their name is taken when none is given)."""
+    ``order.out_for_delivery`` event per parcel. When no name is given: the store's own
+    clerk for a ``store`` order, the rider the platform named for a platform one."""
     db, now = store.db, now or utcnow()
     clerk = clerks.get_clerk(db, clerk_id)
     if clerk is None:
@@ -173,7 +173,7 @@ def hand_off(store: Store, order_no: str, *, clerk_id: str, courier_name: str | 
         order = orders.require_order(db, order_no)
         details = info(db, order_no)
         mode = details.courier_mode if details else "platform"
-        name = clean_courier_name(courier_name or (clerk.name if mode == "store" else ""))
+        name = clean_courier_name(courier_name or _default_courier(details, clerk.name))
         handoff = judge_parcels(store, order, zone, now=now)
         if not handoff.can_hand_off:
             raise DomainError(f"verdict.{handoff.verdict.kind}", order_no=order_no,
@@ -186,6 +186,13 @@ def hand_off(store: Store, order_no: str, *, clerk_id: str, courier_name: str | 
             orders._set_status(db, order, "out_for_delivery", actor=clerk_id, at=now,
                                detail={"couriers": sorted({b.courier_name or "" for b in order.bags})})
     return orders.require_order(db, order_no)
+
+
+def _default_courier(details: DeliveryInfo | None, clerk_name: str) -> str:
+    if details is not None and details.courier_mode == "store":
+        return clerk_name
+    named = details.courier_expected if details is not None else None
+    return named if named and not named.startswith("✗") else ""
 
 
 def _parcel_out(db: Database, order: Order, zone: str, courier: str, mode: str, clerk_id: str,

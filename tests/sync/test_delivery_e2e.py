@@ -371,8 +371,9 @@ def test_the_courier_platform_names_a_rider_collects_and_delivers(shop, platform
     rider = delivery.info(store.db, order_no).courier_expected
     assert rider and not rider.startswith("✗")
     prepare(store, order_no)
-    delivery.hand_off(store, order_no, clerk_id="c01", courier_name=rider)
+    delivery.hand_off(store, order_no, clerk_id="c01")  # no name typed: the platform's rider
     assert client.sync_once().ok
+    assert {b.courier_name for b in orders.get_order(store.db, order_no).bags} == {rider}
     assert wait_until(lambda: hq_status(hq, order_no) == "delivered")
     assert wait_until(lambda: (order_no, "delivered") in platform.events)  # HQ's answer reached it
     assert notices(hq, order_no) == ["allocated", "courier_assigned", "ready", "out_for_delivery",

@@ -3,8 +3,8 @@ deliveries, and failed ones for the manager.
 
 Type or scan the courier's pickup code or a parcel's bag label, Enter: the verdict is the
 counter's (wrong store, cancelled, unpaid...) plus the parcel's (already collected by whom,
-not packed). Type the courier's name (a store clerk's own order: empty takes the signed-in
-clerk's), F5 hands the parcels over. In the list below (↑/↓), for an order the clerk carries:
+not packed). Type the courier's name (empty: the rider the platform named, or for the store
+clerk's own order the signed-in clerk), F5 hands the parcels over. In the list below (↑/↓), for an order the clerk carries:
 ctrl+d delivered (the customer's delivery code), ctrl+f failed (not at home); for a failed
 one a manager's ID and PIN: ctrl+r back to stock, ctrl+g try again.
 """
