@@ -71,7 +71,7 @@ def job_request(tx: Tx, order_no: str) -> dict:
     name = tx.scalar("SELECT name FROM stores WHERE store_id = ?", (o["store_id"],)) if o else ""
     return {"order_no": order_no, "store_id": o["store_id"] if o else "", "store_name": name or "",
             "address": d.get("address", ""), "promised_at": d.get("promised_at"),
-            "parcels": [pc["zone"] for pc in delivery.parcels(tx, order_no)]}
+            "parcels": [pc["zone"] for pc in delivery.parcels(tx, o["store_id"], order_no)] if o else []}
 
 
 class Dispatcher(Periodic):

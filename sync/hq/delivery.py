@@ -40,8 +40,9 @@ def on_placed(tx: Tx, order_no: str, req: p.PlaceOrderRequest, zones: list[str],
     zone; a platform order becomes a job for the courier platform (``courier.Dispatcher``)."""
     d = req.delivery
     assert d is not None
-    tx.run("UPDATE orders SET delivery_address = ?, courier_mode = ?, delivery_code = ? WHERE order_no = ?",
-           (d.address, d.courier_mode, p.make_pickup_code(), order_no))
+    tx.run("UPDATE orders SET delivery_address = ?, courier_mode = ?, delivery_code = ? "
+           "WHERE store_id = ? AND order_no = ?",
+           (d.address, d.courier_mode, p.make_pickup_code(), req.store_id, order_no))
     for zone in sorted(set(zones), key=p.ZONES.index):
         tx.run("INSERT INTO parcels (order_no, zone, store_id, status) VALUES (?, ?, ?, 'waiting')",
                (order_no, zone, req.store_id))
@@ -69,26 +70,28 @@ def store_info(tx: Tx, store_id: str, order_no: str) -> dict[str, Any] | None:
             "delivery_code": d["delivery_code"] if d["courier_mode"] == "store" else None}
 
 
-def parcels(tx: Tx, order_no: str) -> list[dict[str, Any]]:
+def parcels(tx: Tx, store_id: str, order_no: str) -> list[dict[str, Any]]:
     keys = ("zone", "status", "courier_name", "out_at", "delivered_at")
     return [dict(zip(keys, r)) for r in tx.all(
-        f"SELECT {', '.join(keys)} FROM parcels WHERE order_no = ? ORDER BY zone", (order_no,))]
+        f"SELECT {', '.join(keys)} FROM parcels WHERE store_id = ? AND order_no = ? ORDER BY zone",
+        (store_id, order_no))]
 
 
-def parcels_out(tx: Tx, order_no: str) -> int:
+def parcels_out(tx: Tx, store_id: str, order_no: str) -> int:
     """Parcels of the order a courier already took (the order can no longer be cancelled)."""
-    return tx.scalar("SELECT COUNT(*) FROM parcels WHERE order_no = ? AND status != 'waiting'",
-                     (order_no,)) or 0
+    return tx.scalar("SELECT COUNT(*) FROM parcels WHERE store_id = ? AND order_no = ? "
+                     "AND status != 'waiting'", (store_id, order_no)) or 0
 
 
 def _notify(tx: Tx, store_id: str, order_no: str, kind: str, now: datetime, **extra: Any) -> None:
     notify.enqueue(tx, store_id, order_no, kind, {**hq_orders._notice(tx, store_id, order_no), **extra}, now)
 
 
-def _set_status(tx: Tx, order_no: str, status: str, now: datetime, *, handed: bool = False) -> None:
+def _set_status(tx: Tx, store_id: str, order_no: str, status: str, now: datetime, *,
+                handed: bool = False) -> None:
     tx.run("UPDATE orders SET status = ?, version = version + 1"
-           + (", handed_over_at = ?" if handed else "") + " WHERE order_no = ?",
-           (status, iso(now), order_no) if handed else (status, order_no))
+           + (", handed_over_at = ?" if handed else "") + " WHERE store_id = ? AND order_no = ?",
+           (status, iso(now), store_id, order_no) if handed else (status, store_id, order_no))
 
 
 # ---------------------------------------------------------------- from the store
@@ -98,7 +101,8 @@ def record_parcel_out(tx: Tx, store_id: str, e: p.ParcelOut, now: datetime) -> s
     o, refused = hq_orders.order_about(tx, store_id, e.order_no, e.order_uid, now)
     if o is None:
         return refused
-    row = tx.one("SELECT status FROM parcels WHERE order_no = ? AND zone = ?", (e.order_no, e.zone))
+    row = tx.one("SELECT status FROM parcels WHERE store_id = ? AND order_no = ? AND zone = ?",
+                 (store_id, e.order_no, e.zone))
     if o["fulfilment"] != "delivery" or row is None:
         return f"no_parcel:{e.zone}"
     decision = rules.parcel_may_leave(o["status"], row[0])
@@ -110,18 +114,19 @@ def record_parcel_out(tx: Tx, store_id: str, e: p.ParcelOut, now: datetime) -> s
                                   key=f"{e.order_no}:{e.zone}",
                                   detail=f"parcel {e.zone} given to courier {e.courier_name} "
                                          "after HQ cancelled; decide refund")
-    tx.run("UPDATE parcels SET status = 'out', courier_name = ?, out_at = ? WHERE order_no = ? AND zone = ?",
-           (e.courier_name, iso(now), e.order_no, e.zone))
-    waiting = tx.scalar("SELECT COUNT(*) FROM parcels WHERE order_no = ? AND status = 'waiting'", (e.order_no,))
+    tx.run("UPDATE parcels SET status = 'out', courier_name = ?, out_at = ? "
+           "WHERE store_id = ? AND order_no = ? AND zone = ?", (e.courier_name, iso(now), store_id, e.order_no, e.zone))
+    waiting = tx.scalar("SELECT COUNT(*) FROM parcels WHERE store_id = ? AND order_no = ? AND status = 'waiting'",
+                        (store_id, e.order_no))
     if waiting == 0:  # the goods are gone, also after a cancellation (like a hand-over)
-        _set_status(tx, e.order_no, "out_for_delivery", now, handed=True)
+        _set_status(tx, store_id, e.order_no, "out_for_delivery", now, handed=True)
         tasks.set_status_from_hq(tx, store_id, f"prep-{e.order_no}", "done", now)
         # the platform's rider collected: tell the platform; never asked yet: ask no more
         tx.run("UPDATE courier_jobs SET status = CASE WHEN status IN ('requested', 'assigned') "
-               "THEN 'to_collect' ELSE 'not_needed' END, updated_at = ? WHERE order_no = ? "
-               "AND status IN ('to_request', 'requested', 'assigned')", (iso(now), e.order_no))
+               "THEN 'to_collect' ELSE 'not_needed' END, updated_at = ? WHERE store_id = ? AND order_no = ? "
+               "AND status IN ('to_request', 'requested', 'assigned')", (iso(now), store_id, e.order_no))
     _notify(tx, store_id, e.order_no, "out_for_delivery", now, zone=e.zone,
-            courier_name=e.courier_name, parcels=parcels(tx, e.order_no))
+            courier_name=e.courier_name, parcels=parcels(tx, store_id, e.order_no))
     return None
 
 
@@ -154,9 +159,10 @@ def _out_with_clerk(tx: Tx, store_id: str, order_no: str, uid: str | None, now: 
 
 
 def mark_delivered(tx: Tx, store_id: str, order_no: str, now: datetime) -> None:
-    tx.run("UPDATE parcels SET status = 'delivered', delivered_at = ? WHERE order_no = ? AND status = 'out'",
-           (iso(now), order_no))
-    _set_status(tx, order_no, "delivered", now)
+    tx.run("UPDATE parcels SET status = 'delivered', delivered_at = ? "
+           "WHERE store_id = ? AND order_no = ? AND status = 'out'",
+           (iso(now), store_id, order_no))
+    _set_status(tx, store_id, order_no, "delivered", now)
     _notify(tx, store_id, order_no, "delivered", now)
 
 
@@ -165,8 +171,8 @@ def record_failed(tx: Tx, store_id: str, f: p.DeliveryFailed, now: datetime) -> 
     refused = _out_with_clerk(tx, store_id, f.order_no, f.order_uid, now)
     if refused is not None:
         return refused
-    tx.run("UPDATE parcels SET status = 'back' WHERE order_no = ?", (f.order_no,))
-    _set_status(tx, f.order_no, "delivery_failed", now)
+    tx.run("UPDATE parcels SET status = 'back' WHERE store_id = ? AND order_no = ?", (store_id, f.order_no))
+    _set_status(tx, store_id, f.order_no, "delivery_failed", now)
     _notify(tx, store_id, f.order_no, "delivery_failed", now, reason=f.reason)
     return None
 
@@ -181,12 +187,12 @@ def record_decided(tx: Tx, store_id: str, d: p.DeliveryDecided, now: datetime) -
     if o["status"] != "delivery_failed":
         return f"not_failed:{o['status']}"
     if d.decision == "return":
-        _set_status(tx, d.order_no, "returned", now)
+        _set_status(tx, store_id, d.order_no, "returned", now)
         _notify(tx, store_id, d.order_no, "delivery_returned", now)
     else:
-        tx.run("UPDATE parcels SET status = 'waiting', courier_name = NULL, out_at = NULL WHERE order_no = ?",
-               (d.order_no,))
-        _set_status(tx, d.order_no, "ready", now)
+        tx.run("UPDATE parcels SET status = 'waiting', courier_name = NULL, out_at = NULL "
+               "WHERE store_id = ? AND order_no = ?", (store_id, d.order_no))
+        _set_status(tx, store_id, d.order_no, "ready", now)
         _notify(tx, store_id, d.order_no, "delivery_retry", now)
     return None
 
@@ -199,8 +205,8 @@ def courier_assigned(tx: Tx, order_no: str, courier_name: str | None, note: str,
     if o is None:
         return
     hq_orders.lock_store(tx, o["store_id"])
-    tx.run("UPDATE courier_jobs SET status = ?, courier_name = ?, updated_at = ? WHERE order_no = ?",
-           ("assigned" if courier_name else "given_up", courier_name, iso(now), order_no))
+    tx.run("UPDATE courier_jobs SET status = ?, courier_name = ?, updated_at = ? WHERE store_id = ? AND order_no = ?",
+           ("assigned" if courier_name else "given_up", courier_name, iso(now), o["store_id"], order_no))
     emit(tx, o["store_id"], p.CH_COURIER_ASSIGNED,
          {"order_no": order_no, "courier_name": courier_name, "note": note}, now)
     kind = "courier_assigned" if courier_name else "courier_cancelled"

@@ -307,7 +307,7 @@ def cancel_in_tx(tx: Tx, store_id: str, order_no: str, reason: str, now: datetim
     if o["status"] == "cancelled":
         return order_view(tx, store_id, order_no)
     if (o["status"] in rules.PICKED_UP or o["status"] in ("returned", *rules.LEFT_STORE)
-            or delivery.parcels_out(tx, order_no)):
+            or delivery.parcels_out(tx, store_id, order_no)):
         raise HQError("not_cancellable", f"order {order_no} is already {o['status']}", 409)
     paid = o["payment_status"] == "paid"
     _give_back(tx, o["store_id"], rules.allotment_pool(bool(o["presale"])),

@@ -81,7 +81,8 @@ def prepare(store, order_no: str) -> None:
 
 def hq_parcels(hq, order_no: str) -> list[tuple]:
     with hq.db.tx(snapshot=True) as tx:
-        return [(p["zone"], p["status"], p["courier_name"]) for p in hq_delivery.parcels(tx, order_no)]
+        store_id = hq_orders.load_order(tx, None, order_no)["store_id"]
+        return [(p["zone"], p["status"], p["courier_name"]) for p in hq_delivery.parcels(tx, store_id, order_no)]
 
 
 def hq_status(hq, order_no: str) -> str:

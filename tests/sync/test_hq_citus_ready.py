@@ -163,10 +163,26 @@ def captured_day(hq_server, hq_clock, store, other, channel) -> None:
                                         "to": "ready"})
     store.send("order.handed_over", {"order_no": paid["order_no"], "order_uid": paid.get("order_uid"),
                                      "clerk_id": "c7", "at": at, "verify_ms": 300})
+    short = channel.place("S1", [("A1", 2)], paid=True).json()
+    applied(store, "order.short_picked", {"order_no": short["order_no"], "order_uid": short.get("order_uid"),
+                                        "lines": [{"line_no": 1, "sku": "A1", "qty": 1}], "by": "c1"})
+    applied(store, "order.short_decided", {"order_no": short["order_no"], "order_uid": short.get("order_uid"),
+                                         "decision": "ready_without", "by": "m01"})
+    away = channel.place("S1", [("A1", 1)], paid=True, fulfilment="delivery",
+                         delivery={"address": "上海市徐汇区天钥桥路 100 弄 5 号", "promised_min": 60,
+                                   "courier_mode": "store"}).json()
+    applied(store, "order.out_for_delivery", {"order_no": away["order_no"], "order_uid": away.get("order_uid"),
+                                            "zone": "chilled", "courier_name": "王芳", "courier_mode": "store",
+                                            "clerk_id": "c1"})
     store.pull_all()
     other.pull_all()
     assert store.snapshot().status_code == 200
     assert other.snapshot().status_code == 200
+
+
+def applied(store, kind: str, payload: dict) -> None:
+    result = store.send(kind, payload)
+    assert result["outcome"] == "applied", result
 
 
 def test_hot_queries_stay_within_one_store(hq_server, hq_clock, captured):
