@@ -49,7 +49,8 @@ def upsert_order(store: Store, data: dict, *, now: datetime | None = None) -> st
             if start == "cancelled" and not data.get("presale"):
                 _regrant(db, order, now)  # never reserved here: HQ's take-back is granted again
             elif data.get("presale"):
-                presale.release_waiting(db, actor="hq", at=now)  # its goods may be here already
+                presale.release_waiting(db, actor="hq", at=now,  # its goods may be here already
+                                        skus=[line["sku"] for line in data["lines"]])
                 presale.tell_hq_if_stranded(db, data["order_no"], at=now)
             return APPLIED
         if not hq_rules.same_order(_hq_uid(db, data["order_no"]), data.get("order_uid")):
@@ -107,7 +108,7 @@ def cancel_from_hq(store: Store, order_no: str, reason: str, version: int, *,
             return UNCHANGED
         orders.cancel_order(db, order_no, reason, actor="hq", now=now)
         if order.presale_state is not None:  # pre-sold units are HQ's pool's, not the shelf's
-            presale.release_waiting(db, actor="hq", at=now)
+            presale.release_waiting(db, actor="hq", at=now, skus=[ln.sku for ln in order.lines])
             return APPLIED
         _give_back(db, order, now)
         if regrant:

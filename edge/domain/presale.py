@@ -16,6 +16,7 @@ taken out of HQ's pool).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,11 +58,17 @@ def open_presale_orders(db: Database) -> dict[str, str]:
         [orders.own_store_id(db)]).fetchall())
 
 
-def release_waiting(db: Database, *, actor: str, at: datetime) -> list[orders.Order]:
+def release_waiting(db: Database, *, actor: str, at: datetime,
+                    skus: Iterable[str] | None = None) -> list[orders.Order]:
     """Give held pre-sale units to waiting orders in order of purchase (inside write_tx).
 
     An order goes only whole; the first one that cannot be served blocks its SKUs for every
-    later order (no later purchase jumps it). Returns the orders released."""
+    later order (no later purchase jumps it). ``skus``: only these products changed (an
+    order arrived or was cancelled): with none of them held, nothing can move and the
+    waiting orders are not read (a pre-sale live stream brings thousands before the goods).
+    Returns the orders released."""
+    if skus is not None and not any(stock.levels(db, sku).presale > 0 for sku in set(skus)):
+        return []
     held: dict[str, int] = {}
     blocked: set[str] = set()
     released = []
