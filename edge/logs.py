@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 from pathlib import Path
 
 from edge.paths import log_dir
@@ -31,11 +32,20 @@ def log_to_file(directory: Path | None = None) -> Path:
 
 
 def _replace_handlers(handler: logging.Handler, level: int) -> None:
+    """Put ``handler`` on the root logger instead of ours from before and of any handler on
+    the terminal: a library may have called ``logging.basicConfig()`` (python-escpos does
+    on import), and its stderr handler would print INFO lines across the UI."""
     root = logging.getLogger()
     for old in list(root.handlers):
-        if getattr(old, "store_edge", False):
+        if getattr(old, "store_edge", False) or _on_terminal(old):
             root.removeHandler(old)
-            old.close()
+            old.close()  # a StreamHandler's close leaves its stream open
     handler.store_edge = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def _on_terminal(handler: logging.Handler) -> bool:
+    """A handler writing to the process's stderr or stdout (a file handler is not)."""
+    return (type(handler) is logging.StreamHandler
+            and getattr(handler, "stream", None) in (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__))
