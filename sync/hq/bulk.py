@@ -40,24 +40,43 @@ class BulkRefused(HQError):
 
 def read_stores_csv(text: str) -> list[StoreRow]:
     """Parse and check the rows (store_id, optional name); raises BulkRefused naming every
-    problem with its line number."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))  # a spreadsheet's UTF-8 BOM
-    header = [cell.strip().lower() for cell in next(reader, [])]
+    problem with its line number. Strict CSV: a quote left open would otherwise swallow the
+    lines after it into one store's name, and a cell beyond the header would be dropped."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)  # a spreadsheet's BOM
+    try:
+        found = [cell.strip() for cell in next(reader, [])]
+    except csv.Error as exc:
+        raise BulkRefused([_csv_problem(1, exc)]) from None
+    header = [cell.lower() for cell in found]
     if "store_id" not in header or set(header) - set(COLUMNS) - {""}:
         raise BulkRefused([f"第 1 行 / line 1: 表头须为 store_id,name / the header must be "
-                           f"store_id[,name] (found: {','.join(header) or 'nothing'})"])
+                           f"store_id[,name] (found: {','.join(found) or 'nothing'})"])
     at = {column: header.index(column) for column in COLUMNS if column in header}
     rows: list[StoreRow] = []
     problems: list[str] = []
     first_line: dict[str, int] = {}
-    for cells in reader:
-        line = reader.line_num
+    while True:
+        line = reader.line_num + 1  # where the next record starts
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(_csv_problem(line, exc))
+            break  # past a broken quote the lines cannot be told apart
         if not any(cell.strip() for cell in cells):
             continue  # blank lines are fine
         store_id = _cell(cells, at["store_id"])
         name = _cell(cells, at["name"]) if "name" in at else ""
         problem = registry.store_id_problem(store_id)
-        if problem:
+        if reader.line_num > line or "\n" in name or "\r" in name:
+            problems.append(f"第 {line} 行 / line {line}: 引号内有换行 / a quoted cell runs over "
+                            f"more than one line (a quote left open?)")
+        elif len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            problems.append(f"第 {line} 行 / line {line}: {len(cells)} 个字段，表头只有 {len(header)} 个 / "
+                            f"{len(cells)} cells, the header has {len(header)} (a name with a comma "
+                            f"needs quotes: \"徐家汇店, 2F\")")
+        elif problem:
             problems.append(f"第 {line} 行 / line {line}: {problem}")
         elif store_id in first_line:
             problems.append(f"第 {line} 行 / line {line}: 门店 {store_id} 与第 {first_line[store_id]} 行重复 / "
@@ -70,6 +89,11 @@ def read_stores_csv(text: str) -> list[StoreRow]:
     if problems:
         raise BulkRefused(problems)
     return rows
+
+
+def _csv_problem(line: int, exc: csv.Error) -> str:
+    return (f"第 {line} 行 / line {line}: CSV 格式错误 / not valid CSV ({exc}; a quote left open "
+            f"or text after a closing quote?)")
 
 
 def _cell(cells: list[str], index: int) -> str:
@@ -89,8 +113,11 @@ def add_stores_from_csv(db: Database, csv_path: Path, out: Path, now: datetime, 
     """Register every store the CSV lists, tokens to ``out`` (0600); returns how many."""
     try:
         text = csv_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BulkRefused([f"{csv_path}: 无法读取 / cannot read it as UTF-8 text ({exc})"]) from exc
+    except UnicodeDecodeError as exc:
+        raise BulkRefused([f"{csv_path}: 不是 UTF-8 文本 / not UTF-8 text ({exc}): save the "
+                           f"spreadsheet as \"CSV UTF-8\""]) from exc
+    except OSError as exc:
+        raise BulkRefused([f"{csv_path}: 无法读取 / cannot read it ({exc.strerror})"]) from exc
     rows = read_stores_csv(text)
     problems = already_registered(db, rows)
     if problems:

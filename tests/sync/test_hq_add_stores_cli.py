@@ -80,3 +80,30 @@ def test_an_existing_tokens_file_is_never_overwritten(hq_db_url, hq_clock, tmp_p
     assert earlier.read_text(encoding="utf-8") == "earlier tokens\n"
     assert _add_stores(hq_db_url, stores, "--out", str(tmp_path / "new.csv")) == 0
     assert stat.S_IMODE((tmp_path / "new.csv").stat().st_mode) == 0o600
+
+
+def test_broken_csv_is_named_not_half_read(hq_db_url, hq_clock, tmp_path, capsys):
+    """A quote left open swallowed the lines after it into one store's name (S002 never
+    registered), and a cell past the header was dropped without a word."""
+    db = open_database(hq_db_url)
+    try:
+        migrate(db)
+        stores = tmp_path / "stores.csv"
+        for text, line, what in (
+                ('store_id,name\nS001,"Jing\'an\nS002,Xuhui\n', 2, "a quote left open"),
+                ('store_id,name\nS001,ok\nS002,"Xu"hui\n', 3, "not valid CSV"),
+                ("store_id,name\nS001,Xujiahui,2F\n", 2, "3 cells, the header has 2"),
+                ("store_id,name\nS001,ok\nS002,\"two\nlines\"\nS003,x\n", 3, "more than one line")):
+            stores.write_text(text, encoding="utf-8")
+            assert _add_stores(hq_db_url, stores) == 2, text
+            err = capsys.readouterr().err
+            assert "nothing was registered" in err and f"line {line}: " in err and what in err, err
+        stores.write_bytes("store_id,name\nS001,静安\n".encode("gbk"))
+        assert _add_stores(hq_db_url, stores) == 2
+        assert "not UTF-8 text" in capsys.readouterr().err
+        assert _add_stores(hq_db_url, tmp_path / "missing.csv") == 2
+        assert "cannot read it (No such file or directory)" in capsys.readouterr().err
+        assert registry.list_stores(db) == []
+        assert not (tmp_path / "stores.tokens.csv").exists()
+    finally:
+        db.close()
