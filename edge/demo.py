@@ -21,6 +21,7 @@ from edge.db import write_tx
 from edge.demo_data import (NAMES_EN, OTHER_STORES, PEOPLE, PRODUCTS, SLOT_COUNTS, SLOTS, STORE,
                              SURNAMES_ZH, shelves)
 from edge.domain import clerks, orders, packing, picking, pickup, stock
+from edge.domain.prep import is_fresh
 from edge.domain.sales import SaleLine, sell
 from edge.private_files import write_private_text
 from edge.store import Store, init_store
@@ -90,7 +91,7 @@ def seed(data_dir: str | Path, *, n_orders: int = 300, seed: int = 7, now: datet
     for clerk_id, name, role, pin in PEOPLE:
         if clerks.get_clerk(db, clerk_id) is None:
             clerks.add_clerk(db, clerk_id, name, pin, role=role, now=now)
-    _stock_up(store, n_orders, rng, now)
+    _stock_up(store, n_orders, now)
     codes = _load_codes(store.data_dir)
     start = len(codes)
     used = {c.code for c in codes}  # 10^10 codes: at 100,000 orders a repeat is likely
@@ -98,6 +99,7 @@ def seed(data_dir: str | Path, *, n_orders: int = 300, seed: int = 7, now: datet
     for first in range(0, n_orders, batch):
         plans = [_plan_order(store, rng, start + i, now, used)
                  for i in range(first, min(first + batch, n_orders))]
+        _make_fresh(store, plans, now, shelf=start == 0 and first == 0)
         (arrive or receive_locally)(store, plans)
         with write_tx(db):
             for plan in plans:
@@ -129,14 +131,45 @@ def _ean13(sku: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def _stock_up(store: Store, n_orders: int, rng: random.Random, now: datetime) -> None:
+def _stock_up(store: Store, n_orders: int, now: datetime) -> None:
+    """Goods that keep (dry, frozen): stocked by the week, two lots per SKU."""
     per_sku = max(200, n_orders // 3)
-    for sku, *_rest, life in PRODUCTS:
+    for sku, _zh, _en, zone, _price, life in PRODUCTS:
+        if is_fresh(zone, life):
+            continue  # made for the day: _make_fresh
         for k, days in enumerate((max(1, life // 3), life)):
             stock.receive(store.db, sku=sku, lot=f"{now:%y%m%d}-{k}", qty=per_sku,
                           expiry=(now + timedelta(days=days)).date().isoformat(),
                           actor="demo", ref="TR-DEMO", now=now - timedelta(days=1))
         stock.grant_allotment(store.db, sku=sku, qty=int(per_sku * 1.5), actor="m01", now=now)
+
+
+def shelf_left(sku: str) -> int:
+    """Units of a fresh item left on the shelf when the demo opens: about two hours of its
+    sales (what is left of the morning's bake), so the prep panel has something to suggest
+    at once instead of a week's stock that no forecast reaches."""
+    return next((max(2, round(2 * mean)) for s, mean, _peak in HISTORY_SKUS if s == sku), 3)
+
+
+def _make_fresh(store: Store, plans: list[PlannedOrder], now: datetime, *, shelf: bool) -> None:
+    """Fresh and made-to-order items are made for their orders, not kept by the week: receive
+    what these orders take (granted to HQ, which sells them) and, once (``shelf``), what is
+    left on the shelf (:func:`shelf_left`)."""
+    wanted: dict[str, int] = {}
+    for plan in plans:
+        for line in plan.data["lines"]:
+            wanted[line["sku"]] = wanted.get(line["sku"], 0) + line["qty"]
+    with write_tx(store.db):
+        for sku, _zh, _en, zone, _price, life in PRODUCTS:
+            if not is_fresh(zone, life):
+                continue
+            qty = wanted.get(sku, 0) + (shelf_left(sku) if shelf else 0)
+            if qty:
+                stock.receive(store.db, sku=sku, lot=f"{now:%y%m%d}-0", qty=qty,
+                              expiry=(now + timedelta(days=life)).date().isoformat(),
+                              actor="demo", ref="TR-DEMO", now=now - timedelta(days=1))
+            if wanted.get(sku):
+                stock.grant_allotment(store.db, sku=sku, qty=wanted[sku], actor="m01", now=now)
 
 
 # the counter's last weeks, for the prep suggestions (board, r): sku, units per shop hour,

@@ -22,6 +22,7 @@ from pathlib import Path
 from edge import demo
 from edge.demo_data import PRODUCTS, STORE, shelves
 from edge.domain import stock, stores
+from edge.domain.prep import is_fresh
 from edge.private_files import write_private_text
 from edge.store import Store
 from sync.client import SyncClient
@@ -40,7 +41,12 @@ CONFIG_FILE = "store-edge.toml"
 DEMO_CHANNEL = "demo-live-stream"
 STREAM_RATE = 0.2  # orders per second while the demo runs: one every five seconds
 HISTORY_WEEKS = 4  # weeks of counter sales behind the demo's prep suggestions
-STREAM_STOCK = 300  # units per stream SKU received and granted to HQ
+STREAM_STOCK = 300  # units per stream SKU that keeps (dry, frozen), half granted to HQ
+# fresh stream SKUs as a store holds them (a cake counter holds a dozen), three quarters
+# granted: at the stream's pace (~2.5 units per SKU a minute) the prep panel asks for more
+# as soon as HQ's first stream.rate arrives
+STREAM_FRESH_STOCK = {"CAKE-STRAW": 12}
+STREAM_FRESH_DEFAULT = 60
 DELIVERY_SHARE = 0.25  # of the stream's orders delivered from the store (platform or clerk)
 DEMO_COURIER = "demo-courier-platform"
 DEMO_TRANSFER = "TR-DEMO-01"  # announced by the demo HQ, waiting at the stock screen
@@ -134,9 +140,12 @@ class HQArrival:
 def _stock_stream_catalog(store: Store) -> None:
     """Stock the live stream's products (they came from HQ's catalog) and offer them online."""
     for item in DEMO_CATALOG:
-        stock.receive(store.db, sku=item.sku, lot="DEMO-1", qty=STREAM_STOCK, actor="m01",
-                      ref="TR-DEMO")
-        stock.grant_allotment(store.db, sku=item.sku, qty=STREAM_STOCK // 2, actor="m01")
+        qty, grant = STREAM_STOCK, STREAM_STOCK // 2
+        if is_fresh(item.zone, item.shelf_life_days):
+            qty = STREAM_FRESH_STOCK.get(item.sku, STREAM_FRESH_DEFAULT)
+            grant = qty * 3 // 4
+        stock.receive(store.db, sku=item.sku, lot="DEMO-1", qty=qty, actor="m01", ref="TR-DEMO")
+        stock.grant_allotment(store.db, sku=item.sku, qty=grant, actor="m01")
 
 
 def _announce_transfer(hq: EmbeddedHQ, store_id: str) -> None:
@@ -289,5 +298,6 @@ def demo_codes(store: Store) -> list[dict]:
         order = orders.get_order(store.db, order_no)
         codes.append({"order_no": order_no, "code": code, "qr": qr_payload(store.store_id, code),
                       "status": order.status if order else "unknown",
-                      "store_id": order.store_id if order else store.store_id, "scenario": "stream"})
+                      "store_id": order.store_id if order else store.store_id,
+                      "scenario": "presale" if order and order.presale_state else "stream"})
     return codes

@@ -34,6 +34,11 @@ FRESH_SHELF_DAYS = 3  # a product keeping this many days or fewer counts as fres
 OPEN = ("open", "in_progress")
 
 
+def is_fresh(zone: str, shelf_life_days: int | None) -> bool:
+    """Chilled, or keeps a few days at most: made for the day, not stocked by the week."""
+    return zone == "chilled" or (shelf_life_days is not None and shelf_life_days <= FRESH_SHELF_DAYS)
+
+
 @dataclass
 class Suggestion:
     """One SKU's figure for the next hours and how it was reached."""
@@ -182,8 +187,8 @@ def suggest(db: Database, *, now: datetime | None = None, hours: int = DEFAULT_H
         if with_stock:
             lv = stock.levels(db, sku)
             on_hand = lv.on_hand - lv.reserved
-        s = Suggestion(sku, zh, en, sku in mto, zone == "chilled" or (
-            life is not None and life <= FRESH_SHELF_DAYS), parts, on_hand, busy.get(sku, 0))
+        s = Suggestion(sku, zh, en, sku in mto, is_fresh(zone, life), parts, on_hand,
+                       busy.get(sku, 0))
         if s.demand > 0 or s.preparing:
             out.append(s)
     out.sort(key=lambda s: (not s.made_to_order, not s.fresh, -s.prep, -s.demand, s.sku))

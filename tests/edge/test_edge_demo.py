@@ -64,3 +64,30 @@ def test_demo_database_holds_no_code_in_clear(demo_store):
     raw = b"".join(p.read_bytes() for p in demo_store.data_dir.glob(DB_FILENAME + "*"))
     for c in demo.demo_codes(demo_store):
         assert c["code"].encode() not in raw
+
+
+def test_demo_fresh_stock_leaves_the_prep_panel_something_to_suggest(tmp_path):
+    """Fresh and made-to-order items hold what is left of a morning's bake, not a week's
+    stock, so at a busy hour the panel (board, r) asks for more at once."""
+    from datetime import datetime
+
+    from edge.demo_data import PRODUCTS
+    from edge.domain import prep, stock
+
+    now = datetime(2026, 11, 24, 10, 0).astimezone()  # a Tuesday morning on this computer's clock
+    store = demo.seed(tmp_path / "d", n_orders=60, now=now)
+    try:
+        demo.seed_history(store, 2, now=now)
+        for sku, _zh, _en, zone, _price, life in PRODUCTS:
+            lv = stock.levels(store.db, sku)
+            left = lv.on_hand - lv.reserved
+            if prep.is_fresh(zone, life):
+                assert 0 <= left <= demo.shelf_left(sku) + 10, (sku, left)
+            else:
+                assert left >= 200, (sku, left)  # goods that keep: stocked by the week
+        by_sku = {s.sku: s for s in prep.suggest(store.db, now=now)}
+        for sku in ("B001", "B005"):  # croissants and floss puffs sell most at 9 and 10
+            assert by_sku[sku].fresh and by_sku[sku].prep > 0, by_sku[sku]
+        assert_reserved_consistent(store.db)
+    finally:
+        store.close()

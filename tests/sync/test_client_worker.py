@@ -6,6 +6,8 @@ assertion."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from dataclasses import replace
 
 from conftest_client import channel, edge, hq, pack_all  # noqa: F401
@@ -112,7 +114,9 @@ def test_demo_seeded_through_hq_and_the_stream_arrives(tmp_path, wait_until):
     data_dir = tmp_path / "demo"
     store = hq_demo.seed_with_hq(data_dir, n_orders=40)
     codes = hq_demo.demo_codes(store)
-    assert len(codes) == 40 and all(c["status"] != "unknown" for c in codes)
+    assert all(c["status"] != "unknown" for c in codes)
+    # the seeded orders, and the pre-sale orders waiting for TR-DEMO-01 (placed at HQ)
+    assert Counter(c["scenario"] == "presale" for c in codes) == {False: 40, True: hq_demo.DEMO_PRESALE}
     assert {"picked_up", "ready"} <= {c["status"] for c in codes}
     assert store.db.execute("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL").fetchone()[0] == 0
     cfg = config_mod.load(data_dir)
