@@ -114,3 +114,19 @@ def test_prep_panel_snapshot(history, snap_compare, lang):
 
     app = make_app(history.data_dir, lang=lang, demo=False, clerk_id="m01")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_the_sum_stays_in_view_however_many_hours(history, run):
+    """At 80x24 the explanation box holds 6 lines and a stream's hours wrap: the sum (need −
+    on hand − preparing → prep) came last and fell off the box from 4 hours on."""
+    async def body():
+        async with make_app(history.data_dir, lang="en", demo=False, clerk_id="m01").run_test(
+                size=(80, 24)) as pilot:
+            screen = await _open_prep(pilot)
+            for hours in (4, 5, 6):
+                await pilot.press("plus")
+                await until(pilot, lambda: f"next {hours} h" in screen_text(pilot))
+                await settle(pilot)
+                milk = screen.rows[0]
+                assert f"{hours} h: {milk.demand} − on hand {milk.on_hand}" in screen_text(pilot)
+    run(body())

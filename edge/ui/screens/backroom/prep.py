@@ -22,7 +22,7 @@ from edge.clock import utcnow
 from edge.domain import prep
 from edge.domain.errors import DomainError
 from edge.domain.fulfil_i18n import error_message
-from edge.domain.prep_i18n import explain, kind
+from edge.domain.prep_i18n import explain_hour, explain_total, kind
 from edge.i18n import t
 from edge.present import local_time
 from edge.store import Store
@@ -155,7 +155,10 @@ class PrepScreen(UserContext, Screen[None]):
             how.update(t("ui.prep.empty", lang))
         else:
             row = next(r for r in self.rows if r.sku == current)
-            how.update("\n".join([f"{row.sku} {row.name(lang)}", *explain(row, lang)]))
+            # the sum right under the name: the box shows 6 lines and the hours wrap at 80
+            # columns, so the line the manager acts on never falls off its end
+            how.update("\n".join([f"{row.sku} {row.name(lang)}", explain_total(row, lang),
+                                  *(explain_hour(part, lang) for part in row.hours)]))
 
     def _current(self) -> str | None:
         table = self.query_one("#prep-table", DataTable)
