@@ -58,8 +58,9 @@ class PtyApp:
     def text(self) -> str:
         return _ESCAPES.sub(b" ", bytes(self.out)).decode("utf-8", "replace")
 
-    def wait_text(self, words: str, timeout: float = 60, *, press: bytes = b"") -> None:
-        """Until ``words`` were drawn; ``press`` is sent again each second meanwhile."""
+    def wait_text(self, words: str, timeout: float = 120, *, press: bytes = b"") -> None:
+        """Until ``words`` were drawn; ``press`` is sent again each second meanwhile (the
+        timeout only catches a hang)."""
         deadline = time.monotonic() + timeout
         while words not in self.text():
             assert time.monotonic() < deadline, f"never drawn: {words!r}\n{self.text()[-2000:]}"
@@ -86,10 +87,11 @@ class PtyApp:
     def hang_up(self) -> int:
         os.close(self.master)  # the terminal is gone: the kernel sends SIGHUP
         self.master = None
-        return self.proc.wait(timeout=30)
+        return self.proc.wait(timeout=90)
 
 
-def _wait(predicate, timeout: float = 30) -> None:
+def _wait(predicate, timeout: float = 90) -> None:
+    """Until ``predicate()``; the timeout only catches a hang."""
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
@@ -125,7 +127,7 @@ def test_a_sale_basket_survives_the_terminal_hanging_up(demo_store, tmp_path):
         second.key(F5)
         _wait(lambda: session.get("sale") is None)
         second.key(CTRL_Q)
-        assert second.proc.wait(timeout=30) == 0
+        assert second.proc.wait(timeout=90) == 0
     finally:
         if second.proc.poll() is None:
             second.proc.kill()
@@ -158,7 +160,10 @@ def test_a_half_done_pick_reopens_after_a_restart(demo_store):
         said: list[str] = []  # what the app tells the user (a toast expires on its own)
         app.notify = lambda message, **kw: said.append(str(message))  # type: ignore[method-assign]
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
+            for _ in range(300):  # the board, then the pick over it (a hang guard, not a timing)
+                await settle(pilot)
+                if isinstance(app.screen, PickScreen):
+                    break
             assert isinstance(app.screen, PickScreen) and app.screen.order_nos == [order_no]
             assert any("Reopened what was in progress" in text for text in said), said
             await pilot.press("escape")  # done with it: nothing is reopened any more
