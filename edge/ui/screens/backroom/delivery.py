@@ -18,8 +18,7 @@ from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -34,7 +33,7 @@ from edge.ui.context import UserContext
 from edge.ui.screens.backroom.board import order_cell
 from edge.ui.screens.backroom.overdue import ReturnScreen
 from edge.ui.widgets.footer import LocalFooter
-from edge.ui.widgets.form import form_row
+from edge.ui.widgets.form import FieldDialog, form_row
 from edge.ui.widgets.status_bar import StatusBar
 
 REFRESH_S = 5.0
@@ -65,33 +64,12 @@ def _decide(decision: str, store: Store, order_no: str, manager_id: str, pin: st
     return delivery.decide(store, order_no, decision, manager_id=manager_id, pin=pin)
 
 
-class CodeScreen(ModalScreen[str | None]):
+def code_dialog(order_no: str) -> FieldDialog:
     """The customer's delivery code, typed by the clerk at the door."""
-
-    BINDINGS = [Binding("escape", "cancel", "ui.key.cancel")]
-
-    def __init__(self, order_no: str) -> None:
-        super().__init__(id="delivery-code")
-        self.order_no = order_no
-
-    def compose(self) -> ComposeResult:
-        lang = self.app.lang  # type: ignore[attr-defined]
-        with Vertical(classes="dialog"):
-            yield Static(t("ui.delivery.code_title", lang, order_no=self.order_no), classes="dialog-title")
-            yield form_row("delivery-code-label", Input(id="delivery-code-input", max_length=11,
-                                                        restrict=r"\d*"))
-            yield Static(t("ui.delivery.code_help", lang), classes="dialog-help")
-
-    def on_mount(self) -> None:
-        self.query_one("#delivery-code-label", Label).update(t("ui.delivery.code", self.app.lang))  # type: ignore[attr-defined]
-        self.query_one("#delivery-code-input", Input).focus()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    return FieldDialog(dialog_id="delivery-code", prefix="delivery-code", field_id="delivery-code-input",
+                       title_key="ui.delivery.code_title", label_key="ui.delivery.code",
+                       help_key="ui.delivery.code_help", max_length=11, restrict=r"\d*",
+                       order_no=order_no)
 
 
 class DeliveryScreen(UserContext, Screen[None]):
@@ -234,7 +212,7 @@ class DeliveryScreen(UserContext, Screen[None]):
         if order_no is None or self.signed_in_id is None:
             self.app.bell()
             return
-        self.app.push_screen(CodeScreen(order_no), lambda code: self._delivered(order_no, code))
+        self.app.push_screen(code_dialog(order_no), lambda code: self._delivered(order_no, code))
 
     @work(exclusive=True, group="delivery-action")
     async def _delivered(self, order_no: str, code: str | None) -> None:

@@ -30,7 +30,7 @@ from edge.present import duration_text, local_time
 from edge.store import Store
 from edge.ui.screens.backroom.board import order_cell
 from edge.ui.widgets.footer import LocalFooter
-from edge.ui.widgets.form import form_row, pin_input
+from edge.ui.widgets.form import FieldDialog, form_row, pin_input
 from edge.ui.widgets.status_bar import StatusBar
 
 REFRESH_S = 5.0
@@ -61,39 +61,16 @@ def parse_local(text: str) -> datetime:
     return value if value.tzinfo else value.astimezone()
 
 
-class ExtendScreen(ModalScreen[datetime | None]):
+class ExtendScreen(FieldDialog):
     """The new end of the pickup window (local time), prefilled with a day from now."""
 
-    BINDINGS = [Binding("escape", "cancel", "ui.key.cancel")]
-
     def __init__(self, order_no: str) -> None:
-        super().__init__(id="overdue-extend")
+        super().__init__(dialog_id="overdue-extend", prefix="extend", field_id="extend-until",
+                         title_key="ui.overdue.extend_title", label_key="ui.overdue.extend_label",
+                         help_key="ui.overdue.extend_help", max_length=25, parse=parse_local,
+                         value=(utcnow() + timedelta(days=1)).astimezone().strftime(TIME_FORMAT),
+                         error_key="ui.overdue.bad_time", order_no=order_no)
         self.order_no = order_no
-
-    def compose(self) -> ComposeResult:
-        lang = self.app.lang  # type: ignore[attr-defined]
-        default = (utcnow() + timedelta(days=1)).astimezone().strftime(TIME_FORMAT)
-        with Vertical(classes="dialog"):
-            yield Static(t("ui.overdue.extend_title", lang, order_no=self.order_no),
-                         classes="dialog-title")
-            yield form_row("extend-label", Input(default, id="extend-until", max_length=25))
-            yield Static(id="extend-error", classes="dialog-error")
-            yield Static(t("ui.overdue.extend_help", lang), classes="dialog-help")
-
-    def on_mount(self) -> None:
-        self.query_one("#extend-label", Label).update(t("ui.overdue.extend_label", self.app.lang))  # type: ignore[attr-defined]
-        self.query_one("#extend-until", Input).focus()
-
-    @on(Input.Submitted, "#extend-until")
-    def _submitted(self, event: Input.Submitted) -> None:
-        try:
-            self.dismiss(parse_local(event.value))
-        except ValueError:
-            self.query_one("#extend-error", Static).update(
-                t("ui.overdue.bad_time", self.app.lang, value=event.value))  # type: ignore[attr-defined]
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ReturnScreen(ModalScreen[str | None]):
