@@ -32,6 +32,7 @@ DEFAULT_HOURS = 3
 MAX_HOURS = 12
 FRESH_SHELF_DAYS = 3  # a product keeping this many days or fewer counts as fresh
 OPEN = ("open", "in_progress")
+MTO_MIN_LINES = 10  # order lines before a SKU's share of made-to-order orders says anything
 
 
 def is_fresh(zone: str, shelf_life_days: int | None) -> bool:
@@ -143,10 +144,13 @@ def _products(db: Database) -> dict[str, tuple[str, str, str, int | None]]:
 
 
 def _made_to_order(db: Database, since: datetime) -> set[str]:
-    """SKUs most of whose recent order lines were in made-to-order orders (cakes)."""
+    """SKUs most of whose recent order lines were in made-to-order orders (cakes), among at
+    least ``MTO_MIN_LINES`` lines: the flag is the order's, so a few orders that also held a
+    cake (a stream's first minutes) would call nuts made-to-order."""
     return {r[0] for r in db.execute(
         "SELECT l.sku FROM orders o JOIN order_lines l ON l.order_no = o.order_no "
-        "WHERE o.created_at >= ? GROUP BY l.sku HAVING AVG(o.made_to_order) >= 0.5", [iso(since)])}
+        "WHERE o.created_at >= ? GROUP BY l.sku HAVING AVG(o.made_to_order) >= 0.5 "
+        "AND COUNT(*) >= ?", [iso(since), MTO_MIN_LINES])}
 
 
 def preparing(db: Database) -> dict[str, int]:
