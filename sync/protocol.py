@@ -207,7 +207,7 @@ information only and never decide a conflict: HQ decides by the order it receive
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import math
@@ -452,10 +452,25 @@ class CatalogItem(_Payload):
     shelf: str | None = None  # where the store keeps it (pick order); absent: the store's own
 
 
+def iso_date(value: str) -> str:
+    """An expiry date as YYYY-MM-DD; a date-time (some warehouse systems send midnight) gives
+    its date. ValueError otherwise: a transfer whose date the store cannot read could never
+    be received there."""
+    text = value.strip()
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text).date().isoformat()
+    except ValueError:
+        raise ValueError(f"not a date (YYYY-MM-DD): {text[:40]!r}") from None
+
+
 class TransferLine(_Payload):
     sku: str
     lot: str
-    expiry: str | None = None  # ISO date
+    expiry: Annotated[str, AfterValidator(iso_date)] | None = None  # ISO date
     qty: int = Field(ge=1)
     # units of this line sold ahead (pre-sale): HQ's pre-sale pool, never the shelf
     presale: int = Field(default=0, ge=0, le=MAX_QTY)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlite_utils import Database
 
@@ -25,6 +25,7 @@ from edge.db import write_tx
 from edge.domain import audit, clerks, outbox
 from edge.domain import stock_i18n  # noqa: F401  (registers stock messages)
 from edge.domain.errors import DomainError
+from sync.protocol import iso_date
 
 ADJUST_REASONS = ("damaged", "expired", "found", "lost", "count", "other")
 MAX_LOT_LEN = 40
@@ -225,12 +226,8 @@ def check_expiry(expiry: str | None) -> str | None:
     """An expiry date as YYYY-MM-DD (None: the product does not expire)."""
     if expiry is None:
         return None
-    try:
-        return date.fromisoformat(expiry.strip()).isoformat()
-    except ValueError:
-        pass
-    try:  # a date-time (some warehouse systems send midnight): its date
-        return datetime.fromisoformat(expiry.strip()).date().isoformat()
+    try:  # the contract's rule, which HQ's transfers pass too
+        return iso_date(expiry)
     except ValueError:
         raise DomainError("stock.bad_expiry", expiry=expiry[:40]) from None
 

@@ -14,6 +14,8 @@ import sys
 import threading
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from ..protocol import CatalogItem, PlaceOrderRequest, TransferLine
 
 DEFAULT_PORT = 8765
@@ -114,7 +116,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     p = add("place-order", help="place an order directly in the HQ database")
     _db_option(p)
     p.add_argument("--store", required=True)
-    p.add_argument("--line", action="append", required=True, metavar="SKU:QTY")
+    p.add_argument("--line", action="append", required=True, metavar="SKU:QTY", type=_order_line)
     p.add_argument("--customer", default="王小明")
     p.add_argument("--phone", default="13800138000")
     p.add_argument("--paid", action="store_true")
@@ -134,6 +136,7 @@ def add_subparsers(subparsers: argparse._SubParsersAction,
     _db_option(p)
     p.add_argument("store_id")
     p.add_argument("--line", action="append", required=True, metavar="SKU:QTY[:LOT[:EXPIRY[:PRESALE]]]",
+                   type=_transfer_line,
                    help="PRESALE: units of the line to sell ahead (pre-sale pool), e.g. M1:40:L7::30")
 
     p = add("sweep", help="release orders unpaid for 30 minutes, send reminders (once)")
@@ -215,9 +218,32 @@ def _open(args: argparse.Namespace):
     return db
 
 
-def _parse_line(text: str) -> tuple[str, int]:
+def _order_line(text: str) -> tuple[str, int]:
+    """``--line SKU:QTY`` (QTY 1 when left out); anything else is refused by argparse
+    (exit 2) in words, not as a Python or pydantic error."""
     sku, _, qty = text.partition(":")
-    return sku, int(qty or 1)
+    if sku.strip() and (not qty or qty.strip().isdigit()) and int(qty or 1) >= 1:
+        return sku.strip(), int(qty or 1)
+    raise argparse.ArgumentTypeError(f"'{text}': 应为 商品编号:数量（数量至少 1）/ expected SKU:QTY, "
+                                      f"QTY 1 or more (e.g. MILK-1L:2)")
+
+
+def _transfer_line(text: str) -> TransferLine:
+    """``--line SKU:QTY[:LOT[:EXPIRY[:PRESALE]]]`` checked as the contract checks it: a line
+    a store could never receive (a date that is no date) is refused before it is sent."""
+    parts = text.split(":")
+    try:
+        if not 2 <= len(parts) <= 5:
+            raise ValueError("SKU:QTY[:LOT[:EXPIRY[:PRESALE]]]")
+        more = parts[2:] + [""] * (5 - len(parts))
+        return TransferLine(sku=parts[0], qty=int(parts[1]), lot=more[0] or "L1",
+                            expiry=more[1] or None, presale=int(more[2] or 0))
+    except ValueError as exc:  # pydantic's ValidationError is one
+        why = ("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+               if isinstance(exc, ValidationError) else str(exc))
+        raise argparse.ArgumentTypeError(f"'{text}': 调拨行无效 / not a transfer line ({why}); "
+                                          f"expected SKU:QTY[:LOT[:EXPIRY[:PRESALE]]], "
+                                          f"e.g. M1:40:L7:2026-12-31:30") from None
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
@@ -284,7 +310,7 @@ def _place_order(args: argparse.Namespace) -> int:
                             customer_phone=args.phone, paid=args.paid,
                             fulfilment="delivery" if args.delivery else "pickup", delivery=delivery,
                             presale=args.presale,
-                            lines=[{"sku": s, "qty": q} for s, q in map(_parse_line, args.line)])
+                            lines=[{"sku": s, "qty": q} for s, q in args.line])
     view = service.place_order(_open(args), req, channel_name=args.channel, channel_kind="ops", now=utcnow())
     print(f"{view['order_no']} pickup code {view['pickup_code']} ({view['payment_status']})")
     return 0
@@ -294,13 +320,7 @@ def _transfer(args: argparse.Namespace) -> int:
     from . import service
     from .clock import utcnow
 
-    lines = []
-    for text in args.line:
-        parts = text.split(":")
-        lines.append(TransferLine(sku=parts[0], qty=int(parts[1]), lot=parts[2] if len(parts) > 2 else "L1",
-                                  expiry=(parts[3] or None) if len(parts) > 3 else None,
-                                  presale=int(parts[4]) if len(parts) > 4 and parts[4] else 0))
-    print(service.transfer_stock(_open(args), args.store_id, lines, utcnow()))
+    print(service.transfer_stock(_open(args), args.store_id, list(args.line), utcnow()))
     return 0
 
 

@@ -114,3 +114,43 @@ def test_cli_announces_a_pre_sale_and_sells_from_its_pool_only(capsys, tmp_path)
         assert service.allotment(db, "S001", sku)["sold"] == 0
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["place-order", "--store", "S001", "--line", "MILK-1L:x"], "expected SKU:QTY"),
+    (["place-order", "--store", "S001", "--line", "MILK-1L:0"], "QTY 1 or more"),
+    (["place-order", "--store", "S001", "--line", ":1"], "expected SKU:QTY"),
+    (["transfer", "S001", "--line", "MILK-1L"], "not a transfer line"),  # was an IndexError
+    (["transfer", "S001", "--line", "MILK-1L:x"], "not a transfer line"),
+    # HQ took it, and the store could never receive it: 'Not an expiry date: 2026-13-01'
+    (["transfer", "S001", "--line", "MILK-1L:5:L9:2026-13-01"], "expiry"),
+    (["transfer", "S001", "--line", "MILK-1L:5:L9::9"], "presale 9 is more than"),
+])
+def test_a_mistyped_line_is_refused_in_words_and_nothing_is_sent(capsys, tmp_path, argv, said):
+    from sync.hq.db import open_database
+
+    data = str(tmp_path)
+    _cli(capsys, "--data-dir", data, "hq", "add-store", "S001")
+    with pytest.raises(SystemExit) as exit_:
+        main(["--data-dir", data, "hq", *argv])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --line" in err and said in err and "Traceback" not in err, err
+    db = open_database(default_db_url(data))
+    try:
+        assert db.run_tx(lambda tx: tx.scalar("SELECT COUNT(*) FROM transfers"), snapshot=True) == 0
+        assert db.run_tx(lambda tx: tx.scalar("SELECT COUNT(*) FROM orders"), snapshot=True) == 0
+    finally:
+        db.close()
+
+
+def test_a_transfer_line_keeps_its_fields():
+    from sync.hq.cli import _transfer_line
+    from sync.protocol import TransferLine
+
+    line = _transfer_line("M1:40:L7:2026-12-31:30")
+    assert line.model_dump() == {"sku": "M1", "lot": "L7", "expiry": "2026-12-31", "qty": 40, "presale": 30}
+    assert _transfer_line("M1:4").model_dump() == {"sku": "M1", "lot": "L1", "expiry": None, "qty": 4,
+                                                   "presale": 0}
+    # a warehouse system's midnight is its date, as the store reads it
+    assert TransferLine(sku="M1", lot="L", qty=1, expiry="2026-12-31T00:00:00").expiry == "2026-12-31"
