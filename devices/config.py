@@ -347,6 +347,12 @@ def parse_devices_config(d: dict) -> DevicesConfig:
     return cfg
 
 
+# top-level keys of the store's own config file (store-edge.toml), which holds the device
+# config under [devices]: a file with any of them and no [devices] configures no device
+STORE_CONFIG_KEYS = frozenset({"data_dir", "language", "store_name", "store_address", "timezone", "hq",
+                               "stock", "board", "staff", "backup", "sync"})
+
+
 def load_devices_config(path: str | Path) -> DevicesConfig:
     """Read a TOML or JSON file; uses its ``devices`` table when there is one."""
     p = Path(path)
@@ -365,4 +371,6 @@ def load_devices_config(path: str | Path) -> DevicesConfig:
         raise DeviceConfigError("", f"{p} does not parse: {e}", f"{p} 格式错误：{e}") from e
     if isinstance(data, dict) and isinstance(data.get("devices"), dict):
         data = data["devices"]
+    elif isinstance(data, dict) and STORE_CONFIG_KEYS & set(data):
+        data = {}  # the store's store-edge.toml with no [devices] yet (as init writes it)
     return parse_devices_config(data)

@@ -103,3 +103,24 @@ def test_load_toml_and_json_files(tmp_path):
         load_devices_config(broken)
     with pytest.raises(DeviceConfigError, match="cannot read"):
         load_devices_config(tmp_path / "nope.toml")
+
+
+def test_the_store_config_init_writes_configures_no_device(tmp_path, capsys):
+    """`store-edge init` writes store-edge.toml without [devices]; `devices check` read its
+    top-level keys as devices ('language: unknown setting', exit 2) on every new store."""
+    from edge.cli import main
+    from edge.config import write_new
+    from edge.store import init_store
+
+    init_store(tmp_path, "S001", "静安寺店", "Jing'an Temple").close()
+    config = tmp_path / "store-edge.toml"
+    write_new(config, language="en", store_name="S001", hq_url="http://127.0.0.1:9", hq_token="t")
+    cfg = load_devices_config(config)
+    assert cfg.scanners == [] and cfg.printers == {} and cfg.probes == []
+    assert main(["devices", "check", "--data-dir", str(tmp_path), "--lang", "en"]) != 2
+    assert "unknown setting" not in capsys.readouterr().err
+    # a typo in a file of devices only is still named
+    only = tmp_path / "devices.toml"
+    only.write_text('[[scaners]]\nkind = "wedge"\n', encoding="utf-8")
+    with pytest.raises(DeviceConfigError, match="scaners"):
+        load_devices_config(only)
