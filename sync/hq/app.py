@@ -22,9 +22,11 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 
 from .. import protocol as p
 from . import batch, bodyguard, changes, courier, ingest, ops, orders, registry
+from .fast_order import FastOrder
 from .clock import Clock, utcnow
 from .contact import ContactLog
 from .db import DEFAULT_POOL_WAIT_S, Database, PoolExhausted, TransientDBError, open_database
@@ -206,9 +208,7 @@ def _store_auth(db: Database, clock: Clock, contacts: ContactLog):
     return store_id
 
 
-def _channel_auth(db: Database):
-    keys = registry.ChannelKeys(db)
-
+def _channel_auth(keys: registry.ChannelKeys):
     async def channel(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> tuple[str, str]:
         found = None
         if creds:  # a key seen lately costs no query and no thread
@@ -275,7 +275,8 @@ def _add_sync_routes(app: FastAPI, db: Database, clock: Clock, feed_watch: FeedW
 
 
 def _add_order_routes(app: FastAPI, db: Database, clock: Clock) -> None:
-    channel_auth = _channel_auth(db)
+    keys = registry.ChannelKeys(db)
+    channel_auth = _channel_auth(keys)
     business = {**_ERRORS, 409: {"model": p.ErrorBody}, 422: {"model": p.ErrorBody}}
 
     @app.post(p.ORDERS_PATH, response_model=p.OrderView, status_code=201, tags=["orders"], responses=business)
@@ -285,6 +286,12 @@ def _add_order_routes(app: FastAPI, db: Database, clock: Clock) -> None:
             raise HQError("unauthorized", "a courier platform's key places no orders", 401)
         view = orders.place_order(db, body, channel_name=channel[0], channel_kind=channel[1], now=clock())
         return _json(p.OrderView.model_validate(view), 201)
+
+    route = next(r for r in app.router.routes if getattr(r, "endpoint", None) is place_order)
+    # innermost middleware (add_middleware would put it outermost, before the body limits)
+    app.user_middleware.append(Middleware(FastOrder, path=p.ORDERS_PATH, model=p.PlaceOrderRequest,
+                                          known=keys.known, place=place_order,
+                                          handlers=app.exception_handlers, route=lambda: route))
 
     @app.get(p.ORDERS_PATH + "/{order_no}", response_model=p.OrderView, tags=["orders"], responses=business)
     def get_order(order_no: str, channel: tuple[str, str] = Depends(channel_auth)) -> Response:
