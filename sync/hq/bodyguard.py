@@ -75,23 +75,24 @@ class BodyGuard:
 
     async def _read(self, receive: Receive, send: Send, limit: int) -> bytes | None:
         """The whole body, or None once the request has been answered (413/408) or dropped."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
         chunks: list[bytes] = []
         size = 0
-        while True:
-            try:
-                message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - loop.time()))
-            except asyncio.TimeoutError:
-                await _answer(send, 408, "body_timeout", f"request body not received within {self.timeout:g} s")
-                return None
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await _answer(send, 413, "too_large", f"request body over {limit} bytes")
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        try:
+            # one timer for the whole body (wait_for would wrap every receive in a task of its own)
+            async with asyncio.timeout(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return None
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        break
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
+        except TimeoutError:
+            await _answer(send, 408, "body_timeout", f"request body not received within {self.timeout:g} s")
+            return None
+        await _answer(send, 413, "too_large", f"request body over {limit} bytes")
+        return None
