@@ -273,10 +273,42 @@ def _serve(args: argparse.Namespace) -> int:
     if why:
         print(why, file=sys.stderr)
         return 2
-    sock = listen_socket(args.host, args.port)
+    why = _database_refusal(plan.db_url)
+    if why:
+        print(why, file=sys.stderr)
+        return 1
+    try:
+        sock = listen_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"error: 无法在 {args.host}:{args.port} 监听（{exc.strerror}）：另一个 HQ 在运行？换 --port / "
+              f"cannot listen on {args.host}:{args.port} ({exc.strerror}): is another HQ running there? "
+              f"Choose another --port", file=sys.stderr)
+        return 2
     print(f"HQ listening on http://{args.host}:{sock.getsockname()[1]}  db={shown_url(plan.db_url)}  "
           f"processes={plan.workers}  db-pool={plan.pool}", flush=True)
     return serve(plan, sock, echo=lambda text: print(text, file=sys.stderr, flush=True))
+
+
+def _database_refusal(db_url: str) -> str | None:
+    """Why HQ cannot start on this database (unreachable, or migrated by a newer store-edge),
+    or None once its schema is current: said before 'HQ listening', never as a traceback."""
+    from .db import TransientDBError, open_database
+    from .errors import HQError
+    from .schema import migrate
+    from .serve import shown_url
+
+    try:
+        db = open_database(db_url, pool_size=1)
+        try:
+            migrate(db)
+        finally:
+            db.close()
+    except HQError as exc:
+        return f"error: {exc.code}: {exc.message}"
+    except (TransientDBError, OSError) as exc:
+        return (f"error: 无法连接数据库 {shown_url(db_url)} / cannot open the database "
+                f"{shown_url(db_url)}: {exc}")
+    return None
 
 
 def _add_stores(db, args: argparse.Namespace) -> int:

@@ -154,3 +154,34 @@ def test_a_transfer_line_keeps_its_fields():
                                                    "presale": 0}
     # a warehouse system's midnight is its date, as the store reads it
     assert TransferLine(sku="M1", lot="L", qty=1, expiry="2026-12-31T00:00:00").expiry == "2026-12-31"
+
+
+def test_serve_says_why_it_cannot_start(capsys, tmp_path):
+    """A taken port and a database that is not there were tracebacks (OSError, TransientDBError);
+    a schema too new was refused only after 'HQ listening' was printed."""
+    import socket
+    import sqlite3
+
+    db = f"sqlite:///{tmp_path / 'hq.db'}"
+    _cli(capsys, "hq", "add-store", "S001", "--db", db)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = str(taken.getsockname()[1])
+        assert main(["hq", "serve", "--db", db, "--port", port]) == 2
+        out, err = capsys.readouterr()
+        assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
+    finally:
+        taken.close()
+    missing = "postgresql://postgres@127.0.0.1:5432/store_edge_no_such_db"
+    assert main(["hq", "serve", "--db", missing, "--port", "0"]) == 1
+    out, err = capsys.readouterr()
+    assert "cannot open the database" in err and "HQ listening" not in out
+    conn = sqlite3.connect(tmp_path / "hq.db")
+    conn.execute("INSERT INTO schema_version VALUES (999, 'from a newer store-edge', 'x')")
+    conn.commit()
+    conn.close()
+    assert main(["hq", "serve", "--db", db, "--port", "0"]) == 1
+    out, err = capsys.readouterr()
+    assert "schema_too_new" in err and "HQ listening" not in out
