@@ -96,8 +96,11 @@ def create_app(db_url: str, *, webhook_url: str | None = None, clock: Clock | No
                 worker.stop()
             db.close()
 
+    # HQ exports Prometheus metrics (ops), not OpenTelemetry: FastAPI's native telemetry off
+    # spares every request its look-up of the global OpenTelemetry providers
     app = FastAPI(title="store-edge HQ", version=f"{p.PROTOCOL_VERSION}", lifespan=lifespan,
-                  description=(p.__doc__ or "").strip())
+                  description=(p.__doc__ or "").strip(),
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.db = db
     app.state.clock = clock
     app.state.feed_watch = feed_watch

@@ -16,13 +16,17 @@ exact answer, and the OpenAPI document still comes from the declared route.
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
 
-from fastapi.concurrency import run_in_threadpool
+from anyio import WouldBlock, to_thread
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
+
+from .db import THREADPOOL_SIZE
 
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
@@ -50,6 +54,7 @@ class FastOrder:
                  handlers: dict[Any, Callable[..., Any]], route: Callable[[], Any]) -> None:
         self.app, self.path, self.model, self.known = app, path, model, known
         self.place, self.handlers, self.route = place, handlers, route
+        self._threads = ThreadPoolExecutor(THREADPOOL_SIZE, thread_name_prefix="hq-order")
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
@@ -72,13 +77,27 @@ class FastOrder:
             return
         scope["route"] = self.route()  # what the metrics label the request with
         try:
-            response = await run_in_threadpool(self.place, body, channel)
+            response = await self._in_thread(body, channel)
         except Exception as exc:  # noqa: BLE001 - mapped as ExceptionMiddleware would
             handler = self._handler(exc)
             if handler is None:
                 raise  # -> ServerErrorMiddleware: the app's 500 JSON
             response = await handler(Request(scope, receive), exc)
         await response(scope, receive, send)
+
+    async def _in_thread(self, body: Any, channel: tuple[str, str]) -> Response:
+        """``place`` in a thread, holding a token of the framework's thread limiter: the
+        threads that may hold a database connection stay within the pool, while the hop
+        itself costs a plain executor's (anyio's cancel scopes cost the event loop more)."""
+        limiter = to_thread.current_default_thread_limiter()
+        try:
+            limiter.acquire_nowait()  # a free token costs no trip through the event loop
+        except WouldBlock:
+            await limiter.acquire()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._threads, self.place, body, channel)
+        finally:
+            limiter.release()
 
     def _handler(self, exc: Exception) -> Callable[..., Any] | None:
         for kind in type(exc).__mro__:
