@@ -153,7 +153,9 @@ class TemperatureScreen(Screen):
             alarms.add_row(f"🔔 {words}", key=str(alarm_id))
         alarms.display = bool(v.alarms)
         record = v.record
-        self.query_one("#temp-record", Static).update(record_line(record, lang))
+        # no probe: said in a line that wraps (a table cell clipped it to 'No fri' at 80x24)
+        self.query_one("#temp-record", Static).update(
+            record_line(record, lang) if v.fridges else t("ui.dev.temp.no_fridges", lang))
         chart = self.query_one("#temp-chart", TemperatureChart)
         chart.display = record is not None
         if record is not None:
@@ -177,8 +179,7 @@ class TemperatureScreen(Screen):
                                       t(f"ui.dev.temp.state.{s.state}", lang)]))
         _fixed_columns(table, [t(f"ui.dev.temp.col_{c}", lang) for c in cols],
                        [cells for _, cells in rows])
-        if not self.view.fridges:
-            table.add_row(t("ui.dev.temp.no_fridges", lang), "", "", "", "", "")
+        table.display = bool(self.view.fridges)
         for key, cells in rows:
             table.add_row(*cells, key=key)
         if self.view.fridges:
