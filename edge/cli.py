@@ -207,6 +207,8 @@ def _demo(args: argparse.Namespace) -> int:
         hq_demo.seed_with_hq(data_dir, n_orders=args.orders,
                              progress=lambda done, total: print(f"  {done}/{total}", file=sys.stderr))
         print(t("cli.seeded", args.lang, path=data_dir, orders=args.orders))
+    elif args.seed_only:  # said, not silent: --orders did nothing here
+        print(t("cli.demo_exists", args.lang, path=data_dir))
     if args.seed_only:
         return EXIT_OK
     from edge.ui.app import run_app

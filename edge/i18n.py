@@ -121,6 +121,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cli.not_initialised": ("{path} 还不是门店数据目录。新门店请运行：store-edge init --data-dir {path}（只想试用：store-edge demo）", "{path} is not a store data directory yet. For a new store run: store-edge init --data-dir {path} (just trying it out: store-edge demo)"),
     "cli.handed_over": ("已交付订单 {order_no}（{status}）", "Handed over order {order_no} ({status})"),
     "cli.seeded": ("演示门店已建好：{path}（{orders} 个订单）", "Demo store created in {path} ({orders} orders)"),
+    "cli.demo_exists": ("{path} 里已有演示门店，未重新生成（--fresh 删除后重建）",
+                        "A demo store is already in {path}: nothing seeded (--fresh starts it again)"),
     "cli.bad_date": ("日期格式不对：{value}（例：2026-11-01 或 2026-11-01T08:00）", "Not a date: {value} (e.g. 2026-11-01 or 2026-11-01T08:00)"),
     "cli.temps_header": ("{fridge}（{probe}，上限 {limit} °C）：{n} 条读数，最低 {low} °C，最高 {high} °C，报警 {alarms} 次",
                          "{fridge} ({probe}, limit {limit} °C): {n} readings, low {low} °C, high {high} °C, {alarms} alarms"),

@@ -67,7 +67,9 @@ def _code_for(codes: dict, scenario: str, status: str | None = None) -> dict:
 
 def test_demo_codes_lists_codes_orders_statuses_and_clerks(codes):
     assert codes["store_id"] == "S001"
-    assert len(codes["codes"]) == 120
+    # the seeded orders, and the demo's pre-sale orders waiting for TR-DEMO-01 (placed at HQ)
+    scenarios = [c["scenario"] for c in codes["codes"]]
+    assert len(scenarios) - scenarios.count("presale") == 120 and scenarios.count("presale") == 3
     for c in codes["codes"]:
         assert len(c["code"]) == 11 and c["code"].isdigit()
         assert c["order_no"] and c["status"] and c["qr"].endswith(c["code"])
@@ -230,7 +232,8 @@ def test_a_data_dir_that_is_not_a_store_says_so_and_exits_2(tmp_path, make_dir):
         assert list(data_dir.iterdir()) == []
         assert run("demo", "--seed-only", "--orders", "3", data_dir=data_dir).returncode == 0
         proc = run("demo", "codes", "--json", data_dir=data_dir)
-        assert proc.returncode == 0 and len(json.loads(proc.stdout)["codes"]) == 3
+        seeded = [c for c in json.loads(proc.stdout)["codes"] if c["scenario"] != "presale"]
+        assert proc.returncode == 0 and len(seeded) == 3
 
 
 # -- issue 9 #7: what the command line said wrong ---------------------------------------------
@@ -342,3 +345,12 @@ def test_audit_trail_of_an_order_from_the_command_line(demo_dir, codes, tmp_path
     assert ("c01", "order.picked_up") in [(r["actor"], r["action"]) for r in trail["records"]]
     assert run("audit", "order:NOPE", data_dir=demo_dir).returncode == 1
     assert run("audit", "x", data_dir=tmp_path / "empty").returncode == 2
+
+
+def test_seed_only_on_an_existing_demo_says_nothing_was_seeded(demo_dir, codes):
+    """It printed nothing and exited 0, as if --orders had been seeded."""
+    proc = run("demo", "--seed-only", "--orders", "5", data_dir=demo_dir)
+    assert proc.returncode == 0
+    assert "already in" in proc.stdout and "--fresh" in proc.stdout
+    again = json.loads(run("demo", "codes", "--json", data_dir=demo_dir).stdout)
+    assert len(again["codes"]) == len(codes["codes"])
