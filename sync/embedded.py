@@ -58,8 +58,11 @@ class EmbeddedHQ:
     def start(self) -> "EmbeddedHQ":
         self.app = create_app(f"sqlite:///{self.db_path}", **self.app_kw)
         self._sock = listen_socket("127.0.0.1", self.port)  # TCP_NODELAY: no 40 ms stalls
+        # log_config=None: uvicorn's default config would cut its loggers off from the root
+        # (propagate=False, own stderr handler) for the whole process: its warnings would print
+        # over the store's screen instead of reaching the log file edge.logs set up
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=2)
+                                timeout_graceful_shutdown=2, log_config=None)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
                                         name="embedded-hq", daemon=True)

@@ -174,8 +174,11 @@ class HQServer:
         self.db = self.app.state.db
         self._sock = free_socket()
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        # log_config=None: uvicorn's default dictConfig would give the "uvicorn" logger its own
+        # stderr handler and propagate=False for the rest of the session, so later tests reading
+        # uvicorn.error through caplog (a root handler) would see nothing
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=2)
+                                timeout_graceful_shutdown=2, log_config=None)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
         self.client = httpx.Client(base_url=self.url, timeout=30)

@@ -189,9 +189,14 @@ def test_a_worker_waits_for_postgresql_instead_of_dying(hq_pg_url, caplog, wait_
     assert url != hq_pg_url
     built: list = []
     worker = threading.Thread(target=lambda: built.append(worker_app(url, sweep_interval=None)), daemon=True)
-    with caplog.at_level(logging.WARNING, logger="uvicorn.error"):
-        worker.start()
-        assert wait_until(lambda: "database unavailable" in caplog.text, timeout=60)
+    journal = logging.getLogger("uvicorn.error")
+    journal.addHandler(caplog.handler)  # on the logger itself: whatever its propagate flag is
+    try:
+        with caplog.at_level(logging.WARNING, logger="uvicorn.error"):
+            worker.start()
+            assert wait_until(lambda: "database unavailable" in caplog.text, timeout=60)
+    finally:
+        journal.removeHandler(caplog.handler)
     assert worker.is_alive() and not built
     proxy = TcpProxy(("127.0.0.1", 5432), port=address[1])  # PostgreSQL is back
     try:
