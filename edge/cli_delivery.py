@@ -23,7 +23,7 @@ from edge.clock import utcnow
 from edge.domain import board, delivery, delivery_eta
 from edge.domain.orders import ZONES
 from edge.i18n import t
-from edge.present import local_time, order_dict, timing_text, usual_text, verdict_message
+from edge.present import courier_text, local_time, order_dict, timing_text, usual_text, verdict_message
 from edge.store import Store
 
 EXIT_OK, EXIT_REFUSED = 0, 1
@@ -100,7 +100,7 @@ def _list(store: Store, args: argparse.Namespace) -> int:
         print(f"{mark} {item['order_no']}  {local_time(item['promised_at'], with_date=False)}"
               f"  {item['timing']}  {t('status.' + item['status'], args.lang)}"
               f"  {t('delivery.mode.' + (item['courier_mode'] or 'platform'), args.lang)}"
-              f" {item['courier_expected'] or ''}  {item['address']}")
+              f" {courier_text(item['courier_expected'], args.lang)}  {item['address']}")
     return EXIT_OK
 
 

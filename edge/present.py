@@ -170,6 +170,16 @@ def usual_text(usual: UsualTimes, lang: str) -> str:
              ride=f"{usual.ride:g}", source=source)
 
 
+def courier_text(courier_expected: str | None, lang: str) -> str:
+    """The rider the platform named, or, when it gave the order up ("✗ <its note>"), that
+    fact in the reader's language with the platform's own words after it."""
+    if courier_expected and courier_expected.startswith("✗"):
+        note = courier_expected.removeprefix("✗").strip()
+        return (t("delivery.courier_given_up_note", lang, note=note) if note
+                else t("delivery.courier_given_up", lang))
+    return courier_expected or ""
+
+
 def staff_state(m: StaffMember, lang: str) -> str:
     """Active / locked until HH:MM / deactivated, in the reader's language."""
     if not m.active:

@@ -32,6 +32,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "delivery.decision.retry": ("再送一次", "try again"),
     "delivery.mode.platform": ("平台骑手", "platform courier"),
     "delivery.mode.store": ("店员配送", "store clerk"),
+    "delivery.courier_given_up": ("✗ 平台未派到骑手", "✗ platform found no rider"),
+    "delivery.courier_given_up_note": ("✗ 平台未派到骑手：{note}", "✗ platform found no rider: {note}"),
     "status.out_for_delivery": ("配送中", "Out for delivery"),
     "status.delivered": ("已送达", "Delivered"),
     "status.delivery_failed": ("配送失败", "Delivery failed"),

@@ -46,7 +46,7 @@ def apply_event(db: Database, e: p.CourierEvent, now: datetime) -> dict[str, str
                 raise HQError("bad_event", "an assignment names the rider: courier_name", 422)
             delivery.courier_assigned(tx, e.order_no, e.courier_name, e.note, now)
         elif e.kind == "cancelled" and status in ("to_request", "requested", "assigned"):
-            delivery.courier_assigned(tx, e.order_no, None, e.note or "cancelled by the platform", now)
+            delivery.courier_assigned(tx, e.order_no, None, e.note or "", now)
         elif e.kind == "late":
             notify.enqueue(tx, store_id, e.order_no, "courier_late",
                            {**hq_orders._notice(tx, store_id, e.order_no), "note": e.note,

@@ -105,7 +105,7 @@ class CourierPlatform:
         with self._lock:
             draw, late, rider = self.rng.random(), self.rng.random(), self.rng.choice(RIDERS)
         if draw < self.p_cancel:
-            self._report(order_no, "cancelled", note="no rider nearby")
+            self._report(order_no, "cancelled", note="附近暂无骑手")  # a Chinese platform's own words
             return
         self._report(order_no, "assigned", courier_name=rider)
         if late < self.p_late:

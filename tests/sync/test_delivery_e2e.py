@@ -15,6 +15,7 @@ import pytest
 from edge.domain import clerks, delivery, orders, packing, picking, stock
 from edge.domain.errors import DomainError
 from edge.domain.print_docs import bag_qr_payload
+from edge.present import courier_text
 from edge.store import init_store
 from sync.client import SyncClient
 from sync.hq import delivery as hq_delivery
@@ -384,7 +385,9 @@ def test_the_courier_platform_names_a_rider_collects_and_delivers(shop, platform
     lonely = place_delivery(hq, channel, "platform", lines=(("B001", 1),))["order_no"]
     assert wait_until(lambda: (lonely, "cancelled") in platform.events)
     assert client.sync_once().ok
-    assert delivery.info(store.db, lonely).courier_expected == "✗ no rider nearby"
+    assert delivery.info(store.db, lonely).courier_expected == "✗ 附近暂无骑手"  # the platform's words
+    assert courier_text(delivery.info(store.db, lonely).courier_expected, "en") == "✗ platform found no rider: 附近暂无骑手"
+    assert courier_text(delivery.info(store.db, lonely).courier_expected, "zh-CN") == "✗ 平台未派到骑手：附近暂无骑手"
     assert "courier_cancelled" in notices(hq, lonely)
     # a courier key places no orders; a shop's key reports no rides
     courier_key = {"Authorization": f"Bearer {platform.key}"}

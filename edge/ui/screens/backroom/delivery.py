@@ -27,7 +27,7 @@ from edge.domain import delivery, delivery_eta
 from edge.domain.errors import DomainError
 from edge.domain.fulfil_i18n import error_message
 from edge.i18n import t
-from edge.present import duration_text, local_time, usual_text, verdict_message
+from edge.present import courier_text, duration_text, local_time, usual_text, verdict_message
 from edge.store import Store
 from edge.ui.context import UserContext
 from edge.ui.screens.backroom.board import order_cell
@@ -148,7 +148,8 @@ class DeliveryScreen(UserContext, Screen[None]):
             if (row.status not in ("out_for_delivery",) and self.usual is not None
                     and delivery_eta.at_risk(row.promised_at, row.packed, self.usual, now)):
                 timing = "⚠" + timing
-        courier = row.couriers or row.courier_expected or t(f"delivery.mode.{row.courier_mode}", lang)
+        courier = (row.couriers or courier_text(row.courier_expected, lang)
+                   or t(f"delivery.mode.{row.courier_mode}", lang))
         return [order_cell(row.order_no, self.app.store_id),  # type: ignore[attr-defined]
                 local_time(row.promised_at, with_date=False), timing,
                 t(f"status.{row.status}", lang), courier, row.address]
