@@ -94,8 +94,8 @@ class CourierPlatform:
         return Handler
 
     # -- what it reports ------------------------------------------------------------------------
-    def _later(self, seconds: float, fn, *args: Any) -> None:
-        timer = threading.Timer(seconds, fn, args)
+    def _later(self, seconds: float, fn, *args: Any, **kwargs: Any) -> None:
+        timer = threading.Timer(seconds, fn, args, kwargs)
         timer.daemon = True
         with self._lock:
             self._timers = [t for t in self._timers if t.is_alive()] + [timer]
@@ -110,7 +110,7 @@ class CourierPlatform:
         self._report(order_no, "assigned", courier_name=rider)
         if late < self.p_late:
             self._later(self.assign_after, self._report, order_no, "late",
-                        note=f"{rider} is held up", eta_min=10)
+                        note=f"{rider} 路上耽搁了", eta_min=10)
 
     def _report(self, order_no: str, kind: str, **fields: Any) -> None:
         body = {"order_no": order_no, "kind": kind, **fields}

@@ -389,6 +389,10 @@ def test_the_courier_platform_names_a_rider_collects_and_delivers(shop, platform
     assert courier_text(delivery.info(store.db, lonely).courier_expected, "en") == "✗ platform found no rider: 附近暂无骑手"
     assert courier_text(delivery.info(store.db, lonely).courier_expected, "zh-CN") == "✗ 平台未派到骑手：附近暂无骑手"
     assert "courier_cancelled" in notices(hq, lonely)
+    platform.p_cancel, platform.p_late = 0.0, 1.0  # a rider, then held up: the customer is told
+    held_up = place_delivery(hq, channel, "platform", lines=(("B001", 1),))["order_no"]
+    assert wait_until(lambda: (held_up, "late") in platform.events)
+    assert wait_until(lambda: "courier_late" in notices(hq, held_up))
     # a courier key places no orders; a shop's key reports no rides
     courier_key = {"Authorization": f"Bearer {platform.key}"}
     r = channel.client.post("/v1/orders", headers=courier_key, json={
