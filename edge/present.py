@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from edge.clock import parse_iso
 from edge.domain.clerks import StaffMember
+from edge.domain import delivery
 from edge.domain.delivery_eta import MIN_SAMPLES, UsualTimes
 from edge.domain.orders import Order
 from edge.domain.pickup import Verdict
@@ -173,8 +174,8 @@ def usual_text(usual: UsualTimes, lang: str) -> str:
 def courier_text(courier_expected: str | None, lang: str) -> str:
     """The rider the platform named, or, when it gave the order up ("✗ <its note>"), that
     fact in the reader's language with the platform's own words after it."""
-    if courier_expected and courier_expected.startswith("✗"):
-        note = courier_expected.removeprefix("✗").strip()
+    note = delivery.given_up_note(courier_expected)
+    if note is not None:
         return (t("delivery.courier_given_up_note", lang, note=note) if note
                 else t("delivery.courier_given_up", lang))
     return courier_expected or ""

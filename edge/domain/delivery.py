@@ -188,11 +188,21 @@ def hand_off(store: Store, order_no: str, *, clerk_id: str, courier_name: str | 
     return orders.require_order(db, order_no)
 
 
+GIVEN_UP = "✗"  # courier_expected = "✗ <the platform's note>": the platform found no rider
+
+
+def given_up_note(courier_expected: str | None) -> str | None:
+    """The platform's note when it gave the order up ("" if it said nothing), else None."""
+    if courier_expected and courier_expected.startswith(GIVEN_UP):
+        return courier_expected.removeprefix(GIVEN_UP).strip()
+    return None
+
+
 def _default_courier(details: DeliveryInfo | None, clerk_name: str) -> str:
     if details is not None and details.courier_mode == "store":
         return clerk_name
     named = details.courier_expected if details is not None else None
-    return named if named and not named.startswith("✗") else ""
+    return named if named and given_up_note(named) is None else ""
 
 
 def _parcel_out(db: Database, order: Order, zone: str, courier: str, mode: str, clerk_id: str,
@@ -349,7 +359,7 @@ def courier_expected(db: Database, order_no: str, courier_name: str | None, note
     """``order.courier_assigned``: the platform's rider (shown beside the order), or why the
     platform gave it up (the manager then calls one, or sends the store's clerk)."""
     now = now or utcnow()
-    text = courier_name or f"✗ {note}".strip()
+    text = courier_name or f"{GIVEN_UP} {note}".strip()
     with write_tx(db):
         cur = db.execute("UPDATE orders SET courier_expected = ? WHERE order_no = ?"
                          " AND fulfilment = 'delivery'", [text[:MAX_COURIER_NAME], order_no])
