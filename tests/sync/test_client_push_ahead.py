@@ -26,17 +26,23 @@ class FirstPushHeldBack(FaultProxy):
         super().__init__(upstream)
         self.push_statuses: list[int] = []
         self._held = False
+        self._overtaken: asyncio.Event | None = None
 
     async def _serve(self, request, writer) -> bool:
         if request.target == p.PUSH_PATH and not self._held:
             self._held = True
-            await asyncio.sleep(0.5)
+            self._overtaken = asyncio.Event()
+            # until the batch sent ahead has had HQ's answer (a sleep lost that race under load);
+            # the timeout only catches a client that never sends ahead
+            await asyncio.wait_for(self._overtaken.wait(), timeout=30)
         return await super()._serve(request, writer)
 
     async def _forward(self, request):
         response = await super()._forward(request)
         if response is not None and request.target == p.PUSH_PATH:
             self.push_statuses.append(response.status_code)
+            if self._overtaken is not None:
+                self._overtaken.set()
         return response
 
 
